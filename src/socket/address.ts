@@ -1,0 +1,102 @@
+// Socket addresses as Python writes them ([host, port], [host, port, flow, scope], a path) and their checks.
+import { isIP } from "node:net";
+import { networkInterfaces } from "node:os";
+import { AF_INET, AF_INET6, AF_UNIX } from "./constants.js";
+
+export type Inet4Address = readonly [host: string, port: number];
+export type Inet6Address = readonly [host: string, port: number, flowinfo: number, scope_id: number];
+/** A Python address: `[host, port]`, `[host, port, flowinfo, scope_id]`, or an AF_UNIX path. */
+export type Address = Inet4Address | Inet6Address | readonly [string, number, number?, number?] | string;
+
+/** A checked internet address: the host Node should use and the port. */
+export interface InetTarget {
+  readonly host: string;
+  readonly port: number;
+}
+
+function family_name(family: number): string {
+  return family === AF_INET ? "AF_INET" : family === AF_INET6 ? "AF_INET6" : "AF_UNIX";
+}
+
+/** Check an address for a family and turn it into host/port, as Python's argument parsing does. */
+export function inet_target(family: number, address: unknown, binding: boolean): InetTarget {
+  if (!Array.isArray(address)) {
+    throw new TypeError(`${family_name(family)} address must be tuple, not ${typeof address}`);
+  }
+  const max = family === AF_INET6 ? 4 : 2;
+  if (address.length < 2 || address.length > max) {
+    throw new TypeError(
+      family === AF_INET6
+        ? "AF_INET6 address must be a tuple (host, port[, flowinfo[, scopeid]])"
+        : "AF_INET address must be a pair (host, port)",
+    );
+  }
+  const [host, port] = address as unknown[];
+  if (typeof host !== "string") throw new TypeError(`str, bytes or bytearray expected, not ${typeof host}`);
+  if (typeof port !== "number" || !Number.isInteger(port)) {
+    throw new TypeError(`'${typeof port}' object cannot be interpreted as an integer`);
+  }
+  if (port < 0 || port > 65535) throw new OverflowError(`${binding ? "bind" : "connect"}(): port must be 0-65535.`);
+  return { host: node_host(family, host, binding), port };
+}
+
+/** Python's OverflowError. */
+export class OverflowError extends Error {
+  constructor(message?: string) {
+    super(message);
+    this.name = "OverflowError";
+  }
+}
+
+function node_host(family: number, host: string, binding: boolean): string {
+  if (host === "" || host === "<any>") return family === AF_INET6 ? "::" : "0.0.0.0";
+  if (host === "<broadcast>") return "255.255.255.255";
+  if (host === "localhost") return family === AF_INET6 ? "::1" : "127.0.0.1";
+  const kind = isIP(host);
+  if (kind !== 0 && kind !== (family === AF_INET6 ? 6 : 4) && binding) {
+    throw new gaierror(-9, "Address family for hostname not supported");
+  }
+  return host;
+}
+
+/** Python's socket.gaierror: a name-resolution failure, with getaddrinfo's negative codes. */
+export class gaierror extends Error {
+  readonly errno: number;
+  readonly strerror: string;
+  constructor(errno: number, strerror: string) {
+    super(`[Errno ${errno}] ${strerror}`);
+    this.errno = errno;
+    this.strerror = strerror;
+    this.name = "gaierror";
+  }
+}
+
+export function unix_path(address: unknown): string {
+  if (typeof address === "string") return address;
+  if (Buffer.isBuffer(address)) return address.toString("latin1");
+  throw new TypeError(`a bytes-like object is required, not '${typeof address}'`);
+}
+
+/** Node's view of an address turned into the Python tuple for `family`. */
+export function python_address(family: number, host: string | undefined, port: number | undefined): Address {
+  if (family === AF_UNIX) return host ?? "";
+  if (family === AF_INET6) return [host ?? "::", port ?? 0, 0, 0];
+  return [host ?? "0.0.0.0", port ?? 0];
+}
+
+/** Whether a host is one of this machine's addresses (or a wildcard), for bind's errno. */
+export function is_local_host(host: string): boolean {
+  if (host === "0.0.0.0" || host === "::") return true;
+  for (const list of Object.values(networkInterfaces())) {
+    for (const info of list ?? []) if (info.address === host) return true;
+  }
+  return false;
+}
+
+/** "host:port" for repr, as asyncore prints it. */
+export function format_address(a: Address | null | undefined): string {
+  if (a == null) return "";
+  if (typeof a === "string") return a;
+  return `${a[0]}:${a[1]}`;
+}
+

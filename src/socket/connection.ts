@@ -1,0 +1,213 @@
+// One Node stream socket seen as a kernel TCP/AF_UNIX connection: receive queue, send room, FIN, errors.
+import type { Socket as NodeSocket } from "node:net";
+import { EAGAIN, EPIPE, os_error, from_node_error, type OSError } from "../errno/index.js";
+import { ReceiveBuffer } from "./receive_buffer.js";
+import type { SocketOptions } from "./options.js";
+
+/** What a connection tells the socket that owns it. */
+export interface ConnectionOwner {
+  readonly options: SocketOptions;
+  connection_changed(): void;
+  connection_error(err: OSError): void;
+}
+
+/** How long a closed connection waits for the peer's FIN before it is torn down (Linux's FIN_WAIT2). */
+const FIN_WAIT_MS = 60_000;
+
+export class Connection {
+  readonly rbuf = new ReceiveBuffer();
+  /** The peer's FIN arrived. */
+  eof = false;
+  /** The connection ended abnormally (reset, refused, aborted): TCP_CLOSE. */
+  dead = false;
+  rd_shut = false;
+  wr_shut = false;
+  established: boolean;
+  /** send() found no room; the next flushed write makes us writable again. */
+  private blocked = false;
+  private corked = false;
+  private paused: boolean;
+  private owner: ConnectionOwner | null = null;
+  private early_error: OSError | null = null;
+  private released = false;
+
+  constructor(
+    readonly conn: NodeSocket,
+    established: boolean,
+  ) {
+    this.established = established;
+    this.paused = true;
+    conn.on("data", (chunk: Buffer) => this.on_data(chunk));
+    conn.on("end", () => {
+      this.eof = true;
+      this.owner?.connection_changed();
+    });
+    conn.on("error", (e: Error) => this.on_error(e));
+    conn.on("close", () => {
+      if (!this.eof && !this.dead && !this.released) {
+        this.dead = true;
+        this.owner?.connection_changed();
+      }
+    });
+    conn.on("connect", () => {
+      this.established = true;
+      this.apply_options();
+      this.owner?.connection_changed();
+    });
+    conn.unref();
+  }
+
+  /** Hand the connection to its socket; events from now on go there. */
+  attach(owner: ConnectionOwner): void {
+    this.owner = owner;
+    if (this.early_error) {
+      owner.connection_error(this.early_error);
+      this.early_error = null;
+    }
+    if (this.established) this.apply_options();
+    this.resume_if_room();
+  }
+
+  private apply_options(): void {
+    const o = this.owner?.options;
+    if (!o || this.conn.destroyed) return;
+    if (o.nodelay) this.conn.setNoDelay(true);
+    if (o.keepalive) this.conn.setKeepAlive(true);
+  }
+
+  private on_data(chunk: Buffer): void {
+    if (this.rd_shut || this.released) return;
+    const was_empty = this.rbuf.length === 0;
+    this.rbuf.push(chunk);
+    if (this.rbuf.length >= (this.owner?.options.rcvbuf ?? 0)) this.pause();
+    if (was_empty) this.owner?.connection_changed();
+  }
+
+  private on_error(e: Error): void {
+    if (this.released) return;
+    this.dead = true;
+    const err = from_node_error(e);
+    if (this.owner) this.owner.connection_error(err);
+    else this.early_error = err;
+  }
+
+  private pause(): void {
+    if (!this.paused) {
+      this.paused = true;
+      this.conn.pause();
+    }
+  }
+
+  private resume_if_room(): void {
+    if (this.paused && this.owner && this.rbuf.length < this.owner.options.rcvbuf) {
+      this.paused = false;
+      this.conn.resume();
+    }
+  }
+
+  /** recv(): up to n bytes; empty at end of stream; null when nothing is there yet. */
+  read(n: number, peek: boolean): Buffer | null {
+    if (this.rbuf.length > 0) {
+      if (peek) return this.rbuf.peek(n);
+      const out = this.rbuf.take(n);
+      this.resume_if_room();
+      return out;
+    }
+    if (this.eof || this.dead || this.rd_shut) return Buffer.alloc(0);
+    return null;
+  }
+
+  get readable_now(): boolean {
+    return this.rbuf.length > 0 || this.eof || this.rd_shut;
+  }
+
+  get writable_now(): boolean {
+    if (this.wr_shut || this.dead) return true;
+    return this.conn.writableLength < (this.owner?.options.sndbuf ?? 0);
+  }
+
+  /** send(): as many bytes as fit in SO_SNDBUF; the count taken. */
+  write(data: Buffer): number {
+    if (this.wr_shut || this.dead || this.conn.destroyed || this.conn.writableEnded) {
+      throw os_error(EPIPE);
+    }
+    const room = (this.owner?.options.sndbuf ?? 0) - this.conn.writableLength;
+    if (room <= 0) {
+      this.blocked = true;
+      throw os_error(EAGAIN);
+    }
+    const chunk = data.length > room ? data.subarray(0, room) : data;
+    if (!this.corked) {
+      // Everything sent in one loop iteration leaves in one writev.
+      this.corked = true;
+      this.conn.cork();
+      process.nextTick(uncork, this);
+    }
+    this.conn.write(chunk, this.on_written);
+    if (chunk.length === room) this.blocked = true;
+    return chunk.length;
+  }
+
+  uncork(): void {
+    if (this.corked) {
+      this.corked = false;
+      this.conn.uncork();
+    }
+  }
+
+  private readonly on_written = (): void => {
+    if (this.blocked && this.writable_now) {
+      this.blocked = false;
+      this.owner?.connection_changed();
+    }
+  };
+
+  shutdown_read(): void {
+    this.rd_shut = true;
+    if (this.paused) {
+      this.paused = false;
+      this.conn.resume();
+    }
+  }
+
+  shutdown_write(): void {
+    if (!this.wr_shut) {
+      this.wr_shut = true;
+      if (!this.conn.destroyed) this.conn.end();
+    }
+  }
+
+  /**
+   * close(): the descriptor is gone, but what send() took is still flushed, then a FIN.
+   * Linger 0 resets instead, as SO_LINGER {1, 0} does.
+   */
+  release(linger: number | null): void {
+    this.released = true;
+    this.owner = null;
+    this.rbuf.clear();
+    const c = this.conn;
+    if (c.destroyed) return;
+    if (!this.established) {
+      c.destroy();
+      return;
+    }
+    if (linger === 0) {
+      c.resetAndDestroy();
+      return;
+    }
+    c.on("data", noop);
+    c.resume();
+    if (c.writableLength > 0) c.ref();
+    c.once("finish", () => {
+      c.unref();
+      setTimeout(() => c.destroy(), FIN_WAIT_MS).unref();
+    });
+    if (!c.writableEnded) c.end();
+  }
+}
+
+function uncork(c: Connection): void {
+  c.uncork();
+}
+
+function noop(): void {}

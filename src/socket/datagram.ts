@@ -1,0 +1,89 @@
+// A UDP endpoint over node:dgram: a bounded receive queue of datagrams, sends that never wait.
+import { createSocket, type Socket as UdpSocket, type RemoteInfo } from "node:dgram";
+import { isIP } from "node:net";
+import { from_node_error, type OSError } from "../errno/index.js";
+import { python_address, type Address } from "./address.js";
+import { AF_INET6 } from "./constants.js";
+import type { SocketOptions } from "./options.js";
+
+export interface DatagramOwner {
+  readonly family: number;
+  readonly options: SocketOptions;
+  datagram_changed(): void;
+  datagram_error(err: OSError): void;
+}
+
+interface Datagram {
+  readonly data: Buffer;
+  readonly from: Address;
+}
+
+function literal_lookup(host: string, _opts: unknown, cb: (e: null, a: string, f: number) => void): void {
+  // Answered in place so that bind() completes synchronously and getsockname() is right at once.
+  cb(null, host, isIP(host));
+}
+
+export class DatagramEndpoint {
+  readonly udp: UdpSocket;
+  private queue: Datagram[] = [];
+  private queued_bytes = 0;
+  /** connect()'s peer: the default destination and the only source accepted. */
+  peer: { host: string; port: number } | null = null;
+
+  constructor(
+    private readonly owner: DatagramOwner,
+    host: string,
+    port: number,
+  ) {
+    this.udp = createSocket({
+      type: owner.family === AF_INET6 ? "udp6" : "udp4",
+      lookup: literal_lookup as never,
+      reuseAddr: owner.options.reuseaddr,
+      ipv6Only: owner.options.v6only,
+    });
+    this.udp.on("message", (msg: Buffer, rinfo: RemoteInfo) => this.on_message(msg, rinfo));
+    this.udp.on("error", (e: Error) => owner.datagram_error(from_node_error(e)));
+    this.udp.bind(port, host);
+    this.udp.unref();
+  }
+
+  bound_address(): Address {
+    const a = this.udp.address();
+    return python_address(this.owner.family, a.address, a.port);
+  }
+
+  private on_message(msg: Buffer, rinfo: RemoteInfo): void {
+    if (this.peer && (rinfo.address !== this.peer.host || rinfo.port !== this.peer.port)) return;
+    // A full receive buffer drops datagrams, as the kernel does.
+    if (this.queued_bytes + msg.length > this.owner.options.rcvbuf) return;
+    this.queue.push({ data: msg, from: python_address(this.owner.family, rinfo.address, rinfo.port) });
+    this.queued_bytes += msg.length;
+    if (this.queue.length === 1) this.owner.datagram_changed();
+  }
+
+  get readable_now(): boolean {
+    return this.queue.length > 0;
+  }
+
+  /** The next datagram, cut to n bytes (the rest is lost, as with recvfrom), or null. */
+  receive(n: number, peek: boolean): Datagram | null {
+    const d = this.queue[0];
+    if (d === undefined) return null;
+    if (!peek) {
+      this.queue.shift();
+      this.queued_bytes -= d.data.length;
+    }
+    return d.data.length > n ? { data: d.data.subarray(0, n), from: d.from } : d;
+  }
+
+  send(data: Buffer, host: string, port: number): void {
+    this.udp.send(data, port, host, (e) => {
+      if (e) this.owner.datagram_error(from_node_error(e));
+    });
+  }
+
+  close(): void {
+    this.queue = [];
+    this.udp.close();
+  }
+}

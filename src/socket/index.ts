@@ -1,0 +1,17 @@
+// The socket layer: Python's non-blocking socket emulated over Node's net and dgram.
+export * from "./constants.js";
+export { socket, as_buffer, type BytesLike, type WarningSink } from "./socket.js";
+export { type Address, type Inet4Address, type Inet6Address, gaierror, OverflowError, format_address } from "./address.js";
+export {
+  Pollable, type Watcher, POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL, POLLRDNORM,
+  POLLRDBAND, POLLWRNORM, POLLWRBAND, POLLMSG, POLLRDHUP,
+} from "./readiness.js";
+export { allocate_fd, release_fd, lookup_fd } from "./fd_table.js";
+export {
+  OSError, BlockingIOError, ConnectionError, BrokenPipeError, ConnectionAbortedError,
+  ConnectionRefusedError, ConnectionResetError, TimeoutError,
+} from "../errno/index.js";
+/** Python's `socket.error` is OSError. */
+export { OSError as error } from "../errno/index.js";
+/** Python's `socket.timeout` is TimeoutError. */
+export { TimeoutError as timeout } from "../errno/index.js";

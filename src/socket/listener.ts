@@ -1,0 +1,131 @@
+// A listening socket's accept queue, kept in the emulation because Node accepts eagerly.
+import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
+import { dirname } from "node:path";
+import { isIP, type Server, type Socket as NodeSocket, type ListenOptions } from "node:net";
+import { getuid } from "node:process";
+import {
+  EACCES, EADDRINUSE, EADDRNOTAVAIL, ENOENT, from_node_error, type OSError,
+} from "../errno/index.js";
+import { Connection } from "./connection.js";
+import { is_local_host } from "./address.js";
+import { SOMAXCONN } from "./constants.js";
+
+/** What a listener tells the socket that owns it. */
+export interface ListenerOwner {
+  listener_changed(): void;
+  listener_error(err: OSError): void;
+  /** An accept failure (EMFILE…) that must not take the listener down. */
+  listener_warning(message: string): void;
+}
+
+type Phase = "bound" | "listening";
+
+export class Listener {
+  private queue: Connection[] = [];
+  private head = 0;
+  private limit = 0;
+  phase: Phase = "bound";
+
+  constructor(
+    readonly server: Server,
+    private readonly owner: ListenerOwner,
+  ) {
+    server.on("connection", (c: NodeSocket) => this.on_connection(c));
+    server.on("error", (e: Error & { syscall?: string }) => this.on_error(e));
+    server.unref();
+  }
+
+  /** listen(n): from now on connections queue for accept(), at most `n` + Linux's SYN backlog. */
+  listen(backlog: number): void {
+    this.phase = "listening";
+    // Linux holds backlog+1 in the accept queue and lets further clients wait in the SYN queue,
+    // retrying; the emulation holds those too, up to SOMAXCONN, instead of resetting them.
+    this.limit = Math.max(backlog, 0) + 1 + SOMAXCONN;
+  }
+
+  get pending(): number {
+    return this.queue.length - this.head;
+  }
+
+  take(): Connection | undefined {
+    const c = this.queue[this.head];
+    if (c === undefined) return undefined;
+    this.queue[this.head] = PLACEHOLDER;
+    this.head++;
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 64 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    return c;
+  }
+
+  private on_connection(c: NodeSocket): void {
+    // The error listener comes first: the connection is ours from birth.
+    const conn = new Connection(c, true);
+    if (this.phase !== "listening" || this.pending >= this.limit) {
+      // Bound but not listening (or queue overflow): the kernel would refuse.
+      c.resetAndDestroy();
+      return;
+    }
+    this.queue.push(conn);
+    if (this.pending === 1) this.owner.listener_changed();
+  }
+
+  private on_error(e: Error & { syscall?: string }): void {
+    if (e.syscall === "accept") {
+      // libuv keeps the listening handle and backs off (its EMFILE trick); so do we.
+      this.owner.listener_warning(`accept() failed: ${from_node_error(e).message}; still listening`);
+      return;
+    }
+    this.owner.listener_error(from_node_error(e));
+  }
+
+  close(): void {
+    for (let i = this.head; i < this.queue.length; i++) this.queue[i]?.conn.resetAndDestroy();
+    this.queue = [];
+    this.head = 0;
+    this.server.close();
+  }
+}
+
+const PLACEHOLDER = undefined as unknown as Connection;
+
+const dns = createRequire(import.meta.url)("node:dns") as { lookup: unknown };
+
+function literal_lookup(host: string, opts: unknown, cb?: unknown): object {
+  const done = (typeof opts === "function" ? opts : cb) as (e: null, a: string, f: number) => void;
+  done(null, host, isIP(host));
+  return {};
+}
+
+/**
+ * Node binds and listens inside listen() but looks the host up first, asynchronously, even for
+ * an IP literal. With the lookup answered in place, bind happens now and address() is known at
+ * once: the port-0 pattern works synchronously (see PORTING.md, "bind is synchronous").
+ * Returns null on success, or the errno bind would have failed with.
+ */
+export function listen_now(server: Server, opts: ListenOptions & { path?: string }): number | null {
+  if (opts.path !== undefined) {
+    server.listen({ path: opts.path, backlog: opts.backlog });
+    if (server.address() !== null) return null;
+    if (existsSync(opts.path)) return EADDRINUSE;
+    return existsSync(dirname(opts.path)) ? EACCES : ENOENT;
+  }
+  const host = opts.host ?? "0.0.0.0";
+  const original = dns.lookup;
+  dns.lookup = literal_lookup;
+  try {
+    server.listen(opts);
+  } finally {
+    dns.lookup = original;
+  }
+  if (server.address() !== null) return null;
+  // Node reports why only on the next tick; the cause is known from the address.
+  if (!is_local_host(host)) return EADDRNOTAVAIL;
+  if ((opts.port ?? 0) > 0 && (opts.port ?? 0) < 1024 && getuid?.() !== 0) return EACCES;
+  return EADDRINUSE;
+}

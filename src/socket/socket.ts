@@ -1,0 +1,606 @@
+// The Python-style non-blocking socket: one class over node:net (stream) and node:dgram (datagram).
+import { createServer, Socket as NodeSocket } from "node:net";
+import { existsSync } from "node:fs";
+import { inspect } from "node:util";
+import {
+  EAFNOSUPPORT, EAGAIN, EALREADY, EBADF, EINPROGRESS, EINVAL, EISCONN, ENOENT, ENOPROTOOPT,
+  ENOTCONN, EPIPE, EPROTONOSUPPORT, EDESTADDRREQ, OSError, ValueError, os_error,
+} from "../errno/index.js";
+import {
+  inet_target, python_address, unix_path, format_address, type Address,
+} from "./address.js";
+import {
+  AF_INET, AF_INET6, AF_UNIX, IPPROTO_IPV6, IPPROTO_TCP, IPV6_V6ONLY, MSG_PEEK, SHUT_RD,
+  SHUT_RDWR, SHUT_WR, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN, SO_ERROR,
+  SO_KEEPALIVE, SO_LINGER, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE,
+  TCP_NODELAY, SOMAXCONN,
+} from "./constants.js";
+import { Connection, type ConnectionOwner } from "./connection.js";
+import { DatagramEndpoint, type DatagramOwner } from "./datagram.js";
+import { allocate_fd, release_fd } from "./fd_table.js";
+import { Listener, listen_now, type ListenerOwner } from "./listener.js";
+import { default_options, type SocketOptions } from "./options.js";
+import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, Pollable } from "./readiness.js";
+
+/** Bytes as Python APIs take them: Buffer or any Uint8Array. */
+export type BytesLike = Buffer | Uint8Array;
+
+type Stage =
+  | { readonly kind: "fresh" }
+  | { readonly kind: "listener"; readonly listener: Listener }
+  | { readonly kind: "stream"; readonly conn: Connection }
+  | { readonly kind: "datagram"; readonly ep: DatagramEndpoint }
+  | { readonly kind: "closed" };
+
+/** Warnings a socket cannot raise (an accept that failed while listening); asyncore routes them to log_info. */
+export type WarningSink = (message: string) => void;
+
+const FRESH: Stage = { kind: "fresh" };
+const CLOSED: Stage = { kind: "closed" };
+
+export function as_buffer(data: unknown, what = "a bytes-like object is required"): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const type = data === null ? "NoneType" : typeof data === "string" ? "str" : typeof data;
+  throw new TypeError(`${what}, not '${type}'`);
+}
+
+function check_int(n: unknown, what: string): number {
+  if (typeof n !== "number" || !Number.isInteger(n)) {
+    throw new TypeError(`'${typeof n}' object cannot be interpreted as an integer (${what})`);
+  }
+  return n;
+}
+
+export class socket extends Pollable implements ConnectionOwner, ListenerOwner, DatagramOwner {
+  readonly family: number;
+  readonly type: number;
+  readonly proto: number;
+  readonly options: SocketOptions = default_options();
+  /** Where accept() failures of a listener are reported; asyncore's dispatcher sets it. */
+  on_warning: WarningSink = (m) => process.emitWarning(m, "SocketWarning");
+  private fd: number;
+  private stage: Stage = FRESH;
+  private pending: OSError | null = null;
+  private timeout: number | null = 0;
+  private bound_to: Address | null = null;
+  private peer: Address | null = null;
+  private local: Address | null = null;
+
+  constructor(family: number = AF_INET, type: number = SOCK_STREAM, proto = 0) {
+    super();
+    if (family !== AF_INET && family !== AF_INET6 && family !== AF_UNIX) throw os_error(EAFNOSUPPORT);
+    if (type !== SOCK_STREAM && type !== SOCK_DGRAM) throw os_error(EPROTONOSUPPORT);
+    // Node has no AF_UNIX datagram sockets (see PORTING.md).
+    if (family === AF_UNIX && type === SOCK_DGRAM) throw os_error(EPROTONOSUPPORT);
+    this.family = family;
+    this.type = type;
+    this.proto = proto;
+    this.fd = allocate_fd(this);
+  }
+
+  /** A socket around a connection that a listener accepted. */
+  private static adopt(family: number, conn: Connection, options: SocketOptions): socket {
+    const s = new socket(family, SOCK_STREAM);
+    Object.assign(s.options, options);
+    s.stage = { kind: "stream", conn };
+    const c = conn.conn;
+    if (family === AF_UNIX) {
+      s.peer = "";
+    } else {
+      s.peer = python_address(family, c.remoteAddress, c.remotePort);
+      s.local = python_address(family, c.localAddress, c.localPort);
+    }
+    conn.attach(s);
+    return s;
+  }
+
+  fileno(): number {
+    return this.fd;
+  }
+
+  /** Python's `sock.detach()` is not offered; `closed` mirrors `sock._closed`. */
+  get closed(): boolean {
+    return this.stage.kind === "closed";
+  }
+
+  // ---- readiness -------------------------------------------------------------------------
+
+  poll_flags(): number {
+    const st = this.stage;
+    let f = this.pending ? POLLERR : 0;
+    switch (st.kind) {
+      case "closed":
+        return POLLNVAL;
+      case "fresh":
+        return f | (this.type === SOCK_DGRAM ? POLLOUT : POLLOUT | POLLHUP);
+      case "listener":
+        if (st.listener.phase === "bound") return f | POLLOUT | POLLHUP;
+        return f | (st.listener.pending > 0 ? POLLIN : 0);
+      case "datagram":
+        return f | POLLOUT | (st.ep.readable_now ? POLLIN : 0);
+      case "stream": {
+        const c = st.conn;
+        if (c.dead) return f | POLLIN | POLLOUT | POLLHUP;
+        if (!c.established) return f;
+        if (c.readable_now) f |= POLLIN;
+        if (c.writable_now) f |= POLLOUT;
+        if ((c.eof || c.rd_shut) && c.wr_shut) f |= POLLHUP;
+        return f;
+      }
+    }
+  }
+
+  connection_changed(): void {
+    this.notify();
+  }
+
+  connection_error(err: OSError): void {
+    this.pending = err;
+    this.notify();
+  }
+
+  listener_changed(): void {
+    this.notify();
+  }
+
+  listener_error(err: OSError): void {
+    this.pending = err;
+    this.notify();
+  }
+
+  listener_warning(message: string): void {
+    this.on_warning(message);
+  }
+
+  datagram_changed(): void {
+    this.notify();
+  }
+
+  datagram_error(err: OSError): void {
+    this.pending = err;
+    this.notify();
+  }
+
+  // ---- errors ------------------------------------------------------------------------------
+
+  private check_open(): void {
+    if (this.stage.kind === "closed") throw os_error(EBADF);
+  }
+
+  /** A pending error is reported once, by the first call that can report it. */
+  private take_pending(): OSError | null {
+    const e = this.pending;
+    this.pending = null;
+    return e;
+  }
+
+  private throw_pending(): void {
+    const e = this.take_pending();
+    if (e) throw e;
+  }
+
+  // ---- addresses ---------------------------------------------------------------------------
+
+  bind(address: Address): void {
+    this.check_open();
+    if (this.stage.kind !== "fresh") throw os_error(EINVAL);
+    if (this.type === SOCK_DGRAM) {
+      const t = inet_target(this.family, address, true);
+      const ep = new DatagramEndpoint(this, t.host, t.port);
+      this.stage = { kind: "datagram", ep };
+      this.bound_to = ep.bound_address();
+      return;
+    }
+    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
+    const listener = new Listener(server, this);
+    let failure: number | null;
+    if (this.family === AF_UNIX) {
+      const path = unix_path(address);
+      failure = listen_now(server, { path, backlog: SOMAXCONN });
+      this.bound_to = path;
+    } else {
+      const t = inet_target(this.family, address, true);
+      failure = listen_now(server, {
+        host: t.host,
+        port: t.port,
+        backlog: SOMAXCONN,
+        ipv6Only: this.family === AF_INET6 ? this.options.v6only : false,
+        exclusive: true,
+      });
+      const a = server.address();
+      this.bound_to =
+        a && typeof a === "object" ? python_address(this.family, a.address, a.port) : null;
+    }
+    if (failure !== null) {
+      server.close(() => undefined);
+      this.bound_to = null;
+      throw os_error(failure);
+    }
+    this.stage = { kind: "listener", listener };
+    this.notify();
+  }
+
+  listen(backlog: number = Math.min(SOMAXCONN, 128)): void {
+    this.check_open();
+    check_int(backlog, "backlog");
+    if (this.type !== SOCK_STREAM) throw os_error(95 /* EOPNOTSUPP */);
+    if (this.stage.kind === "fresh") {
+      // Linux binds an unbound socket to an ephemeral port of every address.
+      this.bind(this.family === AF_UNIX ? "" : ["", 0]);
+    }
+    const st = this.stage;
+    if (st.kind !== "listener") throw os_error(EINVAL);
+    st.listener.listen(backlog);
+    this.notify();
+  }
+
+  getsockname(): Address {
+    this.check_open();
+    const st = this.stage;
+    if (st.kind === "stream" && this.local === null && st.conn.established) {
+      const c = st.conn.conn;
+      this.local =
+        this.family === AF_UNIX ? (this.bound_to ?? "") : python_address(this.family, c.localAddress, c.localPort);
+    }
+    if (this.local !== null) return this.local;
+    if (this.bound_to !== null) return this.bound_to;
+    return this.family === AF_UNIX ? "" : python_address(this.family, undefined, 0);
+  }
+
+  getpeername(): Address {
+    this.check_open();
+    const st = this.stage;
+    if (st.kind === "datagram" && st.ep.peer) {
+      return python_address(this.family, st.ep.peer.host, st.ep.peer.port);
+    }
+    if (st.kind !== "stream" || !st.conn.established || st.conn.dead || this.peer === null) {
+      throw os_error(ENOTCONN);
+    }
+    return this.peer;
+  }
+
+  // ---- connections -------------------------------------------------------------------------
+
+  accept(): [socket, Address] {
+    this.check_open();
+    const st = this.stage;
+    if (st.kind !== "listener" || st.listener.phase !== "listening") throw os_error(EINVAL);
+    this.throw_pending();
+    const conn = st.listener.take();
+    if (conn === undefined) throw os_error(EAGAIN);
+    const s = socket.adopt(this.family, conn, this.options);
+    return [s, s.peer ?? ""];
+  }
+
+  /** Non-blocking connect: throws BlockingIOError (EINPROGRESS) while the connection is made. */
+  connect(address: Address): void {
+    const err = this.connect_ex(address);
+    if (err !== 0) throw os_error(err);
+  }
+
+  connect_ex(address: Address): number {
+    this.check_open();
+    const st = this.stage;
+    if (st.kind === "datagram" || this.type === SOCK_DGRAM) {
+      this.connect_datagram(address);
+      return 0;
+    }
+    if (st.kind === "stream") {
+      if (st.conn.dead) {
+        const e = this.take_pending();
+        return e?.errno ?? EISCONN;
+      }
+      return st.conn.established ? EISCONN : EALREADY;
+    }
+    let local: { localAddress?: string; localPort?: number } = {};
+    if (st.kind === "listener") {
+      if (st.listener.phase === "listening") return EINVAL;
+      // A client bound before connecting: give the address back to connect from it.
+      const b = this.bound_to;
+      st.listener.close();
+      if (Array.isArray(b)) local = { localAddress: b[0], localPort: b[1] };
+    }
+    const node = new NodeSocket({ allowHalfOpen: true });
+    const conn = new Connection(node, false);
+    if (this.family === AF_UNIX) {
+      const path = unix_path(address);
+      if (!existsSync(path)) {
+        conn.attach(this);
+        node.destroy();
+        this.stage = { kind: "stream", conn };
+        conn.dead = true;
+        return ENOENT;
+      }
+      this.peer = path;
+      this.stage = { kind: "stream", conn };
+      conn.attach(this);
+      node.connect({ path });
+    } else {
+      const t = inet_target(this.family, address, false);
+      this.peer = python_address(this.family, t.host, t.port);
+      this.stage = { kind: "stream", conn };
+      conn.attach(this);
+      node.connect({ host: t.host, port: t.port, family: this.family === AF_INET6 ? 6 : 4, ...local });
+    }
+    return EINPROGRESS;
+  }
+
+  private connect_datagram(address: Address): void {
+    const t = inet_target(this.family, address, false);
+    const ep = this.datagram_endpoint();
+    ep.peer = { host: t.host, port: t.port };
+  }
+
+  private datagram_endpoint(): DatagramEndpoint {
+    const st = this.stage;
+    if (st.kind === "datagram") return st.ep;
+    const ep = new DatagramEndpoint(this, this.family === AF_INET6 ? "::" : "0.0.0.0", 0);
+    this.stage = { kind: "datagram", ep };
+    this.bound_to = ep.bound_address();
+    return ep;
+  }
+
+  // ---- data --------------------------------------------------------------------------------
+
+  recv(bufsize: number, flags = 0): Buffer {
+    this.check_open();
+    check_int(bufsize, "bufsize");
+    if (bufsize < 0) throw new ValueError("negative buffersize in recv");
+    const st = this.stage;
+    if (st.kind === "datagram") return this.recvfrom(bufsize, flags)[0];
+    if (st.kind !== "stream") {
+      this.throw_pending();
+      throw os_error(this.type === SOCK_DGRAM ? EAGAIN : ENOTCONN);
+    }
+    const peek = (flags & MSG_PEEK) !== 0;
+    if (st.conn.rbuf.length === 0) this.throw_pending();
+    if (!st.conn.established && !st.conn.dead) throw os_error(EAGAIN);
+    if (bufsize === 0) return Buffer.alloc(0);
+    const data = st.conn.read(bufsize, peek);
+    if (data === null) throw os_error(EAGAIN);
+    return data;
+  }
+
+  recvfrom(bufsize: number, flags = 0): [Buffer, Address | null] {
+    this.check_open();
+    check_int(bufsize, "bufsize");
+    if (bufsize < 0) throw new ValueError("negative buffersize in recvfrom");
+    const st = this.stage;
+    if (st.kind !== "datagram") {
+      if (this.type === SOCK_STREAM) return [this.recv(bufsize, flags), null];
+      this.throw_pending();
+      throw os_error(EAGAIN);
+    }
+    this.throw_pending();
+    const d = st.ep.receive(bufsize, (flags & MSG_PEEK) !== 0);
+    if (d === null) throw os_error(EAGAIN);
+    return [d.data, d.from];
+  }
+
+  /** Takes as many bytes as fit in SO_SNDBUF and returns the count; BlockingIOError when full. */
+  send(data: BytesLike, flags = 0): number {
+    void flags;
+    this.check_open();
+    const buf = as_buffer(data);
+    const st = this.stage;
+    if (st.kind === "datagram") {
+      if (!st.ep.peer) throw os_error(EDESTADDRREQ);
+      this.throw_pending();
+      st.ep.send(buf, st.ep.peer.host, st.ep.peer.port);
+      return buf.length;
+    }
+    this.throw_pending();
+    if (st.kind !== "stream") throw os_error(this.type === SOCK_DGRAM ? EDESTADDRREQ : EPIPE);
+    if (!st.conn.established && !st.conn.dead) throw os_error(EAGAIN);
+    if (buf.length === 0) return 0;
+    const n = st.conn.write(buf);
+    if (!st.conn.writable_now) this.notify();
+    return n;
+  }
+
+  /** On a non-blocking socket, sendall() raises BlockingIOError when the buffer fills part way. */
+  sendall(data: BytesLike, flags = 0): void {
+    const buf = as_buffer(data);
+    let at = 0;
+    while (at < buf.length) at += this.send(buf.subarray(at), flags);
+  }
+
+  sendto(data: BytesLike, address: Address): number;
+  sendto(data: BytesLike, flags: number, address: Address): number;
+  sendto(data: BytesLike, a: Address | number, b?: Address): number {
+    this.check_open();
+    const buf = as_buffer(data);
+    const address = typeof a === "number" ? b : a;
+    if (this.type === SOCK_STREAM) {
+      const st = this.stage;
+      if (st.kind === "stream" && st.conn.established) throw os_error(EISCONN);
+      throw os_error(EPIPE);
+    }
+    const t = inet_target(this.family, address, false);
+    const ep = this.datagram_endpoint();
+    this.throw_pending();
+    ep.send(buf, t.host, t.port);
+    return buf.length;
+  }
+
+  shutdown(how: number): void {
+    this.check_open();
+    if (how !== SHUT_RD && how !== SHUT_WR && how !== SHUT_RDWR) throw os_error(EINVAL);
+    const st = this.stage;
+    if (st.kind !== "stream" || !st.conn.established) throw os_error(ENOTCONN);
+    if (how !== SHUT_WR) st.conn.shutdown_read();
+    if (how !== SHUT_RD) st.conn.shutdown_write();
+    this.notify();
+  }
+
+  /** Releases the descriptor at once; bytes that send() took are still delivered, then a FIN. */
+  close(): void {
+    const st = this.stage;
+    if (st.kind === "closed") return;
+    this.stage = CLOSED;
+    release_fd(this.fd);
+    this.fd = -1;
+    switch (st.kind) {
+      case "listener":
+        st.listener.close();
+        break;
+      case "stream":
+        st.conn.release(this.options.linger);
+        break;
+      case "datagram":
+        st.ep.close();
+        break;
+      case "fresh":
+        break;
+    }
+    this.notify();
+  }
+
+  // ---- options -----------------------------------------------------------------------------
+
+  setblocking(flag: boolean): void {
+    this.check_open();
+    // Node cannot block; the flag is kept for gettimeout() (see PORTING.md, "always non-blocking").
+    this.timeout = flag ? null : 0;
+  }
+
+  getblocking(): boolean {
+    return this.timeout !== 0;
+  }
+
+  settimeout(value: number | null): void {
+    if (value !== null && value < 0) throw new ValueError("Timeout value out of range");
+    this.timeout = value;
+  }
+
+  gettimeout(): number | null {
+    return this.timeout;
+  }
+
+  setsockopt(level: number, option: number, value: number | boolean | BytesLike): void {
+    this.check_open();
+    const o = this.options;
+    const n = typeof value === "number" ? value : typeof value === "boolean" ? Number(value) : null;
+    const as_int = (): number => {
+      if (n === null) {
+        const b = as_buffer(value);
+        if (b.length < 4) throw os_error(EINVAL);
+        return b.readInt32LE(0);
+      }
+      return n;
+    };
+    if (level === SOL_SOCKET) {
+      switch (option) {
+        case SO_REUSEADDR:
+          o.reuseaddr = as_int() !== 0;
+          return;
+        case SO_REUSEPORT:
+          o.reuseport = as_int() !== 0;
+          return;
+        case SO_KEEPALIVE:
+          o.keepalive = as_int() !== 0;
+          this.with_node((s) => s.setKeepAlive(o.keepalive));
+          return;
+        case SO_SNDBUF:
+          o.sndbuf = Math.max(as_int(), 1);
+          this.notify();
+          return;
+        case SO_RCVBUF:
+          o.rcvbuf = Math.max(as_int(), 1);
+          return;
+        case SO_LINGER: {
+          if (n !== null) throw os_error(EINVAL);
+          const b = as_buffer(value);
+          if (b.length < 8) throw os_error(EINVAL);
+          o.linger = b.readInt32LE(0) !== 0 ? b.readInt32LE(4) : null;
+          return;
+        }
+      }
+    } else if (level === IPPROTO_TCP && option === TCP_NODELAY) {
+      o.nodelay = as_int() !== 0;
+      this.with_node((s) => s.setNoDelay(o.nodelay));
+      return;
+    } else if (level === IPPROTO_IPV6 && option === IPV6_V6ONLY) {
+      o.v6only = as_int() !== 0;
+      return;
+    }
+    throw os_error(ENOPROTOOPT);
+  }
+
+  getsockopt(level: number, option: number, buflen?: number): number | Buffer {
+    this.check_open();
+    const o = this.options;
+    let v: number | null = null;
+    if (level === SOL_SOCKET) {
+      switch (option) {
+        case SO_ERROR:
+          v = this.take_pending()?.errno ?? 0;
+          break;
+        case SO_REUSEADDR:
+          v = Number(o.reuseaddr);
+          break;
+        case SO_REUSEPORT:
+          v = Number(o.reuseport);
+          break;
+        case SO_KEEPALIVE:
+          v = Number(o.keepalive);
+          break;
+        case SO_SNDBUF:
+          v = o.sndbuf;
+          break;
+        case SO_RCVBUF:
+          v = o.rcvbuf;
+          break;
+        case SO_TYPE:
+          v = this.type;
+          break;
+        case SO_ACCEPTCONN:
+          v = Number(this.stage.kind === "listener" && this.stage.listener.phase === "listening");
+          break;
+        case SO_LINGER: {
+          const b = Buffer.alloc(8);
+          b.writeInt32LE(o.linger === null ? 0 : 1, 0);
+          b.writeInt32LE(o.linger ?? 0, 4);
+          return buflen === undefined ? b.readInt32LE(0) : b.subarray(0, buflen);
+        }
+      }
+    } else if (level === IPPROTO_TCP && option === TCP_NODELAY) {
+      v = Number(o.nodelay);
+    } else if (level === IPPROTO_IPV6 && option === IPV6_V6ONLY) {
+      v = Number(o.v6only);
+    }
+    if (v === null) throw os_error(ENOPROTOOPT);
+    if (buflen === undefined) return v;
+    const b = Buffer.alloc(Math.max(buflen, 4));
+    b.writeInt32LE(v, 0);
+    return b.subarray(0, buflen);
+  }
+
+  private with_node(f: (s: NodeSocket) => void): void {
+    const st = this.stage;
+    if (st.kind === "stream" && st.conn.established && !st.conn.conn.destroyed) f(st.conn.conn);
+  }
+
+  // ---- repr --------------------------------------------------------------------------------
+
+  override toString(): string {
+    const fam = this.family === AF_INET ? "AF_INET" : this.family === AF_INET6 ? "AF_INET6" : "AF_UNIX";
+    const kind = this.type === SOCK_STREAM ? "SOCK_STREAM" : "SOCK_DGRAM";
+    if (this.stage.kind === "closed") {
+      return `<socket.socket [closed] fd=-1, family=${fam}, type=${kind}, proto=${this.proto}>`;
+    }
+    let s = `<socket.socket fd=${this.fd}, family=${fam}, type=${kind}, proto=${this.proto}`;
+    const st = this.stage;
+    if (st.kind !== "fresh") s += `, laddr=${format_address(this.getsockname())}`;
+    if (st.kind === "stream" && st.conn.established && this.peer !== null) {
+      s += `, raddr=${format_address(this.peer)}`;
+    }
+    return s + ">";
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
