@@ -1,0 +1,369 @@
+// asyncore.dispatcher: a socket in a map, with Python's event methods and default handlers.
+import { inspect } from "node:util";
+import {
+  EAGAIN, EALREADY, EBADF, ECONNABORTED, EINPROGRESS, EINVAL, EISCONN, ENOTCONN, EWOULDBLOCK,
+  os_error,
+} from "../errno/index.js";
+import {
+  AF_INET, SOCK_STREAM, SOL_SOCKET, SO_ERROR, SO_REUSEADDR, format_address, socket,
+  type Address, type BytesLike,
+} from "../socket/index.js";
+import { _DISCONNECTED, errno_of } from "./exceptions.js";
+import { interrupt_of, socket_map, type Channel, type SocketMap } from "./map.js";
+import { compact_traceback, current_error, type_repr } from "./traceback.js";
+import * as trace from "./trace.js";
+
+/** What a dispatcher wraps: a socket, or file_wrapper (anything socket-like with these). */
+export interface SocketLike {
+  fileno(): number;
+  recv(n: number): Buffer;
+  send(data: BytesLike): number;
+  close(): void;
+  getsockopt(level: number, option: number, buflen?: number): number | Buffer;
+  setblocking?(flag: boolean): void;
+  getpeername?(): Address;
+}
+
+let next_id = 0x7f3a00001000;
+const ids = new WeakMap<object, number>();
+
+/** A stable per-object number standing in for Python's id() in repr. */
+export function id_of(obj: object): number {
+  let n = ids.get(obj);
+  if (n === undefined) {
+    n = next_id;
+    next_id += 0x40;
+    ids.set(obj, n);
+  }
+  return n;
+}
+
+/** Python's repr of an address: tuples as `('::1', 8080, 0, 0)`, strings quoted. */
+export function repr_address(a: unknown): string {
+  if (typeof a === "string") return `'${a}'`;
+  if (Array.isArray(a)) {
+    const parts = a.map((x) => (typeof x === "string" ? `'${x}'` : String(x)));
+    return `(${parts.join(", ")}${parts.length === 1 ? "," : ""})`;
+  }
+  return String(a);
+}
+
+export class dispatcher implements Channel {
+  // Class attributes, as in Python: defaults live on the prototype (set below) so that a
+  // subclass may override them with a field or a getter, and they are read at use time.
+  declare debug: boolean;
+  declare connected: boolean;
+  declare accepting: boolean;
+  declare connecting: boolean;
+  declare closing: boolean;
+  declare addr: Address | null;
+  declare ignore_log_types: ReadonlySet<string>;
+
+  socket: SocketLike | null = null;
+  _map: SocketMap;
+  _fileno: number | null = null;
+  family_and_type?: readonly [number, number];
+
+  constructor(sock?: socket | null, map?: SocketMap | null) {
+    this._map = map ?? socket_map;
+    if (sock) {
+      sock.setblocking(false);
+      this.set_socket(sock, map);
+      this.connected = true;
+      try {
+        this.addr = sock.getpeername();
+      } catch (err) {
+        const no = errno_of(err);
+        if (no === ENOTCONN || no === EINVAL) {
+          // A listening or unconnected socket: not connected yet.
+          this.connected = false;
+        } else {
+          this.del_channel(map);
+          throw err;
+        }
+      }
+    }
+  }
+
+  toString(): string {
+    const status = [this.constructor.name];
+    if (this.accepting && this.addr) status.push("listening");
+    else if (this.connected) status.push("connected");
+    if (this.addr != null) {
+      const a = this.addr;
+      status.push(Array.isArray(a) && a.length === 2 ? format_address(a) : repr_address(a));
+    }
+    return `<${status.join(" ")} at 0x${id_of(this).toString(16)}>`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+
+  // ---- the map -----------------------------------------------------------------------------
+
+  add_channel(map?: SocketMap | null): void {
+    const m = map ?? this._map;
+    m.set(this._fileno as number, this);
+    interrupt_of(m).fire();
+  }
+
+  del_channel(map?: SocketMap | null): void {
+    const fd = this._fileno;
+    const m = map ?? this._map;
+    if (fd !== null && m.get(fd) === this) {
+      m.delete(fd);
+      interrupt_of(m).fire();
+    } else if (fd !== null && m.has(fd)) {
+      m.delete(fd);
+    }
+    this._fileno = null;
+  }
+
+  create_socket(family: number = AF_INET, type: number = SOCK_STREAM): void {
+    this.family_and_type = [family, type];
+    const sock = new socket(family, type);
+    sock.setblocking(false);
+    this.set_socket(sock);
+  }
+
+  set_socket(sock: SocketLike, map?: SocketMap | null): void {
+    this.socket = sock;
+    this._fileno = sock.fileno();
+    if (sock instanceof socket) sock.on_warning = (m) => this.log_info(m, "error");
+    this.add_channel(map);
+  }
+
+  /** Turn SO_REUSEADDR on, if the socket allows it. */
+  set_reuse_addr(): void {
+    const s = this.socket as socket | null;
+    try {
+      s?.setsockopt(SOL_SOCKET, SO_REUSEADDR, (s.getsockopt(SOL_SOCKET, SO_REUSEADDR) as number) | 1);
+    } catch (err) {
+      if (errno_of(err) === null) throw err;
+    }
+  }
+
+  // ---- predicates --------------------------------------------------------------------------
+
+  readable(): boolean {
+    return true;
+  }
+
+  writable(): boolean {
+    return true;
+  }
+
+  // ---- socket methods ------------------------------------------------------------------------
+
+  private sock(): socket {
+    const s = this.socket;
+    if (s === null) throw os_error(EBADF);
+    return s as socket;
+  }
+
+  listen(num: number): void {
+    this.accepting = true;
+    return this.sock().listen(num);
+  }
+
+  bind(addr: Address): void {
+    this.addr = addr;
+    return this.sock().bind(addr);
+  }
+
+  connect(address: Address): void {
+    this.connected = false;
+    this.connecting = true;
+    const err = this.sock().connect_ex(address);
+    interrupt_of(this._map).fire();
+    if (err === EINPROGRESS || err === EALREADY || err === EWOULDBLOCK) {
+      this.addr = address;
+      return;
+    }
+    if (err === 0 || err === EISCONN) {
+      this.addr = address;
+      this.handle_connect_event();
+    } else {
+      throw os_error(err);
+    }
+  }
+
+  /** [sock, addr], or null when there was nothing to accept after all. */
+  accept(): [socket, Address] | null {
+    let pair: [socket, Address];
+    try {
+      pair = this.sock().accept();
+    } catch (err) {
+      if (err instanceof TypeError) return null;
+      const no = errno_of(err);
+      if (no === EWOULDBLOCK || no === ECONNABORTED || no === EAGAIN) return null;
+      throw err;
+    }
+    if (trace.tracing) trace.note({ kind: "accept", peer: format_address(pair[1]) || "''" });
+    return pair;
+  }
+
+  /** Bytes sent; 0 when the buffer is full or the peer is gone (then handle_close ran). */
+  send(data: BytesLike): number {
+    try {
+      const n = this.sock().send(data);
+      if (trace.tracing) trace.note({ kind: "send", bytes: n });
+      return n;
+    } catch (err) {
+      const no = errno_of(err);
+      if (no === EWOULDBLOCK) return 0;
+      if (no !== null && _DISCONNECTED.has(no)) {
+        this.handle_close();
+        return 0;
+      }
+      throw err;
+    } finally {
+      // Output queued from a timer changes what writable() says: wake a waiting loop.
+      interrupt_of(this._map).fire();
+    }
+  }
+
+  /** Up to buffer_size bytes; an empty Buffer (after handle_close) at end of stream. */
+  recv(buffer_size: number): Buffer {
+    try {
+      const data = this.sock().recv(buffer_size);
+      if (trace.tracing) trace.note({ kind: "recv", bytes: data.length });
+      if (data.length === 0) {
+        this.handle_close();
+        return Buffer.alloc(0);
+      }
+      return data;
+    } catch (err) {
+      const no = errno_of(err);
+      if (no !== null && _DISCONNECTED.has(no)) {
+        this.handle_close();
+        return Buffer.alloc(0);
+      }
+      throw err;
+    }
+  }
+
+  close(): void {
+    this.connected = false;
+    this.accepting = false;
+    this.connecting = false;
+    if (trace.tracing && this._fileno !== null) trace.note({ kind: "close" });
+    this.del_channel();
+    if (this.socket !== null) {
+      try {
+        this.socket.close();
+      } catch (err) {
+        const no = errno_of(err);
+        if (no !== ENOTCONN && no !== EBADF) throw err;
+      }
+    }
+  }
+
+  // ---- logging -----------------------------------------------------------------------------
+
+  log(message: unknown): void {
+    process.stderr.write(`log: ${String(message)}\n`);
+  }
+
+  log_info(message: unknown, type = "info"): void {
+    if (!this.ignore_log_types.has(type)) console.log(`${type}: ${String(message)}`);
+  }
+
+  // ---- events the loop calls ---------------------------------------------------------------
+
+  handle_read_event(): void {
+    if (this.accepting) {
+      this.handle_accept();
+    } else if (!this.connected) {
+      if (this.connecting) this.handle_connect_event();
+      this.handle_read();
+    } else {
+      this.handle_read();
+    }
+  }
+
+  handle_connect_event(): void {
+    const err = this.sock().getsockopt(SOL_SOCKET, SO_ERROR) as number;
+    if (err !== 0) throw os_error(err);
+    if (trace.tracing) trace.note({ kind: "connect" });
+    this.handle_connect();
+    this.connected = true;
+    this.connecting = false;
+  }
+
+  handle_write_event(): void {
+    if (this.accepting) return;
+    if (!this.connected && this.connecting) this.handle_connect_event();
+    this.handle_write();
+  }
+
+  handle_expt_event(): void {
+    const err = this.sock().getsockopt(SOL_SOCKET, SO_ERROR) as number;
+    if (err !== 0) this.handle_close();
+    else this.handle_expt();
+  }
+
+  /**
+   * Log the error and close. The loop passes the error it caught; called without one, it uses
+   * the error being handled now (Python's sys.exc_info()).
+   */
+  handle_error(err: unknown = current_error()): void {
+    const [, t, v, info] = compact_traceback(err);
+    let self_repr: string;
+    try {
+      self_repr = String(this);
+    } catch {
+      self_repr = `<__repr__(self) failed for object at ${id_of(this).toString(16)}>`;
+    }
+    const text = v instanceof Error ? v.message : String(v);
+    if (trace.tracing) trace.note({ kind: "error", error: `${t.name}: ${text}` });
+    this.log_info(
+      `uncaptured python exception, closing channel ${self_repr} (${type_repr(t)}:${text} ${info})`,
+      "error",
+    );
+    this.handle_close();
+  }
+
+  handle_expt(): void {
+    this.log_info("unhandled incoming priority event", "warning");
+  }
+
+  handle_read(): void {
+    this.log_info("unhandled read event", "warning");
+  }
+
+  handle_write(): void {
+    this.log_info("unhandled write event", "warning");
+  }
+
+  handle_connect(): void {
+    this.log_info("unhandled connect event", "warning");
+  }
+
+  handle_accept(): void {
+    const pair = this.accept();
+    if (pair !== null) this.handle_accepted(pair[0], pair[1]);
+  }
+
+  handle_accepted(sock: socket, addr: Address): void {
+    void addr;
+    sock.close();
+    this.log_info("unhandled accepted event", "warning");
+  }
+
+  handle_close(): void {
+    this.log_info("unhandled close event", "warning");
+    this.close();
+  }
+}
+
+Object.assign(dispatcher.prototype, {
+  debug: false,
+  connected: false,
+  accepting: false,
+  connecting: false,
+  closing: false,
+  addr: null,
+  ignore_log_types: new Set(["warning"]) as ReadonlySet<string>,
+});

@@ -1,0 +1,236 @@
+// asyncore.file_wrapper: a pipe, tty, file or Node stream seen as a socket-like descriptor.
+import { fstatSync, openSync, readSync, writeSync, closeSync } from "node:fs";
+import { Socket as NodeSocket } from "node:net";
+import type { Readable, Writable } from "node:stream";
+import {
+  EAGAIN, EBADF, from_node_error, os_error, type OSError,
+} from "../errno/index.js";
+import {
+  allocate_fd, as_buffer, release_fd, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, Pollable,
+  SOL_SOCKET, SO_ERROR, type BytesLike,
+} from "../socket/index.js";
+import { ReceiveBuffer } from "../socket/receive_buffer.js";
+
+/** What file_wrapper/file_dispatcher accept: an OS fd, an object with fileno(), or Node streams. */
+export type FileSource =
+  | number
+  | { fileno(): number }
+  | Readable
+  | Writable
+  | { readonly readable?: Readable; readonly writable?: Writable };
+
+/** How much a wrapper buffers each way before it stops reading / says it is not writable. */
+const PIPE_BUF_SIZE = 65536;
+
+/** Python's NotImplementedError. */
+export class NotImplementedError extends Error {
+  constructor(message?: string) {
+    super(message);
+    this.name = "NotImplementedError";
+  }
+}
+
+function is_readable(x: unknown): x is Readable {
+  return typeof (x as Readable)?.read === "function" && typeof (x as Readable)?.on === "function";
+}
+
+function is_writable(x: unknown): x is Writable {
+  return typeof (x as Writable)?.write === "function" && typeof (x as Writable)?.on === "function";
+}
+
+export class file_wrapper extends Pollable {
+  private vfd: number;
+  private readonly rbuf = new ReceiveBuffer();
+  private eof = false;
+  private err: OSError | null = null;
+  private reader: Readable | null = null;
+  private writer: Writable | null = null;
+  /** A regular file: read and written in place, always ready (as Linux reports files). */
+  private file_fd: number | null = null;
+  /** Streams this wrapper made itself (from an fd) and so destroys on close. */
+  private owned = false;
+  private paused = false;
+  private readonly listeners: Array<[NodeJS.EventEmitter, string, (...a: never[]) => void]> = [];
+
+  constructor(source: FileSource) {
+    super();
+    if (typeof source === "number" || (typeof source === "object" && source !== null && "fileno" in source && typeof source.fileno === "function" && !is_readable(source) && !is_writable(source))) {
+      const fd = typeof source === "number" ? source : (source as { fileno(): number }).fileno();
+      this.open_fd(fd);
+    } else if (is_readable(source) || is_writable(source)) {
+      if (is_readable(source)) this.attach_reader(source);
+      if (is_writable(source)) this.attach_writer(source);
+    } else {
+      const pair = source as { readable?: Readable; writable?: Writable };
+      if (pair.readable) this.attach_reader(pair.readable);
+      if (pair.writable) this.attach_writer(pair.writable);
+    }
+    this.vfd = allocate_fd(this);
+  }
+
+  private open_fd(fd: number): void {
+    if (fd === 0) return this.attach_reader(process.stdin);
+    if (fd === 1) return this.attach_writer(process.stdout);
+    if (fd === 2) return this.attach_writer(process.stderr);
+    let st;
+    try {
+      st = fstatSync(fd);
+    } catch (e) {
+      throw from_node_error(e);
+    }
+    if (st.isFile()) {
+      // Python dups the fd so that closing the wrapper leaves the caller's open.
+      this.file_fd = openSync(`/proc/self/fd/${fd}`, "r+");
+      return;
+    }
+    // A pipe or socket: a fresh open of the same object stands in for dup().
+    let own = fd;
+    try {
+      own = openSync(`/proc/self/fd/${fd}`, "r+");
+    } catch {
+      own = fd;
+    }
+    const s = new NodeSocket({ fd: own, readable: true, writable: true, allowHalfOpen: true });
+    this.owned = true;
+    this.attach_reader(s);
+    this.attach_writer(s);
+  }
+
+  private on(s: NodeJS.EventEmitter, ev: string, f: (...a: never[]) => void): void {
+    s.on(ev, f as (...a: unknown[]) => void);
+    this.listeners.push([s, ev, f]);
+  }
+
+  private attach_reader(r: Readable): void {
+    this.reader = r;
+    this.on(r, "data", (chunk: Buffer | string) => {
+      const was_empty = this.rbuf.length === 0;
+      this.rbuf.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+      if (this.rbuf.length >= PIPE_BUF_SIZE && !this.paused) {
+        this.paused = true;
+        r.pause();
+      }
+      if (was_empty) this.notify();
+    });
+    this.on(r, "end", () => {
+      this.eof = true;
+      this.notify();
+    });
+    this.on(r, "error", (e: Error) => {
+      this.err = from_node_error(e);
+      this.notify();
+    });
+    r.resume();
+  }
+
+  private attach_writer(w: Writable): void {
+    this.writer = w;
+    if (w !== (this.reader as unknown)) {
+      this.on(w, "error", (e: Error) => {
+        this.err = from_node_error(e);
+        this.notify();
+      });
+    }
+    this.on(w, "drain", () => this.notify());
+  }
+
+  get fd(): number {
+    return this.vfd;
+  }
+
+  fileno(): number {
+    return this.vfd;
+  }
+
+  poll_flags(): number {
+    if (this.vfd < 0) return POLLNVAL;
+    if (this.file_fd !== null) return POLLIN | POLLOUT;
+    let f = this.err ? POLLERR : 0;
+    if (this.rbuf.length > 0) f |= POLLIN;
+    // A pipe whose writer is gone: POLLHUP, as Linux's pipe_poll says.
+    if (this.eof) f |= POLLHUP;
+    const w = this.writer;
+    if (w && !w.destroyed && w.writableLength < PIPE_BUF_SIZE) f |= POLLOUT;
+    return f;
+  }
+
+  /** os.read(): up to n bytes, empty at end of file, BlockingIOError when nothing is there. */
+  recv(n: number): Buffer {
+    if (this.vfd < 0) throw os_error(EBADF);
+    if (this.file_fd !== null) {
+      const out = Buffer.allocUnsafe(n);
+      const k = readSync(this.file_fd, out, 0, n, null);
+      return out.subarray(0, k);
+    }
+    if (this.rbuf.length > 0) {
+      const out = this.rbuf.take(n);
+      if (this.paused && this.rbuf.length < PIPE_BUF_SIZE) {
+        this.paused = false;
+        this.reader?.resume();
+      }
+      return out;
+    }
+    if (this.err) {
+      const e = this.err;
+      this.err = null;
+      throw e;
+    }
+    if (this.eof || !this.reader) {
+      if (!this.reader) throw os_error(EBADF);
+      return Buffer.alloc(0);
+    }
+    throw os_error(EAGAIN);
+  }
+
+  /** os.write(): the bytes taken; BlockingIOError when the pipe is full. */
+  send(data: BytesLike): number {
+    if (this.vfd < 0) throw os_error(EBADF);
+    const buf = as_buffer(data);
+    if (this.file_fd !== null) return writeSync(this.file_fd, buf);
+    const w = this.writer;
+    if (!w) throw os_error(EBADF);
+    if (this.err) {
+      const e = this.err;
+      this.err = null;
+      throw e;
+    }
+    const room = PIPE_BUF_SIZE - w.writableLength;
+    if (room <= 0) throw os_error(EAGAIN);
+    const chunk = buf.length > room ? buf.subarray(0, room) : buf;
+    w.write(chunk);
+    return chunk.length;
+  }
+
+  read(n: number): Buffer {
+    return this.recv(n);
+  }
+
+  write(data: BytesLike): number {
+    return this.send(data);
+  }
+
+  getsockopt(level: number, optname: number, buflen?: number): number {
+    if (level === SOL_SOCKET && optname === SO_ERROR && !buflen) return 0;
+    throw new NotImplementedError("Only asyncore specific behaviour implemented.");
+  }
+
+  close(): void {
+    if (this.vfd < 0) return;
+    release_fd(this.vfd);
+    this.vfd = -1;
+    for (const [s, ev, f] of this.listeners) s.removeListener(ev, f as (...a: unknown[]) => void);
+    this.listeners.length = 0;
+    if (this.file_fd !== null) closeSync(this.file_fd);
+    if (this.owned) {
+      // Keep an error listener: the stream may still report one after we let go.
+      this.reader?.on("error", () => undefined);
+      this.reader?.destroy();
+    } else if (this.reader && this.reader !== process.stdin) {
+      this.reader.pause();
+    } else if (this.reader === process.stdin) {
+      process.stdin.pause();
+    }
+    this.rbuf.clear();
+    this.notify();
+  }
+}

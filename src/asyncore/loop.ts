@@ -1,0 +1,220 @@
+// asyncore's loop: poll (select-based), poll2/poll3 (poll-based), loop() and close_all().
+import { EBADF } from "../errno/index.js";
+import {
+  POLLIN, POLLOUT, POLLPRI, poll as Poller, select, yield_to_node,
+} from "../select/index.js";
+import { wait_for_change } from "../select/wait.js";
+import { _exception, read, readwrite, write } from "./dispatch.js";
+import { errno_of, is_reraised } from "./exceptions.js";
+import { interrupt_of, socket_map, type Channel, type SocketMap } from "./map.js";
+import * as trace from "./trace.js";
+
+function seconds(timeout: number | null | undefined): number | null {
+  return timeout === undefined ? 0 : timeout;
+}
+
+/** One iteration over select(): Python's asyncore.poll(timeout, map). */
+export async function poll(timeout: number | null = 0.0, map?: SocketMap | null): Promise<void> {
+  const m = map ?? socket_map;
+  if (m.size === 0) return;
+  const intr = interrupt_of(m);
+  intr.reset();
+  const t = trace.tracing ? trace.begin(m, "select", seconds(timeout)) : null;
+  const r: number[] = [];
+  const w: number[] = [];
+  const e: number[] = [];
+  for (const [fd, obj] of m) {
+    const is_r = obj.readable();
+    const is_w = obj.writable();
+    if (is_r) r.push(fd);
+    // accepting sockets are never in the write set
+    if (is_w && !obj.accepting) w.push(fd);
+    if (is_r || is_w) e.push(fd);
+  }
+  if (t) {
+    for (const fd of r) t.readable.push(trace.ref(fd, m.get(fd)));
+    for (const fd of w) t.writable.push(trace.ref(fd, m.get(fd)));
+    for (const fd of e) t.exceptional.push(trace.ref(fd, m.get(fd)));
+  }
+  const started = t ? performance.now() : 0;
+  if (r.length === 0 && w.length === 0 && e.length === 0) {
+    // Python sleeps here; the sleep still wakes for a new channel or queued output.
+    await yield_to_node();
+    const ms = timeout === null ? null : timeout * 1000;
+    if (ms !== 0 && !intr.consume()) await wait_for_change([], ms, intr);
+    if (t) {
+      t.waited_ms = performance.now() - started;
+      t.woke = intr.consume() ? "interrupt" : "timeout";
+      trace.finish(t);
+    }
+    return;
+  }
+  const [rr, ww, ee] = await select(r, w, e, timeout, intr);
+  if (t) {
+    t.waited_ms = performance.now() - started;
+    t.woke = rr.length || ww.length || ee.length ? "ready" : timeout === 0 ? "timeout" : "interrupt";
+    const names = new Map<number, string[]>();
+    for (const fd of rr) names.set(fd, ["read"]);
+    for (const fd of ww) names.set(fd, [...(names.get(fd) ?? []), "write"]);
+    for (const fd of ee) names.set(fd, [...(names.get(fd) ?? []), "except"]);
+    for (const [fd, ev] of names) t.ready.push({ ...trace.ref(fd, m.get(fd)), events: ev });
+  }
+  try {
+    for (const fd of rr) {
+      const obj = m.get(fd);
+      if (obj === undefined) continue;
+      if (t) trace.dispatching(t, fd, obj, "read");
+      read(obj);
+    }
+    for (const fd of ww) {
+      const obj = m.get(fd);
+      if (obj === undefined) continue;
+      if (t) trace.dispatching(t, fd, obj, "write");
+      write(obj);
+    }
+    for (const fd of ee) {
+      const obj = m.get(fd);
+      if (obj === undefined) continue;
+      if (t) trace.dispatching(t, fd, obj, "_exception");
+      _exception(obj);
+    }
+  } finally {
+    if (t) trace.finish(t);
+  }
+}
+
+/** The poll object a map keeps between iterations, and the masks registered in it. */
+interface PollState {
+  readonly pollster: Poller;
+  readonly masks: Map<number, number>;
+}
+
+const poll_states = new WeakMap<SocketMap, PollState>();
+
+/**
+ * One iteration over poll(): Python's asyncore.poll2(timeout, map). CPython builds a new poll
+ * object each time; this one keeps it and re-registers only the fds whose interest changed,
+ * which is the same to every observer and costs O(ready) instead of O(map) in the wait.
+ */
+export async function poll2(timeout: number | null = 0.0, map?: SocketMap | null): Promise<void> {
+  const m = map ?? socket_map;
+  if (m.size === 0) return;
+  const intr = interrupt_of(m);
+  intr.reset();
+  let st = poll_states.get(m);
+  if (!st) {
+    st = { pollster: new Poller(), masks: new Map() };
+    poll_states.set(m, st);
+  }
+  const { pollster, masks } = st;
+  const ms = timeout === null ? null : Math.trunc(timeout * 1000);
+  const t = trace.tracing ? trace.begin(m, "poll", seconds(timeout)) : null;
+  let seen = 0;
+  for (const [fd, obj] of m) {
+    let flags = 0;
+    if (obj.readable()) flags |= POLLIN | POLLPRI;
+    // accepting sockets are never in the write set
+    if (obj.writable() && !obj.accepting) flags |= POLLOUT;
+    const had = masks.get(fd);
+    if (flags) {
+      seen++;
+      if (had !== flags) {
+        pollster.register(fd, flags);
+        masks.set(fd, flags);
+      }
+    } else if (had !== undefined) {
+      pollster.unregister(fd);
+      masks.delete(fd);
+    }
+    if (t) {
+      if (flags & POLLIN) t.readable.push(trace.ref(fd, obj));
+      if (flags & POLLOUT) t.writable.push(trace.ref(fd, obj));
+      if (flags) t.exceptional.push(trace.ref(fd, obj));
+    }
+  }
+  if (masks.size > seen) {
+    // Channels left the map since the last iteration: stop watching them.
+    for (const fd of masks.keys()) {
+      if (!m.has(fd)) {
+        pollster.unregister(fd);
+        masks.delete(fd);
+      }
+    }
+  }
+  const started = t ? performance.now() : 0;
+  const ready = await pollster.poll(ms, intr);
+  if (t) {
+    t.waited_ms = performance.now() - started;
+    t.woke = ready.length ? "ready" : ms === 0 ? "timeout" : "interrupt";
+    for (const [fd, flags] of ready) t.ready.push({ ...trace.ref(fd, m.get(fd)), events: trace.event_names(flags) });
+  }
+  try {
+    for (const [fd, flags] of ready) {
+      const obj = m.get(fd);
+      if (obj === undefined) continue;
+      if (t) trace.dispatching(t, fd, obj, `readwrite ${trace.event_names(flags).join("|")}`);
+      readwrite(obj, flags);
+    }
+  } finally {
+    if (t) trace.finish(t);
+  }
+}
+
+/** Python's alias. */
+export const poll3 = poll2;
+
+export interface LoopOptions {
+  /** Seconds each select/poll may wait (default 30.0; null waits forever). */
+  readonly timeout?: number | null;
+  readonly use_poll?: boolean;
+  readonly map?: SocketMap | null;
+  /** Iterations to run at most (default: until the map is empty). */
+  readonly count?: number | null;
+}
+
+/**
+ * Python's asyncore.loop(timeout=30.0, use_poll=False, map=None, count=None), awaited:
+ * `await loop()` or `await loop({ timeout: 1, use_poll: true })`. Resolves when the map is
+ * empty or count iterations ran; ExitNow (or an error outside any channel) rejects it.
+ */
+export async function loop(
+  timeout: number | null | LoopOptions = 30.0,
+  use_poll = false,
+  map: SocketMap | null = null,
+  count: number | null = null,
+): Promise<void> {
+  let to: number | null = 30.0;
+  if (timeout !== null && typeof timeout === "object") {
+    to = timeout.timeout === undefined ? 30.0 : timeout.timeout;
+    use_poll = timeout.use_poll ?? false;
+    map = timeout.map ?? null;
+    count = timeout.count ?? null;
+  } else {
+    to = timeout;
+  }
+  const m = map ?? socket_map;
+  const poll_fun = use_poll ? poll2 : poll;
+  if (count === null) {
+    while (m.size > 0) await poll_fun(to, m);
+  } else {
+    while (m.size > 0 && count > 0) {
+      await poll_fun(to, m);
+      count--;
+    }
+  }
+}
+
+/** Python's asyncore.close_all(map=None, ignore_all=False): close every channel and empty the map. */
+export function close_all(map: SocketMap | null = null, ignore_all = false): void {
+  const m = map ?? socket_map;
+  for (const x of [...m.values()]) {
+    try {
+      (x as Channel & { close(): void }).close();
+    } catch (err) {
+      if (errno_of(err) === EBADF) continue;
+      if (is_reraised(err) || !ignore_all) throw err;
+    }
+  }
+  m.clear();
+}
+

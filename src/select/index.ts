@@ -1,0 +1,11 @@
+// The select layer: select() and poll() over emulated descriptors, both async.
+export { select } from "./select.js";
+export { poll, KeyError } from "./poll.js";
+export { Interrupt } from "./interrupt.js";
+export { type FileLike, fd_of } from "./resolve.js";
+export { yield_to_node } from "./wait.js";
+export {
+  POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL, POLLRDNORM, POLLRDBAND, POLLWRNORM,
+  POLLWRBAND, POLLMSG, POLLRDHUP,
+} from "../socket/index.js";
+export { OSError as error } from "../errno/index.js";

@@ -1,0 +1,136 @@
+// select.poll(): persistent registrations that hear readiness changes, so a poll costs O(ready), not O(registered).
+import { ENOENT, os_error } from "../errno/index.js";
+import {
+  lookup_fd, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, Pollable, type Watcher,
+} from "../socket/index.js";
+import type { Interrupt } from "./interrupt.js";
+import { fd_of, type FileLike } from "./resolve.js";
+import { wait_for_wake, yield_to_node } from "./wait.js";
+
+/** Python's KeyError, raised by poll.unregister() of an unknown fd. */
+export class KeyError extends Error {
+  constructor(key: unknown) {
+    super(String(key));
+    this.name = "KeyError";
+  }
+}
+
+/** A number that no open descriptor has: poll reports it POLLNVAL, as Linux does. */
+class Closed extends Pollable {
+  constructor(private readonly fd: number) {
+    super();
+  }
+  fileno(): number {
+    return this.fd;
+  }
+  poll_flags(): number {
+    return POLLNVAL;
+  }
+}
+
+const ALWAYS = POLLERR | POLLHUP | POLLNVAL;
+
+class Registration implements Watcher {
+  constructor(
+    readonly owner: poll,
+    readonly fd: number,
+    readonly target: Pollable,
+    public mask: number,
+  ) {}
+
+  changed(): void {
+    this.owner.candidate(this);
+  }
+}
+
+export class poll {
+  private readonly regs = new Map<number, Registration>();
+  /** Registrations that may be ready: told of a change, or ready at the last poll. */
+  private readonly candidates = new Set<Registration>();
+  private wake: (() => void) | null = null;
+
+  /** Watch `fd` for `eventmask` (default POLLIN|POLLPRI|POLLOUT); registering again modifies. */
+  register(fd: FileLike, eventmask: number = POLLIN | POLLPRI | POLLOUT): void {
+    const n = fd_of(fd);
+    const old = this.regs.get(n);
+    if (old && old.target === (lookup_fd(n) ?? old.target)) {
+      old.mask = eventmask;
+      this.candidate(old);
+      return;
+    }
+    if (old) this.drop(old);
+    const target = lookup_fd(n) ?? new Closed(n);
+    const reg = new Registration(this, n, target, eventmask);
+    this.regs.set(n, reg);
+    target.watch(reg);
+    this.candidate(reg);
+  }
+
+  modify(fd: FileLike, eventmask: number): void {
+    const reg = this.regs.get(fd_of(fd));
+    if (!reg) throw os_error(ENOENT);
+    reg.mask = eventmask;
+    this.candidate(reg);
+  }
+
+  unregister(fd: FileLike): void {
+    const n = fd_of(fd);
+    const reg = this.regs.get(n);
+    if (!reg) throw new KeyError(n);
+    this.drop(reg);
+  }
+
+  private drop(reg: Registration): void {
+    this.regs.delete(reg.fd);
+    this.candidates.delete(reg);
+    reg.target.unwatch(reg);
+  }
+
+  /** @internal a registration's descriptor changed */
+  candidate(reg: Registration): void {
+    this.candidates.add(reg);
+    this.wake?.();
+  }
+
+  /** The registered fds and masks, in registration order. */
+  registered(): ReadonlyMap<number, number> {
+    const m = new Map<number, number>();
+    for (const [fd, r] of this.regs) m.set(fd, r.mask);
+    return m;
+  }
+
+  /**
+   * Python's poll.poll([timeout]) with timeout in milliseconds (null or negative: forever).
+   * Resolves to [fd, revents] pairs, by fd. `interrupt` (this library's in-process
+   * self-pipe) ends the wait early with nothing ready.
+   */
+  async poll(timeout?: number | null, interrupt?: Interrupt): Promise<Array<[number, number]>> {
+    if (timeout !== undefined && timeout !== null && typeof timeout !== "number") {
+      throw new TypeError("timeout must be an integer or None");
+    }
+    const ms = timeout === undefined || timeout === null || timeout < 0 ? null : Math.floor(timeout);
+    await yield_to_node();
+    const deadline = ms === null ? Infinity : performance.now() + ms;
+    for (;;) {
+      const out = this.collect();
+      if (out.length) return out;
+      const left = deadline - performance.now();
+      if (left <= 0 || interrupt?.consume()) return out;
+      interrupt?.arm(() => this.wake?.());
+      await wait_for_wake(Number.isFinite(left) ? left : null, (w) => (this.wake = w));
+      interrupt?.arm(null);
+      if (interrupt?.consume()) return [];
+    }
+  }
+
+  private collect(): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    for (const reg of this.candidates) {
+      const f = reg.target.poll_flags() & (reg.mask | ALWAYS);
+      if (f) out.push([reg.fd, f]);
+      else this.candidates.delete(reg);
+    }
+    if (out.length > 1) out.sort((a, b) => a[0] - b[0]);
+    return out;
+  }
+}

@@ -1,0 +1,27 @@
+// select/poll arguments (fds or objects with fileno()) turned into the descriptors they name.
+import { EBADF, ValueError, os_error } from "../errno/index.js";
+import { lookup_fd, type Pollable } from "../socket/index.js";
+
+/** Anything select() accepts: an fd, or an object with fileno(). */
+export type FileLike = number | { fileno(): number };
+
+/** The fd of an argument, checked as Python's PyObject_AsFileDescriptor does. */
+export function fd_of(obj: FileLike): number {
+  let fd: unknown = obj;
+  if (typeof obj === "object" && obj !== null && typeof obj.fileno === "function") fd = obj.fileno();
+  else if (typeof obj !== "number") {
+    throw new TypeError("argument must be an int, or have a fileno() method.");
+  }
+  if (typeof fd !== "number" || !Number.isInteger(fd)) {
+    throw new TypeError("fileno() returned a non-integer");
+  }
+  if (fd < 0) throw new ValueError(`file descriptor cannot be a negative integer (${fd})`);
+  return fd;
+}
+
+/** The open descriptor behind an argument; EBADF when none is open under that number. */
+export function pollable_of(obj: FileLike): Pollable {
+  const p = lookup_fd(fd_of(obj));
+  if (p === undefined) throw os_error(EBADF);
+  return p;
+}
