@@ -1,0 +1,250 @@
+// async_chat: Python's asynchat.async_chat, a dispatcher that frames input and queues output.
+import { dispatcher, type SocketMap } from "../asyncore/index.js";
+import { BlockingIOError, OSError, ValueError } from "../errno/index.js";
+import type { socket } from "../socket/index.js";
+import { encode } from "./encoding.js";
+import { CollectLimitError, NotImplementedError } from "./errors.js";
+import { deque } from "./fifo.js";
+import { framer, type framing_target, type terminator } from "./framing.js";
+import type { BytesLike, fifo_entry, producer } from "./producer.js";
+
+const EMPTY = Buffer.alloc(0);
+
+function as_view(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function type_name(x: unknown): string {
+  if (x === null) return "NoneType";
+  if (x === undefined) return "undefined";
+  if (typeof x === "string") return "str";
+  if (typeof x === "number") return Number.isInteger(x) ? "int" : "float";
+  if (typeof x === "object") return (x as object).constructor?.name ?? "object";
+  return typeof x;
+}
+
+/** Python's falsiness for what the producer fifo and producers hand over. */
+function is_empty(x: fifo_entry | BytesLike | string): boolean {
+  return x === null || ((typeof x === "string" || x instanceof Uint8Array) && x.length === 0);
+}
+
+/**
+ * Python's `asynchat.async_chat`: subclass it and override collect_incoming_data() and
+ * found_terminator(). Class attributes (`ac_in_buffer_size`, `ac_out_buffer_size`,
+ * `use_encoding`, `encoding`, `ac_collect_limit`) live on the prototype, so a subclass may
+ * override them with a field or a getter; they are read each time they are used.
+ */
+export class async_chat extends dispatcher implements framing_target {
+  /** recv() size per read: 65536, as CPython 3's code (its documentation says 4096). */
+  declare ac_in_buffer_size: number;
+  /** Largest slice sent at once, and the size pushed bytes are split into: 65536. */
+  declare ac_out_buffer_size: number;
+  /** Encode str terminators and str producer output with `encoding` (default false). */
+  declare use_encoding: boolean | number;
+  /** Python codec name used when `use_encoding` is set: "latin-1". */
+  declare encoding: string;
+  /**
+   * Not in CPython, opt-in: the most bytes collect_incoming_data may receive between two
+   * found_terminator calls (or since set_terminator). null (the default) means no limit, as
+   * CPython. When exceeded, the rest of that read is dropped and handle_collect_overflow() runs.
+   */
+  declare ac_collect_limit: number | null;
+  /** The current terminator (null until set_terminator is called). */
+  declare terminator: terminator;
+
+  /** Data gathered by _collect_incoming_data(), joined by _get_data(). */
+  incoming: Buffer[] = [];
+  /** Outgoing queue: bytes, producers, str (with use_encoding), and null = close when reached. */
+  producer_fifo: deque<fifo_entry> = new deque<fifo_entry>();
+
+  readonly #framer: framer = new framer(this);
+
+  constructor(sock?: socket | null, map?: SocketMap | null) {
+    super(sock, map);
+  }
+
+  /** The input not yet framed (a Buffer view); between reads at most a partial terminator. */
+  get ac_in_buffer(): Buffer {
+    return this.#framer.pending;
+  }
+
+  set ac_in_buffer(data: BytesLike) {
+    if (!(data instanceof Uint8Array)) throw new TypeError(`a bytes-like object is required, not '${type_name(data)}'`);
+    this.#framer.pending = as_view(data);
+  }
+
+  collect_incoming_data(data: Buffer): void {
+    void data;
+    throw new NotImplementedError("must be implemented in subclass");
+  }
+
+  _collect_incoming_data(data: Buffer): void {
+    this.incoming.push(data);
+  }
+
+  _get_data(): Buffer {
+    const d = this.incoming.length === 1 ? this.incoming[0]! : Buffer.concat(this.incoming);
+    this.incoming = [];
+    return d;
+  }
+
+  found_terminator(): void {
+    throw new NotImplementedError("must be implemented in subclass");
+  }
+
+  /** Bytes of any length, a str (encoded when use_encoding), a byte count >= 0, or null. */
+  set_terminator(term: terminator): void {
+    if (term === undefined) term = null;
+    if (typeof term === "string" && this.use_encoding) {
+      term = encode(term, this.encoding);
+    } else if (typeof term === "number") {
+      if (!Number.isInteger(term)) throw new TypeError(`terminator must be an integer, not '${type_name(term)}'`);
+      if (term < 0) throw new ValueError("the number of received bytes must be positive");
+    }
+    this.terminator = term;
+    this.#framer.reset_count();
+  }
+
+  get_terminator(): terminator {
+    return this.terminator;
+  }
+
+  override handle_read(): void {
+    let data: Buffer;
+    try {
+      data = this.recv(this.ac_in_buffer_size);
+    } catch (err) {
+      if (err instanceof BlockingIOError) return;
+      if (err instanceof OSError) {
+        this.handle_error(err);
+        return;
+      }
+      throw err;
+    }
+    this.#framer.feed(data);
+  }
+
+  override handle_write(): void {
+    this.initiate_send();
+  }
+
+  override handle_close(): void {
+    this.close();
+  }
+
+  /** Queue bytes (split into ac_out_buffer_size slices) and try to send at once. */
+  push(data: BytesLike): void {
+    if (!(data instanceof Uint8Array)) {
+      throw new TypeError(`data argument must be byte-ish (${type_name(data)})`);
+    }
+    const buf = as_view(data);
+    const sabs = this.ac_out_buffer_size;
+    if (buf.length > sabs) {
+      for (let i = 0; i < buf.length; i += sabs) this.producer_fifo.append(buf.subarray(i, i + sabs));
+    } else {
+      this.producer_fifo.append(buf);
+    }
+    this.initiate_send();
+  }
+
+  /** Queue a producer (anything with more(); bytes, or str with use_encoding, also work). */
+  push_with_producer(producer: producer | BytesLike | string): void {
+    this.producer_fifo.append(producer);
+    this.initiate_send();
+  }
+
+  override readable(): boolean {
+    return true;
+  }
+
+  override writable(): boolean {
+    return this.producer_fifo.length > 0 || !this.connected;
+  }
+
+  /** Close the channel once everything queued before this call has been sent. */
+  close_when_done(): void {
+    this.producer_fifo.append(null);
+  }
+
+  /** Send from the head of the queue: at most one send() per call, producers pulled on demand. */
+  initiate_send(): void {
+    const fifo = this.producer_fifo;
+    while (fifo.length && this.connected) {
+      const first = fifo.at(0);
+      if (is_empty(first)) {
+        fifo.popleft();
+        if (first === null) {
+          this.handle_close();
+          return;
+        }
+      }
+      const obs = this.ac_out_buffer_size;
+      let data: Buffer | string;
+      if (first instanceof Uint8Array) {
+        data = as_view(first).subarray(0, obs);
+      } else if (typeof first === "string") {
+        data = first.slice(0, obs);
+      } else {
+        const more = (first as producer).more();
+        if (is_empty(more)) fifo.popleft();
+        else fifo.appendleft(more);
+        continue;
+      }
+
+      let out: Buffer;
+      if (typeof data === "string") {
+        if (!this.use_encoding) throw new TypeError("a bytes-like object is required, not 'str'");
+        out = encode(data, this.encoding);
+      } else {
+        out = data;
+      }
+
+      let num_sent: number;
+      try {
+        num_sent = this.send(out);
+      } catch (err) {
+        if (err instanceof OSError) {
+          this.handle_error(err);
+          return;
+        }
+        throw err;
+      }
+
+      if (num_sent) {
+        if (num_sent < out.length || obs < (first as BytesLike | string).length) {
+          // The unsent rest; a str head is kept as its encoded bytes so counts stay in bytes.
+          fifo.set(0, typeof first === "string" ? encode(first, this.encoding).subarray(num_sent) : as_view(first as BytesLike).subarray(num_sent));
+        } else {
+          fifo.popleft();
+        }
+      }
+      return;
+    }
+  }
+
+  /** Emergencies only: drop unread input, collected data and the whole output queue. */
+  discard_buffers(): void {
+    this.ac_in_buffer = EMPTY;
+    this.incoming = [];
+    this.producer_fifo.clear();
+    this.#framer.reset_count();
+  }
+
+  /**
+   * Not in CPython: called when `ac_collect_limit` is exceeded. The default raises
+   * CollectLimitError, which asyncore hands to handle_error (by default: log and close).
+   * Override to answer the peer (e.g. an HTTP 431/413) and close_when_done().
+   */
+  handle_collect_overflow(): void {
+    throw new CollectLimitError(this.ac_collect_limit ?? 0);
+  }
+}
+
+async_chat.prototype.ac_in_buffer_size = 65536;
+async_chat.prototype.ac_out_buffer_size = 65536;
+async_chat.prototype.use_encoding = false;
+async_chat.prototype.encoding = "latin-1";
+async_chat.prototype.ac_collect_limit = null;
+async_chat.prototype.terminator = null;
+
+export { async_chat as AsyncChat };
