@@ -1,13 +1,8 @@
 // The Python exception classes asynchat raises that the errno layer does not define.
 import { ValueError } from "../errno/index.js";
 
-/** Python's `NotImplementedError`: collect_incoming_data/found_terminator not overridden. */
-export class NotImplementedError extends Error {
-  constructor(message?: string) {
-    super(message);
-    this.name = "NotImplementedError";
-  }
-}
+/** Python's `NotImplementedError`, shared with asyncore so one instanceof covers both. */
+export { NotImplementedError } from "../asyncore/index.js";
 
 /** Python's `UnicodeEncodeError` (a ValueError): a character the channel's encoding cannot hold. */
 export class UnicodeEncodeError extends ValueError {
