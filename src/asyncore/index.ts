@@ -17,3 +17,4 @@ export { dispatcher as Dispatcher } from "./dispatcher.js";
 export { dispatcher_with_send as DispatcherWithSend } from "./dispatcher_with_send.js";
 export { file_dispatcher as FileDispatcher } from "./file_dispatcher.js";
 export { file_wrapper as FileWrapper } from "./file_wrapper.js";
+export { format_iteration, type FormatOptions } from "./trace_format.js";
