@@ -1,0 +1,198 @@
+// `npm run bench`: server CPU per operation for asyncore-ts beside CPython's asyncore and raw Node.
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync, existsSync } from "node:fs";
+import { connect, type Socket } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { spawnSync } from "node:child_process";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..", "..");
+const TICK_US = 1e6 / 100; // /proc/<pid>/stat counts CPU in clock ticks (CLK_TCK = 100)
+
+interface Server {
+  readonly proc: ChildProcess;
+  readonly port: number;
+}
+
+type Impl = "ours" | "cpython" | "node";
+type Kind = "echo" | "chat_line" | "chat_bulk";
+
+function start(impl: Impl, kind: Kind, mode: string): Promise<Server> {
+  const cmd =
+    impl === "cpython"
+      ? ["python3", ["-W", "ignore", join(root, "bench", "servers", "py_server.py"), kind, mode]]
+      : ["node", [join(here, "servers", impl === "ours" ? "ours.js" : "raw_node.js"), kind, mode]];
+  const proc = spawn(cmd[0] as string, cmd[1] as string[], { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    proc.on("error", reject);
+    proc.stdout?.once("data", (d: Buffer) => resolve({ proc, port: Number(d.toString().trim()) }));
+  });
+}
+
+function cpu_us(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * TICK_US;
+}
+
+function open(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const c = connect(port, "127.0.0.1", () => resolve(c));
+    c.setNoDelay(true);
+    c.on("error", reject);
+  });
+}
+
+/** Read exactly n bytes' worth of echo, counting. */
+function drain(c: Socket, n: number): Promise<void> {
+  return new Promise((resolve) => {
+    let got = 0;
+    const on = (d: Buffer): void => {
+      got += d.length;
+      if (got >= n) {
+        c.off("data", on);
+        resolve();
+      }
+    };
+    c.on("data", on);
+  });
+}
+
+async function round_trips(c: Socket, n: number, size: number): Promise<number[]> {
+  const msg = Buffer.alloc(size, 0x61);
+  msg[size - 1] = 0x0a;
+  const lat: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const done = drain(c, size);
+    c.write(msg);
+    await done;
+    lat.push(performance.now() - t0);
+  }
+  return lat;
+}
+
+async function measure(srv: Server, body: () => Promise<void>): Promise<number> {
+  const before = cpu_us(srv.proc.pid as number);
+  await body();
+  return cpu_us(srv.proc.pid as number) - before;
+}
+
+interface Row {
+  readonly case: string;
+  readonly impl: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly extra?: string;
+}
+
+async function rr_case(impl: Impl, kind: Kind, mode: string, n: number): Promise<Row> {
+  const srv = await start(impl, kind, mode);
+  try {
+    const c = await open(srv.port);
+    await round_trips(c, 500, 64);
+    const cpu = await measure(srv, async () => void (await round_trips(c, n, 64)));
+    c.destroy();
+    return { case: `round trip 64 B (${kind})`, impl: label(impl, mode), value: cpu / n, unit: "µs CPU/op" };
+  } finally {
+    srv.proc.kill();
+  }
+}
+
+async function lines_case(impl: Impl, mode: string, n: number): Promise<Row> {
+  const srv = await start(impl, "chat_line", mode);
+  try {
+    const c = await open(srv.port);
+    const line = Buffer.from("x".repeat(31) + "\n");
+    const block = Buffer.concat(Array.from({ length: 2048 }, () => line));
+    const blocks = Math.ceil(n / 2048);
+    const cpu = await measure(srv, async () => {
+      const done = drain(c, blocks * block.length);
+      for (let i = 0; i < blocks; i++) {
+        if (!c.write(block)) await new Promise((r) => c.once("drain", r));
+      }
+      await done;
+    });
+    c.destroy();
+    return { case: "pipelined 32 B lines", impl: label(impl, mode), value: cpu / (blocks * 2048), unit: "µs CPU/line" };
+  } finally {
+    srv.proc.kill();
+  }
+}
+
+async function bulk_case(impl: Impl, kind: Kind, mode: string, mib: number): Promise<Row> {
+  const srv = await start(impl, kind, mode);
+  try {
+    const c = await open(srv.port);
+    const chunk = Buffer.alloc(65536, 0x62);
+    const cpu = await measure(srv, async () => {
+      const done = drain(c, mib * 16 * chunk.length);
+      for (let i = 0; i < mib * 16; i++) {
+        if (!c.write(chunk)) await new Promise((r) => c.once("drain", r));
+      }
+      await done;
+    });
+    c.destroy();
+    return { case: `bulk echo (${kind})`, impl: label(impl, mode), value: cpu / 1000 / mib, unit: "ms CPU/MiB" };
+  } finally {
+    srv.proc.kill();
+  }
+}
+
+async function idle_case(impl: Impl, mode: string, idle: number, n: number): Promise<Row> {
+  const srv = await start(impl, "echo", mode);
+  const conns: Socket[] = [];
+  try {
+    for (let i = 0; i < idle; i += 200) {
+      conns.push(...(await Promise.all(Array.from({ length: Math.min(200, idle - i) }, () => open(srv.port)))));
+    }
+    const c = await open(srv.port);
+    await round_trips(c, 200, 64);
+    let lat: number[] = [];
+    const cpu = await measure(srv, async () => void (lat = await round_trips(c, n, 64)));
+    lat.sort((a, b) => a - b);
+    c.destroy();
+    const p50 = lat[Math.floor(lat.length / 2)] ?? 0;
+    return {
+      case: `round trip with ${idle} idle connections`, impl: label(impl, mode), value: cpu / n,
+      unit: "µs CPU/op", extra: `median latency ${p50.toFixed(3)} ms`,
+    };
+  } finally {
+    for (const c of conns) c.destroy();
+    srv.proc.kill();
+  }
+}
+
+function label(impl: Impl, mode: string): string {
+  return impl === "node" ? "raw Node net" : `${impl === "ours" ? "asyncore-ts" : "CPython 3.11"} (${mode})`;
+}
+
+const has_python =
+  spawnSync("python3", ["-c", "import asyncore, asynchat"], { stdio: "ignore" }).status === 0;
+const quick = process.argv.includes("--quick");
+const N = quick ? 2000 : 20000;
+
+async function main(): Promise<void> {
+  if (!existsSync(join(here, "servers", "ours.js"))) throw new Error("build first: npm run bench");
+  const impls: Impl[] = has_python ? ["ours", "cpython"] : ["ours"];
+  const rows: Row[] = [];
+  const add = (r: Row): void => {
+    rows.push(r);
+    console.log(`${r.case.padEnd(40)} ${r.impl.padEnd(24)} ${r.value.toFixed(2).padStart(8)} ${r.unit}${r.extra ? `  (${r.extra})` : ""}`);
+  };
+  for (const kind of ["echo", "chat_line"] as const) {
+    for (const impl of impls) for (const mode of ["select", "poll"]) add(await rr_case(impl, kind, mode, N));
+    add(await rr_case("node", kind, "-", N));
+  }
+  for (const impl of impls) add(await lines_case(impl, "poll", quick ? 50_000 : 400_000));
+  add(await lines_case("node", "-", quick ? 50_000 : 400_000));
+  for (const impl of impls) add(await bulk_case(impl, "chat_bulk", "poll", quick ? 16 : 128));
+  add(await bulk_case("node", "echo", "-", quick ? 16 : 128));
+  const idle = quick ? 2000 : 10000;
+  for (const impl of impls) add(await idle_case(impl, "poll", idle, quick ? 200 : 1000));
+  add(await idle_case("node", "-", idle, quick ? 200 : 1000));
+  if (!has_python) console.log("(python3 with asyncore not found: CPython rows skipped)");
+}
+
+await main();
