@@ -29,29 +29,35 @@ function is_empty(x: fifo_entry | BytesLike | string): boolean {
 }
 
 /**
- * Python's `asynchat.async_chat`: subclass it and override collect_incoming_data() and
- * found_terminator(). Class attributes (`ac_in_buffer_size`, `ac_out_buffer_size`,
- * `use_encoding`, `encoding`, `ac_collect_limit`) live on the prototype, so a subclass may
- * override them with a field or a getter; they are read each time they are used.
+ * The class attributes of async_chat. They are declared by interface merging and their
+ * defaults set on the prototype (below the class), so that a TS subclass may override each of
+ * them either with a field (`override ac_in_buffer_size = 4096`) or with a getter
+ * (`override get use_encoding() { return true; }`), and the base class reads them at use time.
  */
-export class async_chat extends dispatcher implements framing_target {
+export interface async_chat {
   /** recv() size per read: 65536, as CPython 3's code (its documentation says 4096). */
-  declare ac_in_buffer_size: number;
+  ac_in_buffer_size: number;
   /** Largest slice sent at once, and the size pushed bytes are split into: 65536. */
-  declare ac_out_buffer_size: number;
+  ac_out_buffer_size: number;
   /** Encode str terminators and str producer output with `encoding` (default false). */
-  declare use_encoding: boolean | number;
+  use_encoding: boolean | number;
   /** Python codec name used when `use_encoding` is set: "latin-1". */
-  declare encoding: string;
+  encoding: string;
   /**
    * Not in CPython, opt-in: the most bytes collect_incoming_data may receive between two
    * found_terminator calls (or since set_terminator). null (the default) means no limit, as
    * CPython. When exceeded, the rest of that read is dropped and handle_collect_overflow() runs.
    */
-  declare ac_collect_limit: number | null;
+  ac_collect_limit: number | null;
   /** The current terminator (null until set_terminator is called). */
-  declare terminator: terminator;
+  terminator: terminator;
+}
 
+/**
+ * Python's `asynchat.async_chat`: subclass it and override collect_incoming_data() and
+ * found_terminator(). It shares a map with plain dispatchers.
+ */
+export class async_chat extends dispatcher implements framing_target {
   /** Data gathered by _collect_incoming_data(), joined by _get_data(). */
   incoming: Buffer[] = [];
   /** Outgoing queue: bytes, producers, str (with use_encoding), and null = close when reached. */
