@@ -53,6 +53,7 @@ class Server extends asyncore.dispatcher {
   }
 }
 
+process.on("SIGINT", () => process.exit(0));
 const kind = process.argv[2] as keyof typeof handlers;
 const s = new Server(handlers[kind]);
 console.log((s.socket as socket.socket).getsockname()[1]);

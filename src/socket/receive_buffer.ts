@@ -12,11 +12,14 @@ export class ReceiveBuffer {
     this.length += chunk.length;
   }
 
-  /** Up to `n` bytes from the front: a slice of one chunk when it can be, one copy otherwise. */
+  /**
+   * Up to `n` bytes from the front: a slice of the first chunk when it is large (or enough),
+   * otherwise small chunks joined into one copy, as a kernel hands out what it holds.
+   */
   take(n: number): Buffer {
     const first = this.chunks[this.head];
     if (first === undefined || n <= 0) return Buffer.alloc(0);
-    if (first.length >= n || this.chunks.length - this.head === 1) {
+    if (first.length >= n || first.length >= ZERO_COPY_MIN || this.chunks.length - this.head === 1) {
       const out = first.length > n ? first.subarray(0, n) : first;
       this.consume_front(out.length);
       return out;
@@ -73,3 +76,6 @@ export class ReceiveBuffer {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** A chunk at least this long is handed out alone rather than copied to join the next. */
+export const ZERO_COPY_MIN = 16384;
