@@ -244,8 +244,21 @@ export class http_server extends asyncore.dispatcher {
   }
 }
 
-/** Start a server in-process (port 0 picks a free port); run asyncore.loop() to serve. */
-export function start(host = "127.0.0.1", port = 0, options: ServerOptions = {}): http_server {
+/** start()'s options form: where to listen plus the server's limits. */
+export interface StartOptions extends ServerOptions {
+  readonly host?: string;
+  readonly port?: number;
+}
+
+/**
+ * Start a server in-process, `start(host, port, options)` or `start({ host, port, ...options })`
+ * (defaults 127.0.0.1, port 0 = a free port). Its `.address` is the bound address and `.url`
+ * its URL; run asyncore.loop() (on `options.map` if given) to serve.
+ */
+export function start(host?: string, port?: number, options?: ServerOptions): http_server;
+export function start(options: StartOptions): http_server;
+export function start(host: string | StartOptions = "127.0.0.1", port = 0, options: ServerOptions = {}): http_server {
+  if (typeof host === "object") return new http_server(host.host ?? "127.0.0.1", host.port ?? 0, host);
   return new http_server(host, port, options);
 }
 

@@ -80,6 +80,15 @@ for (const use_poll of [false, true]) {
       expect(base).to.equal(`http://127.0.0.1:${port}/`);
     });
 
+    it("start({ host, port, map }) works too", async () => {
+      const other = start({ host: "127.0.0.1", port: 0, map });
+      const [host, p] = other.address as [string, number];
+      expect(host).to.equal("127.0.0.1");
+      expect(p).to.be.greaterThan(0).and.not.equal(port);
+      const r = await within(fetch(`${other.url}second`), 5000, "fetch the second server");
+      expect((await r.json()).path).to.equal("/second");
+    });
+
     it("answers GET from fetch with a proper HTTP/1.1 response", async () => {
       const r = await within(fetch(`${base}hello?x=1`), 5000, "fetch GET");
       expect(r.status).to.equal(200);
