@@ -197,6 +197,17 @@ describe("examples/chat_server", function () {
     }
   });
 
+  it("serves IPv6 (::1) the same way", async () => {
+    const s = start({ host: "::1", port: 0, map });
+    run();
+    expect((s.chat as [string, number])[0]).to.equal("::1");
+    const alice = await join(s, "alice");
+    const bob = await join(s, "bob", [alice]);
+    alice.send_line("over v6");
+    expect(await bob.read_line()).to.equal("<alice> over v6");
+    expect((await read_all(s.stats as [string, number])).toString()).to.match(/^users 2\r\nmessages 1\r\n/);
+  });
+
   it("closing the map ends loop() and every client sees the end of stream", async () => {
     const s = serve();
     const alice = await join(s, "alice");

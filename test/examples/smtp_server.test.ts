@@ -267,6 +267,23 @@ describe("examples/smtp_server", function () {
       expect(server.messages[0]!.kwargs.mail_options).to.deep.equal(["SIZE=4096", "BODY=8BITMIME"]);
     });
 
+    it("listens on IPv6 (::1) too", async () => {
+      const server = new RecordingServer(["::1", 0], null, undefined, map);
+      server.fqdn = "smtp.test";
+      looping = asyncore.loop({ timeout: 1, map }).catch((e: unknown) => {
+        loop_error = e;
+      });
+      const c = await connect(server);
+      expect(await cmd(c, "HELO v6.test")).to.deep.equal(["250 smtp.test"]);
+      for (const l of ["MAIL FROM:<a@b>", "RCPT TO:<c@d>"]) expect(await cmd(c, l)).to.deep.equal(["250 OK"]);
+      expect(await cmd(c, "DATA")).to.deep.equal(["354 End data with <CR><LF>.<CR><LF>"]);
+      c.write("v6\r\n.\r\n");
+      expect(await c.read_reply()).to.deep.equal(["250 OK"]);
+      expect((server.messages[0]!.peer as [string, number])[0]).to.equal("::1");
+      expect(await cmd(c, "QUIT")).to.deep.equal(["221 Bye"]);
+      await c.wait_end();
+    });
+
     it("500 for unknown commands, empty lines and over-long lines", async () => {
       const server = serve();
       const c = await connect(server);
