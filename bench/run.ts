@@ -171,6 +171,9 @@ function label(impl: Impl, mode: string): string {
 const has_python =
   spawnSync("python3", ["-c", "import asyncore, asynchat"], { stdio: "ignore" }).status === 0;
 const quick = process.argv.includes("--quick");
+/** `npm run bench -- idle bulk` runs only those cases (rr, lines, bulk, idle). */
+const only = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
 const N = quick ? 2000 : 20000;
 
 async function main(): Promise<void> {
@@ -181,17 +184,25 @@ async function main(): Promise<void> {
     rows.push(r);
     console.log(`${r.case.padEnd(40)} ${r.impl.padEnd(24)} ${r.value.toFixed(2).padStart(8)} ${r.unit}${r.extra ? `  (${r.extra})` : ""}`);
   };
-  for (const kind of ["echo", "chat_line"] as const) {
-    for (const impl of impls) for (const mode of ["select", "poll"]) add(await rr_case(impl, kind, mode, N));
-    add(await rr_case("node", kind, "-", N));
+  if (wanted("rr")) {
+    for (const kind of ["echo", "chat_line"] as const) {
+      for (const impl of impls) for (const mode of ["select", "poll"]) add(await rr_case(impl, kind, mode, N));
+      add(await rr_case("node", kind, "-", N));
+    }
   }
-  for (const impl of impls) add(await lines_case(impl, "poll", quick ? 50_000 : 400_000));
-  add(await lines_case("node", "-", quick ? 50_000 : 400_000));
-  for (const impl of impls) add(await bulk_case(impl, "chat_bulk", "poll", quick ? 16 : 128));
-  add(await bulk_case("node", "echo", "-", quick ? 16 : 128));
-  const idle = quick ? 2000 : 10000;
-  for (const impl of impls) add(await idle_case(impl, "poll", idle, quick ? 200 : 1000));
-  add(await idle_case("node", "-", idle, quick ? 200 : 1000));
+  if (wanted("lines")) {
+    for (const impl of impls) add(await lines_case(impl, "poll", quick ? 50_000 : 400_000));
+    add(await lines_case("node", "-", quick ? 50_000 : 400_000));
+  }
+  if (wanted("bulk")) {
+    for (const impl of impls) add(await bulk_case(impl, "chat_bulk", "poll", quick ? 16 : 128));
+    add(await bulk_case("node", "echo", "-", quick ? 16 : 128));
+  }
+  if (wanted("idle")) {
+    const idle = quick ? 2000 : 10000;
+    for (const impl of impls) add(await idle_case(impl, "poll", idle, quick ? 200 : 1000));
+    add(await idle_case("node", "-", idle, quick ? 200 : 1000));
+  }
   if (!has_python) console.log("(python3 with asyncore not found: CPython rows skipped)");
 }
 

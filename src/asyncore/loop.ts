@@ -23,14 +23,14 @@ export async function poll(timeout: number | null = 0.0, map?: SocketMap | null)
   const r: number[] = [];
   const w: number[] = [];
   const e: number[] = [];
-  for (const [fd, obj] of m) {
+  m.forEach((obj, fd) => {
     const is_r = obj.readable();
     const is_w = obj.writable();
     if (is_r) r.push(fd);
     // accepting sockets are never in the write set
     if (is_w && !obj.accepting) w.push(fd);
     if (is_r || is_w) e.push(fd);
-  }
+  });
   if (t) {
     for (const fd of r) t.readable.push(trace.ref(fd, m.get(fd)));
     for (const fd of w) t.writable.push(trace.ref(fd, m.get(fd)));
@@ -110,7 +110,8 @@ export async function poll2(timeout: number | null = 0.0, map?: SocketMap | null
   const ms = timeout === null ? null : Math.trunc(timeout * 1000);
   const t = trace.tracing ? trace.begin(m, "poll", seconds(timeout)) : null;
   let seen = 0;
-  for (const [fd, obj] of m) {
+  // forEach: no [key, value] pair allocated per channel, which shows at 10,000 channels.
+  m.forEach((obj, fd) => {
     let flags = 0;
     if (obj.readable()) flags |= POLLIN | POLLPRI;
     // accepting sockets are never in the write set
@@ -131,7 +132,7 @@ export async function poll2(timeout: number | null = 0.0, map?: SocketMap | null
       if (flags & POLLOUT) t.writable.push(trace.ref(fd, obj));
       if (flags) t.exceptional.push(trace.ref(fd, obj));
     }
-  }
+  });
   if (masks.size > seen) {
     // Channels left the map since the last iteration: stop watching them.
     for (const fd of masks.keys()) {
