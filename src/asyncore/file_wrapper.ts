@@ -1,5 +1,7 @@
 // asyncore.file_wrapper: a pipe, tty, file or Node stream seen as a socket-like descriptor.
-import { fstatSync, openSync, readSync, writeSync, closeSync } from "node:fs";
+import {
+  closeSync, constants as fsc, fstatSync, openSync, readFileSync, readSync, writeSync,
+} from "node:fs";
 import { Socket as NodeSocket } from "node:net";
 import type { Readable, Writable } from "node:stream";
 import {
@@ -38,6 +40,18 @@ function is_writable(x: unknown): x is Writable {
   return typeof (x as Writable)?.write === "function" && typeof (x as Writable)?.on === "function";
 }
 
+/** The open flags and offset of an fd, from Linux's /proc/self/fdinfo (O_RDWR, offset 0 if unknown). */
+function fd_info(fd: number): { flags: number; pos: number } {
+  try {
+    const text = readFileSync(`/proc/self/fdinfo/${fd}`, "latin1");
+    const flags = /^flags:\s*([0-7]+)/m.exec(text);
+    const pos = /^pos:\s*(\d+)/m.exec(text);
+    return { flags: flags ? parseInt(flags[1] as string, 8) : fsc.O_RDWR, pos: pos ? Number(pos[1]) : 0 };
+  } catch {
+    return { flags: fsc.O_RDWR, pos: 0 };
+  }
+}
+
 export class file_wrapper extends Pollable {
   private vfd: number;
   private readonly rbuf = new ReceiveBuffer();
@@ -47,6 +61,8 @@ export class file_wrapper extends Pollable {
   private writer: Writable | null = null;
   /** A regular file: read and written in place, always ready (as Linux reports files). */
   private file_fd: number | null = null;
+  /** The file offset of file_fd (null: appending, the kernel picks the offset). */
+  private file_pos: number | null = null;
   /** Streams this wrapper made itself (from an fd) and so destroys on close. */
   private owned = false;
   private paused = false;
@@ -78,22 +94,33 @@ export class file_wrapper extends Pollable {
     } catch (e) {
       throw from_node_error(e);
     }
+    // Python dups the fd so that closing the wrapper leaves the caller's open (and the other
+    // way round). Node has no dup(); a fresh open of /proc/self/fd/N with the same access
+    // mode stands in for it. The mode must match: a read end reopened read-write would hold
+    // a write end of the pipe too, and the reader would never see end of file.
+    const { flags, pos } = fd_info(fd);
+    const access = flags & (fsc.O_RDONLY | fsc.O_WRONLY | fsc.O_RDWR);
+    const append = flags & fsc.O_APPEND;
     if (st.isFile()) {
-      // Python dups the fd so that closing the wrapper leaves the caller's open.
-      this.file_fd = openSync(`/proc/self/fd/${fd}`, "r+");
+      this.file_fd = openSync(`/proc/self/fd/${fd}`, access | append);
+      // A dup shares the offset; a reopen starts at 0, so carry the offset over.
+      this.file_pos = append ? null : pos;
       return;
     }
-    // A pipe or socket: a fresh open of the same object stands in for dup().
+    // A pipe or socket.
     let own = fd;
     try {
-      own = openSync(`/proc/self/fd/${fd}`, "r+");
+      own = openSync(`/proc/self/fd/${fd}`, access | fsc.O_NONBLOCK);
     } catch {
-      own = fd;
+      own = fd; // a socket cannot be reopened: use the fd itself
     }
-    const s = new NodeSocket({ fd: own, readable: true, writable: true, allowHalfOpen: true });
+    const readable = access !== fsc.O_WRONLY;
+    const writable = access !== fsc.O_RDONLY;
+    const s = new NodeSocket({ fd: own, readable, writable, allowHalfOpen: true });
     this.owned = true;
-    this.attach_reader(s);
-    this.attach_writer(s);
+    if (readable) this.attach_reader(s);
+    else s.on("error", () => undefined);
+    if (writable) this.attach_writer(s);
   }
 
   private on(s: NodeJS.EventEmitter, ev: string, f: (...a: never[]) => void): void {
@@ -159,7 +186,8 @@ export class file_wrapper extends Pollable {
     if (this.vfd < 0) throw os_error(EBADF);
     if (this.file_fd !== null) {
       const out = Buffer.allocUnsafe(n);
-      const k = readSync(this.file_fd, out, 0, n, null);
+      const k = readSync(this.file_fd, out, 0, n, this.file_pos);
+      if (this.file_pos !== null) this.file_pos += k;
       return out.subarray(0, k);
     }
     if (this.rbuf.length > 0) {
@@ -186,7 +214,11 @@ export class file_wrapper extends Pollable {
   send(data: BytesLike): number {
     if (this.vfd < 0) throw os_error(EBADF);
     const buf = as_buffer(data);
-    if (this.file_fd !== null) return writeSync(this.file_fd, buf);
+    if (this.file_fd !== null) {
+      const k = writeSync(this.file_fd, buf, 0, buf.length, this.file_pos);
+      if (this.file_pos !== null) this.file_pos += k;
+      return k;
+    }
     const w = this.writer;
     if (!w) throw os_error(EBADF);
     if (this.err) {
@@ -222,9 +254,17 @@ export class file_wrapper extends Pollable {
     this.listeners.length = 0;
     if (this.file_fd !== null) closeSync(this.file_fd);
     if (this.owned) {
-      // Keep an error listener: the stream may still report one after we let go.
-      this.reader?.on("error", () => undefined);
-      this.reader?.destroy();
+      // Our own stream over the reopened fd. Keep an error listener: it may still report one
+      // after we let go. What write() took is flushed first, as the kernel pipe would keep it.
+      const s = (this.reader ?? this.writer) as NodeSocket;
+      s.on("error", () => undefined);
+      if (this.writer && this.writer.writableLength > 0) {
+        this.reader?.pause();
+        s.once("finish", () => s.destroy());
+        s.end();
+      } else {
+        s.destroy();
+      }
     } else if (this.reader && this.reader !== process.stdin) {
       this.reader.pause();
     } else if (this.reader === process.stdin) {

@@ -1,0 +1,97 @@
+// Test helpers for the asyncore layer: the family × loop-kind matrix, bounded loops, output capture.
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as asyncore from "../../src/asyncore/index.js";
+import * as socket from "../../src/socket/index.js";
+
+export interface FamilyCase {
+  readonly name: string;
+  readonly family: number;
+  /** A fresh address to bind (port 0, or a new AF_UNIX path). */
+  addr(): socket.Address;
+  /** The host part of the addresses (the path for AF_UNIX). */
+  readonly host: string;
+}
+
+let unix_counter = 0;
+const unix_paths: string[] = [];
+
+/** A fresh AF_UNIX path in the temp directory, removed by cleanup_unix_paths(). */
+export function unix_path(): string {
+  const p = join(tmpdir(), `asyncore-ts-${process.pid}-${++unix_counter}.sock`);
+  rmSync(p, { force: true });
+  unix_paths.push(p);
+  return p;
+}
+
+export function cleanup_unix_paths(): void {
+  for (const p of unix_paths.splice(0)) rmSync(p, { force: true });
+}
+
+export const FAMILY_CASES: readonly FamilyCase[] = [
+  { name: "IPv4", family: socket.AF_INET, host: "127.0.0.1", addr: () => ["127.0.0.1", 0] },
+  { name: "IPv6", family: socket.AF_INET6, host: "::1", addr: () => ["::1", 0] },
+  { name: "AF_UNIX", family: socket.AF_UNIX, host: "", addr: () => unix_path() },
+];
+
+export interface LoopCase extends FamilyCase {
+  readonly use_poll: boolean;
+  readonly label: string;
+}
+
+/** The 6 combinations: each family with the select-based and the poll-based loop. */
+export const LOOP_CASES: readonly LoopCase[] = FAMILY_CASES.flatMap((f) =>
+  [false, true].map((use_poll) => ({ ...f, use_poll, label: `${f.name}, ${use_poll ? "poll" : "select"}` })),
+);
+
+/**
+ * CPython's loop_waiting_for_flag: one-iteration loops (timeout 10 ms each) until `done()` is
+ * true, the map empties, or `ms` pass; fails the test if the flag never came.
+ */
+export async function loop_until(
+  done: () => boolean,
+  opts: { use_poll: boolean; map?: asyncore.SocketMap; ms?: number; what?: string },
+): Promise<void> {
+  const map = opts.map ?? asyncore.socket_map;
+  const deadline = performance.now() + (opts.ms ?? 5000);
+  while (map.size > 0 && performance.now() < deadline) {
+    await asyncore.loop({ timeout: 0.01, count: 1, use_poll: opts.use_poll, map });
+    if (done()) return;
+  }
+  if (done()) return;
+  throw new Error(`${opts.what ?? "flag"} not set (map size ${map.size})`);
+}
+
+/** Run `f` with console.log/process.stdout and process.stderr captured; returns the lines written. */
+export function capture_output(f: () => void): { stdout: string[]; stderr: string[] } {
+  let out = "";
+  let err = "";
+  const ow = process.stdout.write;
+  const ew = process.stderr.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    out += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString();
+    return true;
+  }) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    err += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString();
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    f();
+  } finally {
+    process.stdout.write = ow;
+    process.stderr.write = ew;
+  }
+  const lines = (s: string): string[] => (s === "" ? [] : s.replace(/\n$/, "").split("\n"));
+  return { stdout: lines(out), stderr: lines(err) };
+}
+
+/** A promise that rejects after `ms` with `what` in the message, unless `p` settles first. */
+export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
