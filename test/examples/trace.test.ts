@@ -40,3 +40,21 @@ for (const mode of ["select", "poll"] as const) {
     });
   });
 }
+
+for (const example of ["http", "chat"] as const) {
+  describe(`trace of the ${example} session`, () => {
+    for (const args of [[example], [example, "--poll"]]) {
+      it(`prints the same timeline twice (${args.join(" ")})`, async () => {
+        const [a, b] = [await trace(...args), await trace(...args)];
+        expect(mask(a)).to.equal(mask(b));
+        expect(a).to.match(/map empty after \d+ iterations/);
+      });
+    }
+
+    it("shows the server accepting and its handlers closing", async () => {
+      const out = mask(await trace(example));
+      expect(out).to.match(/ → accept 127\.0\.0\.1:<port>/);
+      expect(out).to.match(new RegExp(`${example === "http" ? "http_request_handler" : "ChatChannel"}\\.\\S+ → .*close`));
+    });
+  });
+}
