@@ -48,6 +48,9 @@ export async function select<R extends FileLike, W extends FileLike, X extends F
   const wp = wlist.map(pollable_of);
   const xp = xlist.map(pollable_of);
   await yield_to_node();
+  // Code that ran during the yield may have closed a descriptor of the lists (a timer closing a
+  // channel); the interrupt says so, and the caller rebuilds its lists instead of seeing EBADF.
+  if (interrupt?.consume()) return [[], [], []];
   const deadline = secs === null ? Infinity : performance.now() + secs * 1000;
   const all = new Set<Pollable>([...rp, ...wp, ...xp]);
   for (;;) {
