@@ -1,5 +1,5 @@
 // async_chat: Python's asynchat.async_chat, a dispatcher that frames input and queues output.
-import { dispatcher, type SocketMap } from "../asyncore/index.js";
+import { dispatcher, wake, type SocketMap } from "../asyncore/index.js";
 import { BlockingIOError, OSError, ValueError } from "../errno/index.js";
 import type { socket } from "../socket/index.js";
 import { encode } from "./encoding.js";
@@ -170,6 +170,8 @@ export class async_chat extends dispatcher implements framing_target {
   /** Close the channel once everything queued before this call has been sent. */
   close_when_done(): void {
     this.producer_fifo.append(null);
+    // writable() may have just turned true: a waiting loop must see it (PORTING.md, "Waking a waiting loop").
+    wake(this._map);
   }
 
   /** Send from the head of the queue: at most one send() per call, producers pulled on demand. */
