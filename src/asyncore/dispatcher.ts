@@ -48,17 +48,22 @@ export function repr_address(a: unknown): string {
   return String(a);
 }
 
-export class dispatcher implements Channel {
-  // Class attributes, as in Python: defaults live on the prototype (set below) so that a
-  // subclass may override them with a field or a getter, and they are read at use time.
-  declare debug: boolean;
-  declare connected: boolean;
-  declare accepting: boolean;
-  declare connecting: boolean;
-  declare closing: boolean;
-  declare addr: Address | null;
-  declare ignore_log_types: ReadonlySet<string>;
+/**
+ * Class attributes, as in Python: the defaults live on the prototype (set below) and are read at
+ * use time. Declared by interface merging, not as class fields, so that a subclass may override
+ * each with a field or with a getter (a `declare`d field would forbid the getter, TS2611).
+ */
+export interface dispatcher {
+  debug: boolean;
+  connected: boolean;
+  accepting: boolean;
+  connecting: boolean;
+  closing: boolean;
+  addr: Address | null;
+  ignore_log_types: ReadonlySet<string>;
+}
 
+export class dispatcher implements Channel {
   socket: SocketLike | null = null;
   _map: SocketMap;
   _fileno: number | null = null;
