@@ -1,0 +1,269 @@
+// select.select() and select.poll() over real emulated sockets: signatures, flags, return shapes, errors.
+import { expect } from "chai";
+import * as select from "../../src/select/index.js";
+import * as socket from "../../src/socket/index.js";
+import { EBADF, ENOENT, OSError, ValueError } from "../../src/errno/index.js";
+import { FAMILIES, WAIT_MS, accept_one, listening_socket, wait_for } from "../helpers/net.js";
+
+const open: socket.socket[] = [];
+function track<T extends socket.socket>(s: T): T {
+  open.push(s);
+  return s;
+}
+afterEach(() => {
+  for (const s of open.splice(0)) s.close();
+});
+
+/** A connected pair [client, server-side] of `fam`, established. */
+async function pair(fam = FAMILIES[0]!): Promise<[socket.socket, socket.socket]> {
+  const l = track(listening_socket(fam));
+  const c = track(new socket.socket(fam.family));
+  c.connect_ex(l.getsockname());
+  const [s] = await accept_one(l);
+  track(s);
+  await wait_for(c, select.POLLOUT);
+  return [c, s];
+}
+
+const elapsed = async <T>(p: Promise<T>): Promise<[T, number]> => {
+  const t0 = performance.now();
+  const v = await p;
+  return [v, performance.now() - t0];
+};
+
+describe("select.select", () => {
+  for (const fam of FAMILIES) {
+    it(`${fam.name}: a listener is readable once a client waits, a connected socket writable, data readable`, async () => {
+      const l = track(listening_socket(fam));
+      const c = track(new socket.socket(fam.family));
+      expect(await select.select([l], [], [], 0)).to.deep.equal([[], [], []]);
+      c.connect_ex(l.getsockname());
+      const [[r]] = await select.select([l], [], [], WAIT_MS / 1000);
+      expect(r).to.equal(l);
+      const [s] = l.accept();
+      track(s);
+      const [, [w]] = await select.select([], [c], [], WAIT_MS / 1000);
+      expect(w).to.equal(c);
+      expect((await select.select([s], [], [], 0))[0]).to.deep.equal([]);
+      c.send(Buffer.from("hi"));
+      const [rr] = await select.select([s], [], [], WAIT_MS / 1000);
+      expect(rr).to.deep.equal([s]);
+      expect(s.recv(10).toString()).to.equal("hi");
+    });
+  }
+
+  it("returns the objects it was given, each list in its own order, for sockets, fileno() objects and ints", async () => {
+    const [c, s] = await pair();
+    const [c2, s2] = await pair();
+    const wrapped = { fileno: () => c2.fileno() };
+    const [r, w, x] = await select.select([], [c2.fileno(), wrapped, c, s], [c, s], 0);
+    expect(r).to.deep.equal([]);
+    expect(w[0]).to.equal(c2.fileno());
+    expect(w[1]).to.equal(wrapped);
+    expect(w.slice(2)).to.deep.equal([c, s]);
+    expect(x).to.deep.equal([]); // no out-of-band data: never exceptional
+    void s2;
+  });
+
+  it("with nothing ready waits for the timeout, then returns three empty lists", async () => {
+    const [, s] = await pair();
+    const [res, ms] = await elapsed(select.select([s], [], [s], 0.1));
+    expect(res).to.deep.equal([[], [], []]);
+    expect(ms).to.be.within(90, 1000);
+  });
+
+  it("wakes as soon as a descriptor becomes ready, long before the timeout", async () => {
+    const [c, s] = await pair();
+    setTimeout(() => c.send(Buffer.from("x")), 30);
+    const [[r], ms] = await elapsed(select.select([s], [], [], 30));
+    expect(r).to.deep.equal([s]);
+    expect(ms).to.be.below(1000);
+  });
+
+  it("timeout null waits until something is ready", async () => {
+    const [c, s] = await pair();
+    setTimeout(() => c.close(), 20);
+    const [r] = await select.select([s], [], [], null);
+    expect(r).to.deep.equal([s]);
+    expect(s.recv(10).length).to.equal(0); // end of stream
+  });
+
+  it("an interrupt ends the wait early with nothing ready", async () => {
+    const [, s] = await pair();
+    const intr = new select.Interrupt();
+    setTimeout(() => intr.fire(), 20);
+    const [res, ms] = await elapsed(select.select([s], [], [], 30, intr));
+    expect(res).to.deep.equal([[], [], []]);
+    expect(ms).to.be.below(1000);
+  });
+
+  it("a closed socket or a number no descriptor has is OSError EBADF", async () => {
+    const s = new socket.socket();
+    const fd = s.fileno();
+    s.close();
+    for (const arg of [fd, 1_000_000]) {
+      let err: unknown;
+      await select.select([arg], [], [], 0).catch((e: unknown) => (err = e));
+      expect(err).to.be.instanceOf(OSError);
+      expect((err as OSError).errno).to.equal(EBADF);
+    }
+  });
+
+  it("a descriptor closed while select waits is OSError EBADF", async () => {
+    const [, s] = await pair();
+    setTimeout(() => s.close(), 20);
+    let err: unknown;
+    await select.select([s], [], [], 5).catch((e: unknown) => (err = e));
+    expect(err).to.be.instanceOf(OSError);
+    expect((err as OSError).errno).to.equal(EBADF);
+  });
+
+  it("checks its arguments as Python does: fileno() -1 is ValueError, a non-number TypeError, a negative timeout ValueError", async () => {
+    const closed = new socket.socket();
+    closed.close();
+    const errs: unknown[] = [];
+    await select.select([closed], [], [], 0).catch((e: unknown) => errs.push(e));
+    await select.select(["x" as unknown as number], [], [], 0).catch((e: unknown) => errs.push(e));
+    const [, s] = await pair();
+    await select.select([s], [], [], -1).catch((e: unknown) => errs.push(e));
+    expect(errs[0]).to.be.instanceOf(ValueError);
+    expect(errs[1]).to.be.instanceOf(TypeError);
+    expect(errs[2]).to.be.instanceOf(ValueError);
+  });
+
+  it("a refused connection is readable and writable; SO_ERROR says ECONNREFUSED", async () => {
+    const fam = FAMILIES[0]!;
+    const c = track(new socket.socket(fam.family));
+    c.connect_ex(fam.refused_address());
+    const [r, w] = await select.select([c], [c], [], WAIT_MS / 1000);
+    expect(r).to.deep.equal([c]);
+    expect(w).to.deep.equal([c]);
+    expect(c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)).to.equal(111 /* ECONNREFUSED */);
+  });
+});
+
+describe("select.poll", () => {
+  it("register defaults to POLLIN|POLLPRI|POLLOUT; poll() gives [fd, revents] pairs sorted by fd", async () => {
+    const [c, s] = await pair();
+    const p = new select.poll();
+    p.register(s);
+    p.register(c.fileno());
+    expect([...p.registered()]).to.deep.equal([
+      [s.fileno(), select.POLLIN | select.POLLPRI | select.POLLOUT],
+      [c.fileno(), select.POLLIN | select.POLLPRI | select.POLLOUT],
+    ]);
+    const res = await p.poll(0);
+    expect(res).to.deep.equal(
+      [[c.fileno(), select.POLLOUT], [s.fileno(), select.POLLOUT]].sort((a, b) => a[0]! - b[0]!),
+    );
+  });
+
+  it("reports only the events of the mask, plus POLLERR/POLLHUP/POLLNVAL always", async () => {
+    const [c, s] = await pair();
+    const p = new select.poll();
+    p.register(s, select.POLLIN);
+    expect(await p.poll(0)).to.deep.equal([]);
+    c.send(Buffer.from("abc"));
+    expect(await p.poll(WAIT_MS)).to.deep.equal([[s.fileno(), select.POLLIN]]);
+
+    const fam = FAMILIES[0]!;
+    const r = track(new socket.socket(fam.family));
+    r.connect_ex(fam.refused_address());
+    const q = new select.poll();
+    q.register(r, 0);
+    const [[fd, ev]] = (await q.poll(WAIT_MS)) as [[number, number]];
+    expect(fd).to.equal(r.fileno());
+    expect(ev & (select.POLLIN | select.POLLOUT)).to.equal(0);
+    expect(ev & (select.POLLERR | select.POLLHUP)).to.not.equal(0);
+  });
+
+  it("modify changes the mask; registering again modifies too", async () => {
+    const [, s] = await pair();
+    const p = new select.poll();
+    p.register(s, select.POLLIN);
+    expect(await p.poll(0)).to.deep.equal([]);
+    p.modify(s, select.POLLOUT);
+    expect(await p.poll(0)).to.deep.equal([[s.fileno(), select.POLLOUT]]);
+    p.register(s, select.POLLIN);
+    expect(await p.poll(0)).to.deep.equal([]);
+  });
+
+  it("modify of an unregistered fd is OSError ENOENT; unregister of one is KeyError", async () => {
+    const [, s] = await pair();
+    const p = new select.poll();
+    expect(() => p.modify(s, select.POLLIN)).to.throw(OSError).with.property("errno", ENOENT);
+    expect(() => p.unregister(s)).to.throw(select.KeyError);
+    p.register(s);
+    p.unregister(s);
+    expect(await p.poll(0)).to.deep.equal([]);
+    expect(() => p.unregister(s)).to.throw(select.KeyError);
+  });
+
+  it("poll(ms) waits up to ms with nothing ready; poll() without timeout waits for an event", async () => {
+    const [c, s] = await pair();
+    const p = new select.poll();
+    p.register(s, select.POLLIN);
+    const [res, ms] = await elapsed(p.poll(100));
+    expect(res).to.deep.equal([]);
+    expect(ms).to.be.within(90, 1000);
+    setTimeout(() => c.send(Buffer.from("x")), 20);
+    const [res2, ms2] = await elapsed(p.poll());
+    expect(res2).to.deep.equal([[s.fileno(), select.POLLIN]]);
+    expect(ms2).to.be.below(1000);
+    let err: unknown;
+    await p.poll("1" as unknown as number).catch((e: unknown) => (err = e));
+    expect(err).to.be.instanceOf(TypeError);
+  });
+
+  it("a descriptor closed while registered is reported POLLNVAL, also while poll waits", async () => {
+    const [c, s] = await pair();
+    const p = new select.poll();
+    p.register(s, select.POLLIN);
+    p.register(c, 0); // only the events always reported (s's close gives c end of stream: POLLIN)
+    s.close();
+    expect(await p.poll(0)).to.deep.equal([[p.registered().keys().next().value as number, select.POLLNVAL]]);
+    p.unregister([...p.registered().keys()][0]!);
+    setTimeout(() => c.close(), 20);
+    const [res, ms] = await elapsed(p.poll(5000));
+    expect(res).to.deep.equal([[[...p.registered().keys()][0], select.POLLNVAL]]);
+    expect(ms).to.be.below(1000);
+  });
+
+  it("registering a number that no descriptor has reports POLLNVAL, as Linux does", async () => {
+    const p = new select.poll();
+    p.register(1_000_000, select.POLLIN);
+    expect(await p.poll(0)).to.deep.equal([[1_000_000, select.POLLNVAL]]);
+  });
+
+  it("register checks its argument: fileno() -1 is ValueError", () => {
+    const closed = new socket.socket();
+    closed.close();
+    const p = new select.poll();
+    expect(() => p.register(closed)).to.throw(ValueError);
+    expect(() => p.register({ fileno: () => -1 })).to.throw(ValueError);
+  });
+
+  it("an interrupt ends the wait early with nothing ready", async () => {
+    const [, s] = await pair();
+    const p = new select.poll();
+    p.register(s, select.POLLIN);
+    const intr = new select.Interrupt();
+    setTimeout(() => intr.fire(), 20);
+    const [res, ms] = await elapsed(p.poll(30_000, intr));
+    expect(res).to.deep.equal([]);
+    expect(ms).to.be.below(1000);
+  });
+
+  it("the peer's close makes the socket POLLIN (recv gives b''); both directions shut is POLLHUP", async () => {
+    const [c, s] = await pair();
+    const p = new select.poll();
+    p.register(s, select.POLLIN);
+    c.close();
+    const [[, ev]] = (await p.poll(WAIT_MS)) as [[number, number]];
+    expect(ev & select.POLLIN).to.equal(select.POLLIN);
+    expect(s.recv(10).length).to.equal(0);
+    s.shutdown(socket.SHUT_WR);
+    const [[, ev2]] = (await p.poll(WAIT_MS)) as [[number, number]];
+    expect(ev2 & select.POLLHUP).to.equal(select.POLLHUP);
+  });
+});
