@@ -1,17 +1,34 @@
 // errno numbers and names, as Python's `errno` module exposes them, read from the OS.
 import { constants } from "node:os";
 import { getSystemErrorMap } from "node:util";
+import { LINUX_ALIASES, LINUX_ERRNO } from "./linux.js";
 
-const table: Readonly<Record<string, number>> = constants.errno;
+const on_linux = process.platform === "linux";
 
-/** Python's `errno.errorcode`: number → symbolic name. */
-export const errorcode: ReadonlyMap<number, string> = new Map(
-  Object.entries(table).map(([name, num]) => [num, name] as const),
-);
+/** name → number: the OS's own table, completed on Linux with the names Node does not list (ESHUTDOWN…). */
+const table: Readonly<Record<string, number>> = (() => {
+  const t: Record<string, number> = {};
+  if (on_linux) {
+    for (const [n, name] of LINUX_ERRNO) t[name] = n;
+    for (const [name, n] of LINUX_ALIASES) t[name] = n;
+  }
+  return Object.assign(t, constants.errno);
+})();
+
+/**
+ * Python's `errno.errorcode`: number → symbolic name. Where two names share a number the first
+ * (Python's choice: EAGAIN over EWOULDBLOCK, ENOTSUP over EOPNOTSUPP) wins.
+ */
+export const errorcode: ReadonlyMap<number, string> = (() => {
+  const m = new Map<number, string>();
+  if (on_linux) for (const [n, name] of LINUX_ERRNO) m.set(n, name);
+  for (const [name, n] of Object.entries(constants.errno)) if (!m.has(n)) m.set(n, name);
+  return m;
+})();
 
 /** The errno number for a name such as `"ECONNRESET"`, or undefined. */
 export function errno_of(name: string): number | undefined {
-  return table[name];
+  return Object.prototype.hasOwnProperty.call(table, name) ? table[name] : undefined;
 }
 
 function num(name: string, linux: number): number {
@@ -20,9 +37,11 @@ function num(name: string, linux: number): number {
 
 export const EPERM = num("EPERM", 1);
 export const ENOENT = num("ENOENT", 2);
+export const ESRCH = num("ESRCH", 3);
 export const EINTR = num("EINTR", 4);
 export const EIO = num("EIO", 5);
 export const EBADF = num("EBADF", 9);
+export const ECHILD = num("ECHILD", 10);
 export const EAGAIN = num("EAGAIN", 11);
 export const EWOULDBLOCK = num("EWOULDBLOCK", 11);
 export const ENOMEM = num("ENOMEM", 12);
@@ -30,6 +49,7 @@ export const EACCES = num("EACCES", 13);
 export const EFAULT = num("EFAULT", 14);
 export const EEXIST = num("EEXIST", 17);
 export const ENOTDIR = num("ENOTDIR", 20);
+export const EISDIR = num("EISDIR", 21);
 export const EINVAL = num("EINVAL", 22);
 export const ENFILE = num("ENFILE", 23);
 export const EMFILE = num("EMFILE", 24);
@@ -40,6 +60,7 @@ export const EMSGSIZE = num("EMSGSIZE", 90);
 export const ENOPROTOOPT = num("ENOPROTOOPT", 92);
 export const EPROTONOSUPPORT = num("EPROTONOSUPPORT", 93);
 export const EOPNOTSUPP = num("EOPNOTSUPP", 95);
+export const ENOTSUP = num("ENOTSUP", 95);
 export const EAFNOSUPPORT = num("EAFNOSUPPORT", 97);
 export const EADDRINUSE = num("EADDRINUSE", 98);
 export const EADDRNOTAVAIL = num("EADDRNOTAVAIL", 99);
@@ -62,6 +83,8 @@ for (const [neg, [, message]] of getSystemErrorMap()) {
   // libuv's messages are lower-case ("connection refused"); the C library's are capitalised.
   messages.set(-neg, message.charAt(0).toUpperCase() + message.slice(1));
 }
+// On Linux, the C library's own wording (libuv's differs: "Socket is not connected" …).
+if (on_linux) for (const [n, , message] of LINUX_ERRNO) messages.set(n, message);
 messages.set(EAGAIN, "Resource temporarily unavailable");
 messages.set(EINPROGRESS, "Operation now in progress");
 messages.set(EBADF, "Bad file descriptor");

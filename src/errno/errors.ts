@@ -1,7 +1,8 @@
 // Python's exception classes for OS and argument errors, instanceof-safe and carrying stable codes.
 import {
-  EAGAIN, EALREADY, ECONNABORTED, ECONNREFUSED, ECONNRESET, EINPROGRESS, EPIPE, ESHUTDOWN,
-  ETIMEDOUT, EWOULDBLOCK, errno_of, errorcode, strerror,
+  EACCES, EAGAIN, EALREADY, ECHILD, ECONNABORTED, ECONNREFUSED, ECONNRESET, EEXIST, EINPROGRESS,
+  EINTR, EISDIR, ENOENT, ENOTDIR, EPERM, EPIPE, ESHUTDOWN, ESRCH, ETIMEDOUT, EWOULDBLOCK,
+  errno_of, errorcode, strerror,
 } from "./codes.js";
 
 /** Python's `OSError`: `.errno`, `.strerror`, and `.code`, the errno's symbolic name. */
@@ -39,6 +40,12 @@ export class ConnectionResetError extends ConnectionError {}
 export class TimeoutError extends OSError {}
 export class InterruptedError extends OSError {}
 export class FileNotFoundError extends OSError {}
+export class FileExistsError extends OSError {}
+export class IsADirectoryError extends OSError {}
+export class NotADirectoryError extends OSError {}
+export class PermissionError extends OSError {}
+export class ChildProcessError extends OSError {}
+export class ProcessLookupError extends OSError {}
 
 /** Python's `ValueError`. */
 export class ValueError extends Error {
@@ -59,6 +66,15 @@ const subclass = new Map<number, typeof OSError>([
   [ECONNREFUSED, ConnectionRefusedError],
   [ECONNRESET, ConnectionResetError],
   [ETIMEDOUT, TimeoutError],
+  [EINTR, InterruptedError],
+  [ENOENT, FileNotFoundError],
+  [EEXIST, FileExistsError],
+  [EISDIR, IsADirectoryError],
+  [ENOTDIR, NotADirectoryError],
+  [EACCES, PermissionError],
+  [EPERM, PermissionError],
+  [ECHILD, ChildProcessError],
+  [ESRCH, ProcessLookupError],
 ]);
 
 /** `OSError(errno, strerror)` as Python builds it: the subclass that matches the errno. */

@@ -192,7 +192,7 @@ export class Connection {
       return;
     }
     if (linger === 0) {
-      c.resetAndDestroy();
+      reset_connection(c);
       return;
     }
     c.on("data", noop);
@@ -211,3 +211,16 @@ function uncork(c: Connection): void {
 }
 
 function noop(): void {}
+
+/**
+ * Abort a connection as close() with SO_LINGER {1, 0} does: an RST for TCP. Node can reset only TCP
+ * handles (resetAndDestroy throws ERR_INVALID_HANDLE_TYPE for a pipe), so an AF_UNIX one is destroyed.
+ */
+export function reset_connection(c: NodeSocket): void {
+  if (c.destroyed) return;
+  try {
+    c.resetAndDestroy();
+  } catch {
+    c.destroy();
+  }
+}

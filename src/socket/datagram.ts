@@ -42,10 +42,25 @@ export class DatagramEndpoint {
       ipv6Only: owner.options.v6only,
     });
     this.udp.on("message", (msg: Buffer, rinfo: RemoteInfo) => this.on_message(msg, rinfo));
-    this.udp.on("error", (e: Error) => owner.datagram_error(from_node_error(e)));
+    this.udp.on("error", (e: Error) => {
+      const err = from_node_error(e);
+      if (this.binding) this.bind_error = err;
+      else if (!this.closed) owner.datagram_error(err);
+    });
+    // With the lookup answered in place, Node binds now and emits a bind failure synchronously.
+    this.binding = true;
     this.udp.bind(port, host);
+    this.binding = false;
     this.udp.unref();
+    if (this.bind_error) {
+      this.close();
+      throw this.bind_error;
+    }
   }
+
+  private binding = false;
+  private bind_error: OSError | null = null;
+  private closed = false;
 
   bound_address(): Address {
     const a = this.udp.address();
@@ -83,7 +98,10 @@ export class DatagramEndpoint {
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.queue = [];
+    this.queued_bytes = 0;
     this.udp.close();
   }
 }

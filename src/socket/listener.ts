@@ -7,7 +7,7 @@ import { getuid } from "node:process";
 import {
   EACCES, EADDRINUSE, EADDRNOTAVAIL, ENOENT, from_node_error, type OSError,
 } from "../errno/index.js";
-import { Connection } from "./connection.js";
+import { Connection, reset_connection } from "./connection.js";
 import { is_local_host } from "./address.js";
 import { SOMAXCONN } from "./constants.js";
 
@@ -25,6 +25,8 @@ export class Listener {
   private queue: Connection[] = [];
   private head = 0;
   private limit = 0;
+  /** close() was called: Node's late events (a failed listen's 'error') no longer reach the owner. */
+  private closed = false;
   phase: Phase = "bound";
 
   constructor(
@@ -66,9 +68,9 @@ export class Listener {
   private on_connection(c: NodeSocket): void {
     // The error listener comes first: the connection is ours from birth.
     const conn = new Connection(c, true);
-    if (this.phase !== "listening" || this.pending >= this.limit) {
+    if (this.closed || this.phase !== "listening" || this.pending >= this.limit) {
       // Bound but not listening (or queue overflow): the kernel would refuse.
-      c.resetAndDestroy();
+      reset_connection(c);
       return;
     }
     this.queue.push(conn);
@@ -76,6 +78,7 @@ export class Listener {
   }
 
   private on_error(e: Error & { syscall?: string }): void {
+    if (this.closed) return;
     if (e.syscall === "accept") {
       // libuv keeps the listening handle and backs off (its EMFILE trick); so do we.
       this.owner.listener_warning(`accept() failed: ${from_node_error(e).message}; still listening`);
@@ -85,10 +88,15 @@ export class Listener {
   }
 
   close(): void {
-    for (let i = this.head; i < this.queue.length; i++) this.queue[i]?.conn.resetAndDestroy();
+    if (this.closed) return;
+    this.closed = true;
+    for (let i = this.head; i < this.queue.length; i++) {
+      const c = this.queue[i];
+      if (c) reset_connection(c.conn);
+    }
     this.queue = [];
     this.head = 0;
-    this.server.close();
+    if (this.server.listening) this.server.close();
   }
 }
 
@@ -111,7 +119,8 @@ function literal_lookup(host: string, opts: unknown, cb?: unknown): object {
 export function listen_now(server: Server, opts: ListenOptions & { path?: string }): number | null {
   if (opts.path !== undefined) {
     server.listen({ path: opts.path, backlog: opts.backlog });
-    if (server.address() !== null) return null;
+    // address() gives a pipe's path even when listen failed; `listening` tells.
+    if (server.listening) return null;
     if (existsSync(opts.path)) return EADDRINUSE;
     return existsSync(dirname(opts.path)) ? EACCES : ENOENT;
   }
@@ -123,7 +132,7 @@ export function listen_now(server: Server, opts: ListenOptions & { path?: string
   } finally {
     dns.lookup = original;
   }
-  if (server.address() !== null) return null;
+  if (server.listening) return null;
   // Node reports why only on the next tick; the cause is known from the address.
   if (!is_local_host(host)) return EADDRNOTAVAIL;
   if ((opts.port ?? 0) > 0 && (opts.port ?? 0) < 1024 && getuid?.() !== 0) return EACCES;

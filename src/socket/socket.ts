@@ -41,13 +41,23 @@ const CLOSED: Stage = { kind: "closed" };
 export function as_buffer(data: unknown, what = "a bytes-like object is required"): Buffer {
   if (Buffer.isBuffer(data)) return data;
   if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const type = data === null ? "NoneType" : typeof data === "string" ? "str" : typeof data;
-  throw new TypeError(`${what}, not '${type}'`);
+  throw new TypeError(`${what}, not '${py_type(data)}'`);
 }
 
-function check_int(n: unknown, what: string): number {
+/** The Python type name of a JS value, for TypeError messages. */
+function py_type(v: unknown): string {
+  if (v === null || v === undefined) return "NoneType";
+  if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
+  if (typeof v === "string") return "str";
+  if (typeof v === "boolean") return "bool";
+  if (Buffer.isBuffer(v)) return "bytes";
+  if (Array.isArray(v)) return "list";
+  return typeof v === "object" ? (v.constructor?.name ?? "object") : typeof v;
+}
+
+function check_int(n: unknown): number {
   if (typeof n !== "number" || !Number.isInteger(n)) {
-    throw new TypeError(`'${typeof n}' object cannot be interpreted as an integer (${what})`);
+    throw new TypeError(`'${py_type(n)}' object cannot be interpreted as an integer`);
   }
   return n;
 }
@@ -80,13 +90,15 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
   }
 
   /** A socket around a connection that a listener accepted. */
-  private static adopt(family: number, conn: Connection, options: SocketOptions): socket {
+  private static adopt(family: number, conn: Connection, options: SocketOptions, local: Address | null): socket {
     const s = new socket(family, SOCK_STREAM);
     Object.assign(s.options, options);
     s.stage = { kind: "stream", conn };
     const c = conn.conn;
     if (family === AF_UNIX) {
+      // Linux: the peer of an accepted AF_UNIX socket is unnamed; its own name is the listener's path.
       s.peer = "";
+      s.local = local ?? "";
     } else {
       s.peer = python_address(family, c.remoteAddress, c.remotePort);
       s.local = python_address(family, c.localAddress, c.localPort);
@@ -213,7 +225,8 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
         a && typeof a === "object" ? python_address(this.family, a.address, a.port) : null;
     }
     if (failure !== null) {
-      server.close(() => undefined);
+      // The listener swallows the 'error' Node emits for this on the next tick: bind() reports it.
+      listener.close();
       this.bound_to = null;
       throw os_error(failure);
     }
@@ -223,7 +236,7 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
 
   listen(backlog: number = Math.min(SOMAXCONN, 128)): void {
     this.check_open();
-    check_int(backlog, "backlog");
+    check_int(backlog);
     if (this.type !== SOCK_STREAM) throw os_error(95 /* EOPNOTSUPP */);
     if (this.stage.kind === "fresh") {
       // Linux binds an unbound socket to an ephemeral port of every address.
@@ -269,7 +282,7 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
     this.throw_pending();
     const conn = st.listener.take();
     if (conn === undefined) throw os_error(EAGAIN);
-    const s = socket.adopt(this.family, conn, this.options);
+    const s = socket.adopt(this.family, conn, this.options, this.bound_to);
     return [s, s.peer ?? ""];
   }
 
@@ -345,7 +358,7 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
 
   recv(bufsize: number, flags = 0): Buffer {
     this.check_open();
-    check_int(bufsize, "bufsize");
+    check_int(bufsize);
     if (bufsize < 0) throw new ValueError("negative buffersize in recv");
     const st = this.stage;
     if (st.kind === "datagram") return this.recvfrom(bufsize, flags)[0];
@@ -364,7 +377,7 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
 
   recvfrom(bufsize: number, flags = 0): [Buffer, Address | null] {
     this.check_open();
-    check_int(bufsize, "bufsize");
+    check_int(bufsize);
     if (bufsize < 0) throw new ValueError("negative buffersize in recvfrom");
     const st = this.stage;
     if (st.kind !== "datagram") {

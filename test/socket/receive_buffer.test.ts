@@ -1,0 +1,132 @@
+// ReceiveBuffer: take/peek across Node chunk boundaries, for every way a byte string can be split.
+import { expect } from "chai";
+import { ReceiveBuffer } from "../../src/socket/receive_buffer.js";
+
+const DATA = Buffer.from("0123456789abcdefghij", "latin1");
+
+/** A buffer fed DATA in chunks cut at the given offsets. */
+function fed(cuts: number[]): ReceiveBuffer {
+  const rb = new ReceiveBuffer();
+  let at = 0;
+  for (const c of [...cuts, DATA.length]) {
+    rb.push(DATA.subarray(at, c));
+    at = c;
+  }
+  return rb;
+}
+
+/** Every split of DATA into two and three chunks (including empty pushes at the ends). */
+function splits(): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i <= DATA.length; i++) {
+    out.push([i]);
+    for (let j = i; j <= DATA.length; j += 3) out.push([i, j]);
+  }
+  return out;
+}
+
+describe("socket/ReceiveBuffer", () => {
+  describe("take()", () => {
+    it("returns exactly n bytes from the front, in order, at every split offset and size", () => {
+      for (const cuts of splits()) {
+        for (let n = 1; n <= DATA.length + 1; n++) {
+          const rb = fed(cuts);
+          const parts: Buffer[] = [];
+          for (;;) {
+            const before = rb.length;
+            const got = rb.take(n);
+            if (got.length === 0) break;
+            expect(got.length, `cuts ${cuts} n ${n}`).to.equal(Math.min(n, before));
+            expect(rb.length).to.equal(before - got.length);
+            parts.push(Buffer.from(got));
+          }
+          expect(Buffer.concat(parts).toString("latin1"), `cuts ${cuts} n ${n}`).to.equal(DATA.toString("latin1"));
+          expect(rb.length).to.equal(0);
+        }
+      }
+    });
+
+    it("coalesces several chunks into one result of up to n bytes", () => {
+      const rb = new ReceiveBuffer();
+      for (const s of ["ab", "cd", "ef", "gh"]) rb.push(Buffer.from(s));
+      expect(rb.take(7).toString()).to.equal("abcdefg");
+      expect(rb.take(7).toString()).to.equal("h");
+    });
+
+    it("hands out a slice of the chunk (no copy) when the front chunk holds n bytes", () => {
+      const chunk = Buffer.from("hello world");
+      const rb = new ReceiveBuffer();
+      rb.push(chunk);
+      const got = rb.take(5);
+      expect(got.buffer).to.equal(chunk.buffer);
+      expect(got.byteOffset).to.equal(chunk.byteOffset);
+      expect(rb.take(100).toString()).to.equal(" world");
+    });
+
+    it("returns an empty Buffer when empty or when n <= 0, consuming nothing", () => {
+      const rb = new ReceiveBuffer();
+      expect(rb.take(10).length).to.equal(0);
+      rb.push(Buffer.from("xy"));
+      expect(rb.take(0).length).to.equal(0);
+      expect(rb.take(-1).length).to.equal(0);
+      expect(rb.length).to.equal(2);
+    });
+
+    it("ignores empty pushes", () => {
+      const rb = new ReceiveBuffer();
+      rb.push(Buffer.alloc(0));
+      rb.push(Buffer.from("a"));
+      rb.push(Buffer.alloc(0));
+      rb.push(Buffer.from("b"));
+      expect(rb.length).to.equal(2);
+      expect(rb.take(5).toString()).to.equal("ab");
+    });
+
+    it("stays correct after many chunks are consumed (front compaction)", () => {
+      const rb = new ReceiveBuffer();
+      let expected = "";
+      for (let i = 0; i < 300; i++) {
+        const s = String.fromCharCode(65 + (i % 26));
+        rb.push(Buffer.from(s));
+        expected += s;
+      }
+      let got = "";
+      for (let i = 0; i < 200; i++) got += rb.take(1).toString();
+      rb.push(Buffer.from("!"));
+      got += rb.take(1000).toString();
+      expect(got).to.equal(expected + "!");
+      expect(rb.length).to.equal(0);
+    });
+  });
+
+  describe("peek()", () => {
+    it("returns up to n front bytes without consuming them, at every split offset", () => {
+      for (const cuts of splits()) {
+        for (let n = 0; n <= DATA.length + 1; n++) {
+          const rb = fed(cuts);
+          expect(rb.peek(n).toString("latin1"), `cuts ${cuts} n ${n}`).to.equal(DATA.subarray(0, n).toString("latin1"));
+          expect(rb.length).to.equal(DATA.length);
+          expect(rb.take(DATA.length).toString("latin1")).to.equal(DATA.toString("latin1"));
+        }
+      }
+    });
+
+    it("sees the rest after a partial take() of the front chunk", () => {
+      const rb = fed([5, 12]);
+      rb.take(3);
+      expect(rb.peek(6).toString()).to.equal("345678");
+      expect(rb.take(20).toString()).to.equal(DATA.subarray(3).toString());
+    });
+  });
+
+  describe("clear()", () => {
+    it("drops everything", () => {
+      const rb = fed([4, 9]);
+      rb.clear();
+      expect(rb.length).to.equal(0);
+      expect(rb.take(5).length).to.equal(0);
+      rb.push(Buffer.from("z"));
+      expect(rb.take(5).toString()).to.equal("z");
+    });
+  });
+});

@@ -1,0 +1,661 @@
+// The emulated non-blocking stream socket, one suite run for IPv4, IPv6 and AF_UNIX: Linux's behaviour, checked.
+import { expect } from "chai";
+import * as net from "node:net";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import {
+  AF_INET6, AF_UNIX, BlockingIOError, BrokenPipeError, ConnectionRefusedError, ConnectionResetError, OSError,
+  POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, SHUT_WR, SOCK_STREAM, SOL_SOCKET, SO_ERROR, SO_LINGER,
+  SO_RCVBUF, SO_SNDBUF, socket, type Address,
+} from "../../src/socket/index.js";
+import {
+  FAMILIES, WAIT_MS, accept_one, collect, connect_client, flag_names, listening_socket, next_event, pattern,
+  receive_exactly, recv_all, wait_for, type Family,
+} from "../helpers/net.js";
+
+/** Everything a test opens, closed after it. */
+class Tracker {
+  private readonly sockets: socket[] = [];
+  private readonly nodes: net.Socket[] = [];
+  private readonly children: ChildProcessWithoutNullStreams[] = [];
+  s<T extends socket>(s: T): T {
+    this.sockets.push(s);
+    return s;
+  }
+  n(c: net.Socket): net.Socket {
+    this.nodes.push(c);
+    return c;
+  }
+  child(c: ChildProcessWithoutNullStreams): ChildProcessWithoutNullStreams {
+    this.children.push(c);
+    return c;
+  }
+  close_all(): void {
+    for (const s of this.sockets.splice(0)) s.close();
+    for (const c of this.nodes.splice(0)) c.destroy();
+    for (const c of this.children.splice(0)) c.kill();
+  }
+}
+
+/** The errno an OSError thrown by `f` carries (and that it is one). */
+function errno_thrown(f: () => unknown): number | null {
+  try {
+    f();
+  } catch (e) {
+    expect(e).to.be.instanceOf(OSError);
+    return (e as OSError).errno;
+  }
+  throw new Error("expected an OSError, nothing was thrown");
+}
+
+function flags_of(s: socket): string {
+  return flag_names(s.poll_flags());
+}
+
+/** A tick of Node's event loop: lets nextTick/setImmediate work (errors Node reports "later") happen. */
+function turn(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
+
+function suite(fam: Family): void {
+  const t = new Tracker();
+  afterEach(() => t.close_all());
+
+  /** A listener of ours, a Node client connected to it, and our accepted end. */
+  async function accepted_pair(): Promise<{ listener: socket; ours: socket; peer: net.Socket; addr: Address }> {
+    const listener = t.s(listening_socket(fam));
+    const peer = t.n(await connect_client(fam.connect_options(listener.getsockname())));
+    const [ours, addr] = await accept_one(listener);
+    t.s(ours);
+    return { listener, ours, peer, addr };
+  }
+
+  /** Our socket as the client of a plain Node server: [ours, the server's end]. */
+  async function client_pair(): Promise<{ ours: socket; peer: net.Socket }> {
+    const server = net.createServer({ allowHalfOpen: true });
+    server.on("error", () => undefined);
+    const addr = fam.bind_address();
+    await new Promise<void>((resolve) => {
+      if (typeof addr === "string") server.listen(addr, resolve);
+      else server.listen(addr[1], addr[0], resolve);
+    });
+    const a = server.address();
+    const target: Address = typeof a === "string" ? a : fam.family === AF_INET6 ? [a!.address, a!.port, 0, 0] : [a!.address, a!.port];
+    const got = next_event<net.Socket>(server, "connection");
+    const ours = t.s(new socket(fam.family, SOCK_STREAM));
+    expect(ours.connect_ex(target)).to.equal(115);
+    const peer = t.n(await got);
+    peer.on("error", () => undefined);
+    server.close();
+    await wait_for(ours, POLLOUT);
+    return { ours, peer };
+  }
+
+  describe("bind() and the port-0 pattern", () => {
+    it("getsockname() gives the bound address right after bind(), before listen()", () => {
+      const s = t.s(new socket(fam.family, SOCK_STREAM));
+      const want = fam.bind_address();
+      s.bind(want);
+      const got = s.getsockname();
+      if (typeof want === "string") {
+        expect(got).to.equal(want);
+      } else {
+        expect(got).to.be.an("array").with.length(fam.family === AF_INET6 ? 4 : 2);
+        expect((got as readonly unknown[])[0]).to.equal(fam.host);
+        expect((got as readonly number[])[1]).to.be.within(1, 65535);
+        if (fam.family === AF_INET6) expect((got as readonly number[]).slice(2)).to.deep.equal([0, 0]);
+      }
+    });
+
+    it("after bind() and listen(), getsockname() is final and a client connects to it at once", async () => {
+      const s = t.s(new socket(fam.family, SOCK_STREAM));
+      s.bind(fam.bind_address());
+      const before = s.getsockname();
+      s.listen(5);
+      expect(s.getsockname()).to.deep.equal(before);
+      // Same tick, no waiting: the port is already listening.
+      const peer = t.n(await connect_client(fam.connect_options(s.getsockname())));
+      const [ours] = await accept_one(s);
+      t.s(ours);
+      peer.write("ping");
+      await wait_for(ours, POLLIN);
+      expect(ours.recv(10).toString()).to.equal("ping");
+    });
+
+    it("binding an address another socket of this process holds throws OSError EADDRINUSE from bind()", async () => {
+      const a = t.s(listening_socket(fam));
+      const b = t.s(new socket(fam.family, SOCK_STREAM));
+      let err: unknown = null;
+      try {
+        b.bind(a.getsockname());
+      } catch (e) {
+        err = e;
+      }
+      expect(err).to.be.instanceOf(OSError);
+      expect((err as OSError).errno).to.equal(98);
+      expect((err as OSError).code).to.equal("EADDRINUSE");
+      expect((err as OSError).message).to.equal("[Errno 98] Address already in use");
+      // The failed bind leaves no error behind on the socket, and it can bind elsewhere.
+      await turn();
+      await turn();
+      expect(flags_of(b)).to.equal("POLLOUT|POLLHUP");
+      expect(b.getsockopt(SOL_SOCKET, SO_ERROR)).to.equal(0);
+      b.bind(fam.bind_address());
+      b.listen(1);
+      expect(b.poll_flags()).to.equal(0);
+    });
+
+    it("binding an address a plain Node server holds throws OSError EADDRINUSE", async () => {
+      const server = net.createServer();
+      server.on("error", () => undefined);
+      const addr = fam.bind_address();
+      await new Promise<void>((resolve) => {
+        if (typeof addr === "string") server.listen(addr, resolve);
+        else server.listen(addr[1], addr[0], resolve);
+      });
+      try {
+        const a = server.address();
+        const held: Address = typeof a === "string" ? a : [a!.address, a!.port];
+        const b = t.s(new socket(fam.family, SOCK_STREAM));
+        expect(errno_thrown(() => b.bind(held))).to.equal(98);
+      } finally {
+        server.close();
+      }
+    });
+
+    it("binding an address another process holds throws OSError EADDRINUSE", async () => {
+      const py = [
+        "import socket, sys",
+        `s = socket.socket(${fam.family}, socket.SOCK_STREAM)`,
+        fam.family === AF_UNIX ? "s.bind(sys.argv[1])" : `s.bind((${JSON.stringify(fam.host)}, 0))`,
+        "s.listen()",
+        "a = s.getsockname()",
+        "print(a if isinstance(a, str) else a[1], flush=True)",
+        "sys.stdin.read()",
+      ].join("\n");
+      const path = fam.family === AF_UNIX ? (fam.bind_address() as string) : "";
+      const child = t.child(spawn("python3", ["-c", py, path]));
+      child.on("error", () => undefined);
+      const line = (await next_event<Buffer>(child.stdout, "data")).toString().trim();
+      const held: Address = fam.family === AF_UNIX ? line : [fam.host!, Number(line)];
+      const b = t.s(new socket(fam.family, SOCK_STREAM));
+      expect(errno_thrown(() => b.bind(held))).to.equal(98);
+    });
+  });
+
+  describe("accept()", () => {
+    it("throws BlockingIOError (EAGAIN) while no connection is queued", () => {
+      const l = t.s(listening_socket(fam));
+      let err: unknown = null;
+      try {
+        l.accept();
+      } catch (e) {
+        err = e;
+      }
+      expect(err).to.be.instanceOf(BlockingIOError);
+      expect((err as OSError).errno).to.equal(11);
+    });
+
+    it("returns the peer's address in the family's shape", async () => {
+      const { ours, peer, addr, listener } = await accepted_pair();
+      if (fam.family === AF_UNIX) {
+        expect(addr).to.equal("");
+        expect(ours.getpeername()).to.equal("");
+        expect(ours.getsockname()).to.equal(listener.getsockname());
+      } else if (fam.family === AF_INET6) {
+        expect(addr).to.deep.equal(["::1", peer.localPort, 0, 0]);
+        expect(ours.getpeername()).to.deep.equal(addr);
+        expect(ours.getsockname()).to.deep.equal(listener.getsockname());
+      } else {
+        expect(addr).to.deep.equal(["127.0.0.1", peer.localPort]);
+        expect(ours.getpeername()).to.deep.equal(addr);
+        expect(ours.getsockname()).to.deep.equal(listener.getsockname());
+      }
+    });
+
+    it("queues several connections and hands them out in order", async () => {
+      const l = t.s(listening_socket(fam));
+      const p1 = t.n(await connect_client(fam.connect_options(l.getsockname())));
+      p1.write("1");
+      const [a1] = await accept_one(l);
+      t.s(a1);
+      const p2 = t.n(await connect_client(fam.connect_options(l.getsockname())));
+      p2.write("2");
+      const [a2] = await accept_one(l);
+      t.s(a2);
+      await wait_for(a1, POLLIN);
+      await wait_for(a2, POLLIN);
+      expect([a1.recv(5).toString(), a2.recv(5).toString()]).to.deep.equal(["1", "2"]);
+      expect(errno_thrown(() => l.accept())).to.equal(11);
+    });
+  });
+
+  describe("fileno()", () => {
+    it("is a small positive integer, distinct per socket, -1 after close, never reused", async () => {
+      const { listener, ours } = await accepted_pair();
+      const a = t.s(new socket(fam.family, SOCK_STREAM));
+      const fds = [listener.fileno(), ours.fileno(), a.fileno()];
+      for (const fd of fds) expect(fd).to.be.a("number").and.within(3, 100000);
+      expect(new Set(fds).size).to.equal(3);
+      a.close();
+      expect(a.fileno()).to.equal(-1);
+      const b = t.s(new socket(fam.family, SOCK_STREAM));
+      expect(fds).not.to.include(b.fileno());
+      expect(b.fileno()).to.be.greaterThan(Math.max(...fds));
+    });
+  });
+
+  describe("recv()", () => {
+    it("returns up to n buffered bytes at once, coalescing chunks", async () => {
+      const { ours, peer } = await accepted_pair();
+      // With our side shut for writing, POLLHUP appears only once the peer's FIN is in, i.e. after all its data.
+      ours.shutdown(SHUT_WR);
+      peer.setNoDelay(true);
+      for (const s of ["abc", "def", "ghi"]) {
+        await new Promise<void>((r, j) => peer.write(s, (e) => (e ? j(e) : r())));
+      }
+      peer.end();
+      await wait_for(ours, POLLHUP);
+      expect(ours.recv(4).toString()).to.equal("abcd");
+      expect(ours.recv(100).toString()).to.equal("efghi");
+      expect(ours.recv(100).length).to.equal(0);
+    });
+
+    it("with MSG_PEEK returns the bytes without consuming them", async () => {
+      const { ours, peer } = await accepted_pair();
+      peer.write("peekaboo");
+      await wait_for(ours, POLLIN);
+      // Everything may not be in yet: peek then take the same bytes.
+      const first = Buffer.from(ours.recv(100, 2 /* MSG_PEEK */));
+      expect(first.length).to.be.greaterThan(0);
+      expect(ours.recv(first.length).equals(first)).to.equal(true);
+    });
+
+    it("returns an empty Buffer at end of stream, every time it is called", async () => {
+      const { ours, peer } = await accepted_pair();
+      peer.end("x");
+      ours.shutdown(SHUT_WR);
+      await wait_for(ours, POLLHUP);
+      expect(ours.recv(10).toString()).to.equal("x");
+      for (let i = 0; i < 3; i++) expect(ours.recv(10)).to.be.instanceOf(Buffer).with.length(0);
+    });
+
+    it("throws BlockingIOError (EAGAIN) when nothing is buffered, and the socket is not readable", async () => {
+      const { ours } = await accepted_pair();
+      expect(flags_of(ours)).to.equal("POLLOUT");
+      let err: unknown = null;
+      try {
+        ours.recv(10);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).to.be.instanceOf(BlockingIOError);
+      expect((err as OSError).errno).to.equal(11);
+      expect((err as OSError).message).to.equal("[Errno 11] Resource temporarily unavailable");
+    });
+
+    it("returns an empty Buffer for recv(0) without consuming anything", async () => {
+      const { ours, peer } = await accepted_pair();
+      peer.write("z");
+      await wait_for(ours, POLLIN);
+      expect(ours.recv(0).length).to.equal(0);
+      expect(ours.recv(1).toString()).to.equal("z");
+    });
+  });
+
+  if (fam.family !== AF_UNIX) {
+    // TCP only: Node can reset a TCP connection (RST); an AF_UNIX peer has no such thing to send.
+    describe("reset by the peer", () => {
+      it("shows POLLIN|POLLOUT|POLLHUP|POLLERR, recv() throws ConnectionResetError once, then end of stream", async () => {
+        const { ours, peer } = await accepted_pair();
+        peer.resetAndDestroy();
+        await wait_for(ours, POLLERR);
+        expect(flags_of(ours)).to.equal("POLLIN|POLLOUT|POLLERR|POLLHUP");
+        let err: unknown = null;
+        try {
+          ours.recv(10);
+        } catch (e) {
+          err = e;
+        }
+        expect(err).to.be.instanceOf(ConnectionResetError);
+        expect((err as OSError).errno).to.equal(104);
+        expect((err as OSError).code).to.equal("ECONNRESET");
+        expect(flags_of(ours)).to.equal("POLLIN|POLLOUT|POLLHUP");
+        expect(ours.recv(10).length).to.equal(0);
+        expect(() => ours.send(Buffer.from("x"))).to.throw(BrokenPipeError);
+      });
+
+      it("is reported by getsockopt(SO_ERROR) once, as ECONNRESET, then 0", async () => {
+        const { ours, peer } = await accepted_pair();
+        peer.resetAndDestroy();
+        await wait_for(ours, POLLERR);
+        expect(ours.getsockopt(SOL_SOCKET, SO_ERROR)).to.equal(104);
+        expect(ours.getsockopt(SOL_SOCKET, SO_ERROR)).to.equal(0);
+      });
+
+      it("close() with SO_LINGER (1, 0) resets the peer instead of sending FIN", async () => {
+        const { ours, peer } = await accepted_pair();
+        const linger = Buffer.alloc(8);
+        linger.writeInt32LE(1, 0);
+        linger.writeInt32LE(0, 4);
+        ours.setsockopt(SOL_SOCKET, SO_LINGER, linger);
+        expect(ours.getsockopt(SOL_SOCKET, SO_LINGER)).to.equal(1);
+        const failed = next_event<NodeJS.ErrnoException>(peer, "error");
+        ours.close();
+        const e = await failed;
+        expect(e.code).to.equal("ECONNRESET");
+      });
+    });
+  }
+
+  describe("send()", () => {
+    it("takes only what fits in SO_SNDBUF, returns the count, then throws BlockingIOError", async () => {
+      const { ours, peer } = await accepted_pair();
+      ours.setsockopt(SOL_SOCKET, SO_SNDBUF, 4096);
+      expect(ours.getsockopt(SOL_SOCKET, SO_SNDBUF)).to.equal(4096);
+      const data = pattern(9000);
+      expect(ours.send(data.subarray(0, 3000))).to.equal(3000);
+      expect(ours.send(data.subarray(3000))).to.equal(1096);
+      expect(ours.poll_flags() & POLLOUT).to.equal(0);
+      let err: unknown = null;
+      try {
+        ours.send(data.subarray(4096));
+      } catch (e) {
+        err = e;
+      }
+      expect(err).to.be.instanceOf(BlockingIOError);
+      expect((err as OSError).errno).to.equal(11);
+      // Once the bytes have left, the socket is writable again and the peer got exactly what send() took.
+      const got = await receive_exactly(peer, 4096);
+      await wait_for(ours, POLLOUT);
+      expect(got.equals(data.subarray(0, 4096))).to.equal(true);
+    });
+
+    it("stays unwritable while the peer does not read, and is writable again once the peer drains", async function () {
+      this.timeout(30000);
+      const { ours, peer } = await accepted_pair();
+      peer.pause();
+      ours.setsockopt(SOL_SOCKET, SO_SNDBUF, 65536);
+      const chunk = pattern(50000, 7);
+      let sent = 0;
+      // Fill Node's and the kernel's buffers: send until a partial count and EAGAIN, and again whenever
+      // the socket turns writable, until it stays unwritable (bounded: 256 MiB at most).
+      let partial_seen = false;
+      for (let round = 0; round < 4096; round++) {
+        for (;;) {
+          let n: number;
+          try {
+            n = ours.send(chunk);
+          } catch (e) {
+            expect(e).to.be.instanceOf(BlockingIOError);
+            break;
+          }
+          if (n < chunk.length) partial_seen = true;
+          sent += n;
+        }
+        expect(ours.poll_flags() & POLLOUT).to.equal(0);
+        try {
+          await wait_for(ours, POLLOUT, 250);
+        } catch {
+          break; // nothing left the buffers for 250 ms: the peer's side is full
+        }
+      }
+      expect(partial_seen).to.equal(true);
+      expect(ours.poll_flags() & POLLOUT).to.equal(0);
+      expect(peer.bytesRead).to.be.lessThan(sent);
+      // The peer drains: we become writable, and it receives every byte send() accepted.
+      const writable = wait_for(ours, POLLOUT, WAIT_MS);
+      let received = 0;
+      peer.on("data", (c: Buffer) => {
+        received += c.length;
+      });
+      peer.resume();
+      await writable;
+      ours.shutdown(SHUT_WR);
+      await next_event(peer, "end", 20000);
+      expect(received).to.equal(sent);
+    });
+
+    it("throws TypeError for a str and accepts any Uint8Array", async () => {
+      const { ours, peer } = await accepted_pair();
+      expect(() => ours.send("str" as unknown as Buffer)).to.throw(TypeError, "a bytes-like object is required, not 'str'");
+      expect(ours.send(new Uint8Array([104, 105]))).to.equal(2);
+      expect((await receive_exactly(peer, 2)).toString()).to.equal("hi");
+    });
+
+    it("returns 0 for an empty Buffer", async () => {
+      const { ours } = await accepted_pair();
+      expect(ours.send(Buffer.alloc(0))).to.equal(0);
+    });
+  });
+
+  describe("non-blocking connect", () => {
+    it("connect() throws BlockingIOError (EINPROGRESS); the socket then becomes writable", async () => {
+      const l = t.s(listening_socket(fam));
+      const c = t.s(new socket(fam.family, SOCK_STREAM));
+      let err: unknown = null;
+      try {
+        c.connect(l.getsockname());
+      } catch (e) {
+        err = e;
+      }
+      expect(err).to.be.instanceOf(BlockingIOError);
+      expect((err as OSError).errno).to.equal(115);
+      expect((err as OSError).message).to.equal("[Errno 115] Operation now in progress");
+      expect(c.poll_flags()).to.equal(0);
+      expect(await wait_for(c, POLLOUT)).to.equal(POLLOUT);
+      expect(c.getsockopt(SOL_SOCKET, SO_ERROR)).to.equal(0);
+      const [a] = await accept_one(l);
+      t.s(a);
+      if (fam.family === AF_UNIX) {
+        expect(c.getpeername()).to.equal(l.getsockname());
+      } else {
+        expect(c.getpeername()).to.deep.equal(l.getsockname());
+        expect(c.getsockname()).to.deep.equal(a.getpeername());
+      }
+      expect(c.send(Buffer.from("hello"))).to.equal(5);
+      await wait_for(a, POLLIN);
+      expect(a.recv(10).toString()).to.equal("hello");
+    });
+
+    it("connect_ex() returns EINPROGRESS, then EALREADY while connecting, EISCONN once connected", async () => {
+      const l = t.s(listening_socket(fam));
+      const c = t.s(new socket(fam.family, SOCK_STREAM));
+      expect(c.connect_ex(l.getsockname())).to.equal(115);
+      expect(c.connect_ex(l.getsockname())).to.equal(114);
+      await wait_for(c, POLLOUT);
+      expect(c.connect_ex(l.getsockname())).to.equal(106);
+    });
+
+    it("a refused connection turns readable, writable and POLLERR; SO_ERROR gives ECONNREFUSED once, then 0", async () => {
+      const target = fam.refused_address();
+      const c = t.s(new socket(fam.family, SOCK_STREAM));
+      expect(c.connect_ex(target)).to.equal(115);
+      await wait_for(c, POLLERR);
+      expect(flags_of(c)).to.equal("POLLIN|POLLOUT|POLLERR|POLLHUP");
+      expect(c.getsockopt(SOL_SOCKET, SO_ERROR)).to.equal(111);
+      expect(c.getsockopt(SOL_SOCKET, SO_ERROR)).to.equal(0);
+      expect(flags_of(c)).to.equal("POLLIN|POLLOUT|POLLHUP");
+      expect(c.recv(10).length).to.equal(0);
+    });
+
+    it("a refused connect() reports ConnectionRefusedError through recv() when SO_ERROR was not read", async () => {
+      const c = t.s(new socket(fam.family, SOCK_STREAM));
+      expect(c.connect_ex(fam.refused_address())).to.equal(115);
+      await wait_for(c, POLLERR);
+      let err: unknown = null;
+      try {
+        c.recv(10);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).to.be.instanceOf(ConnectionRefusedError);
+      expect((err as OSError).message).to.equal("[Errno 111] Connection refused");
+    });
+  });
+
+  describe("half-close", () => {
+    it("shutdown(SHUT_WR) sends our FIN while we can still recv", async () => {
+      const { ours, peer } = await accepted_pair();
+      expect(ours.send(Buffer.from("bye"))).to.equal(3);
+      ours.shutdown(SHUT_WR);
+      expect((await collect(peer)).toString()).to.equal("bye");
+      expect(() => ours.send(Buffer.from("x"))).to.throw(BrokenPipeError);
+      peer.end("still talking");
+      expect((await recv_all(ours)).toString()).to.equal("still talking");
+    });
+
+    it("the peer's FIN shows as recv() → empty Buffer while we can still send", async () => {
+      const { ours, peer } = await accepted_pair();
+      const received = collect(peer);
+      peer.end();
+      await wait_for(ours, POLLIN);
+      expect(ours.recv(10).length).to.equal(0);
+      expect(flags_of(ours)).to.equal("POLLIN|POLLOUT");
+      expect(ours.send(Buffer.from("late reply"))).to.equal(10);
+      ours.close();
+      expect((await received).toString()).to.equal("late reply");
+    });
+
+    it("the same holds when we are the connecting side", async () => {
+      const { ours, peer } = await client_pair();
+      peer.end("server done");
+      expect((await recv_all(ours)).toString()).to.equal("server done");
+      const received = collect(peer);
+      expect(ours.send(Buffer.from("client done"))).to.equal(11);
+      ours.shutdown(SHUT_WR);
+      expect((await received).toString()).to.equal("client done");
+      expect(flags_of(ours)).to.equal("POLLIN|POLLOUT|POLLHUP");
+    });
+  });
+
+  describe("close()", () => {
+    it("right after send() of 4 MiB, the peer still receives every byte, then end of stream", async function () {
+      this.timeout(20000);
+      const { ours, peer } = await accepted_pair();
+      const data = pattern(4 * 1024 * 1024, 3);
+      ours.setsockopt(SOL_SOCKET, SO_SNDBUF, 8 * 1024 * 1024);
+      const received = collect(peer, 15000);
+      expect(ours.send(data)).to.equal(data.length);
+      ours.close();
+      expect(ours.fileno()).to.equal(-1);
+      const got = await received;
+      expect(got.length).to.equal(data.length);
+      expect(got.equals(data)).to.equal(true);
+    });
+
+    it("makes the socket POLLNVAL and every operation throw OSError EBADF; a second close() is a no-op", async () => {
+      const { ours } = await accepted_pair();
+      ours.close();
+      expect(ours.poll_flags()).to.equal(POLLNVAL);
+      for (const op of [() => ours.recv(1), () => ours.send(Buffer.from("x")), () => ours.getsockname(), () => ours.listen(1), () => ours.shutdown(SHUT_WR)]) {
+        let err: unknown = null;
+        try {
+          op();
+        } catch (e) {
+          err = e;
+        }
+        expect(err).to.be.instanceOf(OSError);
+        expect((err as OSError).errno).to.equal(9);
+        expect((err as OSError).message).to.equal("[Errno 9] Bad file descriptor");
+      }
+      ours.close();
+      expect(ours.poll_flags()).to.equal(POLLNVAL);
+    });
+
+    it("of a listener resets connections still waiting in its accept queue", async () => {
+      const l = t.s(listening_socket(fam));
+      const peer = t.n(await connect_client(fam.connect_options(l.getsockname())));
+      await wait_for(l, POLLIN);
+      const ended = new Promise<string>((resolve) => {
+        peer.once("error", (e: NodeJS.ErrnoException) => resolve(String(e.code)));
+        peer.once("end", () => resolve("end"));
+      });
+      l.close();
+      // TCP peers see the reset; an AF_UNIX peer sees the connection go away.
+      expect(await ended).to.be.oneOf(fam.family === AF_UNIX ? ["end", "ECONNRESET"] : ["ECONNRESET"]);
+    });
+  });
+
+  describe("backpressure", () => {
+    it("a fast sender cannot grow our receive buffer past about SO_RCVBUF while we read nothing", async function () {
+      this.timeout(30000);
+      const { ours, peer } = await accepted_pair();
+      const rcvbuf = 65536;
+      ours.setsockopt(SOL_SOCKET, SO_RCVBUF, rcvbuf);
+      const total = 64 * 1024 * 1024;
+      const chunk = pattern(256 * 1024, 5);
+      let written = 0;
+      // The peer writes as fast as Node lets it; it stops when a write stays undrained for 250 ms.
+      const stalled = new Promise<void>((resolve, reject) => {
+        let timer: NodeJS.Timeout | null = null;
+        const pump = (): void => {
+          if (timer) clearTimeout(timer);
+          while (written < total) {
+            written += chunk.length;
+            if (!peer.write(chunk)) {
+              timer = setTimeout(resolve, 250);
+              peer.once("drain", pump);
+              return;
+            }
+          }
+          reject(new Error(`the peer wrote all ${total} bytes: nothing held it back`));
+        };
+        pump();
+      });
+      await stalled;
+      peer.removeAllListeners("drain");
+      // Everything our socket holds, in one recv: bounded by SO_RCVBUF plus one Node chunk.
+      const held = ours.recv(total);
+      expect(held.length).to.be.greaterThan(0);
+      expect(held.length).to.be.at.most(rcvbuf + 65536);
+      expect(written).to.be.lessThan(total);
+      expect(peer.writableLength).to.be.greaterThan(0);
+      // Reading resumes the flow: the data is intact and in order.
+      expect(held.equals(Buffer.concat([chunk, chunk]).subarray(0, held.length))).to.equal(true);
+    });
+  });
+
+  describe("poll_flags()", () => {
+    it("matches Linux through a socket's life: fresh, bound, listening, queued, connected, half-closed, closed", async () => {
+      const l = t.s(new socket(fam.family, SOCK_STREAM));
+      expect(flags_of(l)).to.equal("POLLOUT|POLLHUP");
+      l.bind(fam.bind_address());
+      expect(flags_of(l)).to.equal("POLLOUT|POLLHUP");
+      l.listen(5);
+      expect(flags_of(l)).to.equal("0");
+      const peer = t.n(await connect_client(fam.connect_options(l.getsockname())));
+      expect(await wait_for(l, POLLIN)).to.equal(POLLIN);
+      const [a] = l.accept();
+      t.s(a);
+      expect(flags_of(l)).to.equal("0");
+      expect(flags_of(a)).to.equal("POLLOUT");
+      peer.write("x");
+      await wait_for(a, POLLIN);
+      expect(flags_of(a)).to.equal("POLLIN|POLLOUT");
+      a.recv(1);
+      expect(flags_of(a)).to.equal("POLLOUT");
+      peer.end();
+      await wait_for(a, POLLIN);
+      expect(flags_of(a)).to.equal("POLLIN|POLLOUT");
+      a.shutdown(SHUT_WR);
+      expect(flags_of(a)).to.equal("POLLIN|POLLOUT|POLLHUP");
+      a.close();
+      expect(flags_of(a)).to.equal("POLLNVAL");
+    });
+  });
+}
+
+for (const fam of FAMILIES) {
+  describe(`socket: stream over ${fam.name}`, () => suite(fam));
+}
+
+describe("socket: AF_UNIX specifics", () => {
+  it("connect_ex() to a path that does not exist returns ENOENT at once", () => {
+    const c = new socket(AF_UNIX, SOCK_STREAM);
+    try {
+      expect(c.connect_ex(FAMILIES[2]!.bind_address())).to.equal(2);
+    } finally {
+      c.close();
+    }
+  });
+});
