@@ -1,0 +1,89 @@
+// examples/echo_server: the documentation's echo server against plain Node net clients.
+import * as net from "node:net";
+import { expect } from "chai";
+import * as asyncore from "../../src/asyncore/index.js";
+import * as socket from "../../src/socket/index.js";
+import { EchoHandler, EchoServer } from "../../examples/echo_server.js";
+import sinon from "sinon";
+import { loop_until, within } from "../helpers/asyncore.js";
+
+/** Drive loop() one bounded iteration at a time in the background until stopped. */
+function drive(map: asyncore.SocketMap, use_poll: boolean): () => Promise<void> {
+  let stop = false;
+  const running = (async () => {
+    while (!stop && map.size) await asyncore.loop({ timeout: 0.05, count: 1, map, use_poll });
+  })();
+  return async () => {
+    stop = true;
+    await running;
+  };
+}
+
+/** Connect, send `data` (then FIN), and collect what comes back until the server closes. */
+function exchange(port: number, data: Buffer): Promise<Buffer> {
+  return within(
+    new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const c = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true });
+      c.on("error", reject);
+      c.on("data", (d: Buffer) => chunks.push(d));
+      c.on("end", () => {
+        c.end();
+        resolve(Buffer.concat(chunks));
+      });
+      c.on("connect", () => c.end(data));
+    }),
+    10000,
+    "echo exchange",
+  );
+}
+
+describe("examples/echo_server", () => {
+  const map: asyncore.SocketMap = new Map();
+  let stop: (() => Promise<void>) | null = null;
+  afterEach(async () => {
+    asyncore.close_all(map, true);
+    if (stop) await stop();
+    stop = null;
+  });
+
+  for (const use_poll of [false, true]) {
+    it(`${use_poll ? "poll" : "select"}: echoes what several clients send, byte for byte, and closes each at end of stream`, async () => {
+      const server = new EchoServer("127.0.0.1", 0, map);
+      const port = ((server.socket as socket.socket).getsockname() as readonly unknown[])[1] as number;
+      stop = drive(map, use_poll);
+      const payloads = [Buffer.from("hello\n"), Buffer.alloc(300_000), Buffer.from("x")];
+      for (let i = 0; i < payloads[1]!.length; i++) payloads[1]![i] = (i * 7) % 256;
+      const results = await Promise.all(payloads.map((p) => exchange(port, p)));
+      results.forEach((r, i) => expect(r.equals(payloads[i]!), `payload ${i}`).to.equal(true));
+      // Only the listener is left: each handler closed when its client's FIN came.
+      await within((async () => {
+        while (map.size > 1) await new Promise((r) => setTimeout(r, 5));
+      })(), 2000, "handlers closed");
+      expect([...map.values()]).to.deep.equal([server]);
+    });
+  }
+
+  it("EchoServer binds, reuses the address and listens; handle_accepted prints the peer and wraps the socket in an EchoHandler", async () => {
+    const server = new EchoServer("127.0.0.1", 0, map);
+    const s = server.socket as socket.socket;
+    expect(server.accepting).to.equal(true);
+    expect(s.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR)).to.not.equal(0);
+    const port = (s.getsockname() as readonly unknown[])[1] as number;
+    const client = net.connect({ host: "127.0.0.1", port });
+    client.on("error", () => undefined);
+    const log = sinon.stub(console, "log");
+    let local_port: number | undefined;
+    try {
+      await within(new Promise((r) => client.on("connect", r)), 5000, "connect");
+      local_port = client.localPort;
+      await loop_until(() => map.size === 2, { use_poll: false, map, what: "accepted" });
+    } finally {
+      log.restore();
+      client.destroy();
+    }
+    const handlers = [...map.values()].filter((d) => d instanceof EchoHandler);
+    expect(handlers.length).to.equal(1);
+    expect(log.args.map((a) => a.join(" "))).to.deep.equal([`Incoming connection from 127.0.0.1:${local_port}`]);
+  });
+});
