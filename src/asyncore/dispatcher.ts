@@ -281,7 +281,11 @@ export class dispatcher implements Channel {
     if (this.accepting) {
       this.handle_accept();
     } else if (!this.connected) {
-      if (this.connecting) this.handle_connect_event();
+      if (this.connecting) {
+        this.handle_connect_event();
+        // handle_connect() may have closed the channel: no more handlers (DESIGN.md).
+        if (this._fileno === null) return;
+      }
       this.handle_read();
     } else {
       this.handle_read();
@@ -299,7 +303,10 @@ export class dispatcher implements Channel {
 
   handle_write_event(): void {
     if (this.accepting) return;
-    if (!this.connected && this.connecting) this.handle_connect_event();
+    if (!this.connected && this.connecting) {
+      this.handle_connect_event();
+      if (this._fileno === null) return;
+    }
     this.handle_write();
   }
 

@@ -282,6 +282,34 @@ for (const use_poll of [false, true]) {
       expect(served - added).to.be.below(1000);
     });
 
+    it("wake(map) from a timer makes a waiting loop re-read writable() at once", async () => {
+      const map = new_map();
+      const { client, server } = await connected_client(map, use_poll);
+      servers.push(server);
+      let ready = false;
+      let woke = 0;
+      let written = 0;
+      class Gated extends FileChannel {
+        override writable(): boolean {
+          return ready;
+        }
+        override handle_write(): void {
+          written = performance.now();
+          this.close();
+          client.close();
+        }
+      }
+      new Gated(map);
+      setTimeout(() => {
+        ready = true;
+        woke = performance.now();
+        asyncore.wake(map);
+      }, 50);
+      await within(asyncore.loop({ timeout: 30, use_poll, map }), 5000, "loop ends");
+      expect(written).to.be.greaterThan(0);
+      expect(written - woke).to.be.below(1000);
+    });
+
     it("a channel removed from a timer while the loop waits ends the loop at once", async () => {
       const map = new_map();
       const { client, server } = await connected_client(map, use_poll);
@@ -298,6 +326,10 @@ for (const use_poll of [false, true]) {
 }
 
 describe("loop (several maps, idle cost)", () => {
+  it("poll3 is poll2, as in CPython", () => {
+    expect(asyncore.poll3).to.equal(asyncore.poll2);
+  });
+
   it("two maps loop at the same time: one serves while the other waits", async () => {
     const waiting = new_map();
     const busy = new_map();

@@ -791,6 +791,28 @@ function suite(c: LoopCase): void {
       expect(current).to.equal(passed);
     });
 
+    it("a client that closes itself in handle_connect gets no handle_read/handle_write for that event", async () => {
+      const calls: string[] = [];
+      class TestClient extends BaseClient {
+        override handle_connect(): void {
+          calls.push("connect");
+          this.close();
+          this.flag = true;
+        }
+        override handle_read(): void {
+          calls.push("read");
+        }
+        override handle_write(): void {
+          calls.push("write");
+        }
+      }
+      const server = new BaseServer(c.family, c.addr());
+      const client = new TestClient(c.family, server.address);
+      await wait_for(client);
+      await asyncore.loop({ timeout: 0.01, use_poll, count: 2 });
+      expect(calls).to.deep.equal(["connect"]);
+    });
+
     it("a refused connect reaches handle_error as OSError ECONNREFUSED (or ENOENT)", async () => {
       // A port/path that was bound and released: nothing listens there any more.
       const probe = new socket.socket(c.family);
