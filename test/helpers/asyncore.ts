@@ -1,39 +1,32 @@
 // Test helpers for the asyncore layer: the family × loop-kind matrix, bounded loops, output capture.
-import { rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import * as asyncore from "../../src/asyncore/index.js";
-import * as socket from "../../src/socket/index.js";
+import type * as socket from "../../src/socket/index.js";
+import { FAMILIES, unix_path as net_unix_path } from "./net.js";
 
 export interface FamilyCase {
   readonly name: string;
   readonly family: number;
   /** A fresh address to bind (port 0, or a new AF_UNIX path). */
   addr(): socket.Address;
-  /** The host part of the addresses (the path for AF_UNIX). */
+  /** The host part of the addresses ("" for AF_UNIX). */
   readonly host: string;
 }
 
-let unix_counter = 0;
-const unix_paths: string[] = [];
-
-/** A fresh AF_UNIX path in the temp directory, removed by cleanup_unix_paths(). */
+/** A fresh AF_UNIX path (test/helpers/net.ts makes it in a temp directory removed at exit). */
 export function unix_path(): string {
-  const p = join(tmpdir(), `asyncore-ts-${process.pid}-${++unix_counter}.sock`);
-  rmSync(p, { force: true });
-  unix_paths.push(p);
-  return p;
+  return net_unix_path();
 }
 
-export function cleanup_unix_paths(): void {
-  for (const p of unix_paths.splice(0)) rmSync(p, { force: true });
-}
+/** Kept for callers: net.ts removes its AF_UNIX paths (one temp directory) at process exit. */
+export function cleanup_unix_paths(): void {}
 
-export const FAMILY_CASES: readonly FamilyCase[] = [
-  { name: "IPv4", family: socket.AF_INET, host: "127.0.0.1", addr: () => ["127.0.0.1", 0] },
-  { name: "IPv6", family: socket.AF_INET6, host: "::1", addr: () => ["::1", 0] },
-  { name: "AF_UNIX", family: socket.AF_UNIX, host: "", addr: () => unix_path() },
-];
+/** The shared family matrix of test/helpers/net.ts, in the shape the asyncore suites use. */
+export const FAMILY_CASES: readonly FamilyCase[] = FAMILIES.map((f) => ({
+  name: f.name,
+  family: f.family,
+  host: f.host ?? "",
+  addr: () => f.bind_address(),
+}));
 
 export interface LoopCase extends FamilyCase {
   readonly use_poll: boolean;
