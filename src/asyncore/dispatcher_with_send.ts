@@ -6,6 +6,22 @@ import type { SocketMap } from "./map.js";
 
 const SEND_SLICE = 65536;
 
+/** Python's repr() of bytes: b'...' with \\, \\', \\t, \\n, \\r and \\xNN escapes. */
+export function bytes_repr(buf: Uint8Array): string {
+  const quote = buf.includes(0x27) && !buf.includes(0x22) ? '"' : "'";
+  let out = "b" + quote;
+  for (const c of buf) {
+    if (c === 0x5c) out += "\\\\";
+    else if (c === quote.charCodeAt(0)) out += "\\" + quote;
+    else if (c === 0x09) out += "\\t";
+    else if (c === 0x0a) out += "\\n";
+    else if (c === 0x0d) out += "\\r";
+    else if (c < 0x20 || c >= 0x7f) out += "\\x" + c.toString(16).padStart(2, "0");
+    else out += String.fromCharCode(c);
+  }
+  return out + quote;
+}
+
 export class dispatcher_with_send extends dispatcher {
   out_buffer: Buffer = Buffer.alloc(0);
 
@@ -29,7 +45,7 @@ export class dispatcher_with_send extends dispatcher {
   /** Queue data and send what the socket takes now; returns the bytes queued. */
   override send(data: BytesLike): number {
     const buf = as_buffer(data);
-    if (this.debug) this.log_info(`sending ${JSON.stringify(buf.toString("latin1"))}`);
+    if (this.debug) this.log_info(`sending ${bytes_repr(buf)}`);
     this.out_buffer = this.out_buffer.length ? Buffer.concat([this.out_buffer, buf]) : buf;
     this.initiate_send();
     return buf.length;

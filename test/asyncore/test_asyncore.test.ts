@@ -308,6 +308,69 @@ function suite(c: LoopCase): void {
       expect(d.writable()).to.equal(true);
     });
 
+    it("a new dispatcher has Python's attribute defaults and is in no map until it has a socket", () => {
+      const d = new asyncore.dispatcher();
+      expect([d.debug, d.connected, d.accepting, d.connecting, d.closing]).to.deep.equal([false, false, false, false, false]);
+      expect(d.addr).to.equal(null);
+      expect(d.socket).to.equal(null);
+      expect(d._fileno).to.equal(null);
+      expect(d._map).to.equal(asyncore.socket_map);
+      expect([...asyncore.socket_map.values()]).to.not.include(d);
+      expect([...d.ignore_log_types]).to.deep.equal(["warning"]);
+    });
+
+    it("dispatcher(sock, map) over a connected socket is connected, knows its peer, and joins that map", async () => {
+      const map: asyncore.SocketMap = new Map();
+      const l = new socket.socket(c.family);
+      l.bind(c.addr());
+      l.listen(5);
+      const cl = new socket.socket(c.family);
+      cl.connect_ex(l.getsockname());
+      const listener = new asyncore.dispatcher(l, map);
+      expect(listener.connected).to.equal(false); // getpeername: ENOTCONN
+      let accepted: [socket.socket, socket.Address] | null = null;
+      class Acceptor extends asyncore.dispatcher {
+        override handle_accept(): void {
+          accepted = this.accept();
+        }
+      }
+      listener.close();
+      const l2 = new socket.socket(c.family);
+      l2.bind(c.addr());
+      l2.listen(5);
+      const acc = new Acceptor(l2, map);
+      acc.accepting = true;
+      const cl2 = new socket.socket(c.family);
+      cl2.connect_ex(l2.getsockname());
+      await loop_until(() => accepted !== null, { use_poll, map, what: "accepted" });
+      const [sock, addr] = accepted!;
+      const d = new asyncore.dispatcher(sock, map);
+      try {
+        expect(d.connected).to.equal(true);
+        expect(d.addr).to.deep.equal(sock.getpeername());
+        if (c.family !== socket.AF_UNIX) expect(d.addr).to.deep.equal(addr);
+        expect(map.get(sock.fileno())).to.equal(d);
+        expect(asyncore.socket_map.has(sock.fileno())).to.equal(false);
+        expect(String(d)).to.match(/^<dispatcher connected .* at 0x[0-9a-f]+>$/);
+      } finally {
+        asyncore.close_all(map);
+        cl.close();
+        cl2.close();
+      }
+    });
+
+    it("dispatcher_with_send logs what it sends when debug is on", () => {
+      const d = new asyncore.dispatcher_with_send();
+      d.create_socket(c.family);
+      d.debug = true;
+      const out = capture_output(() => {
+        d.send(Buffer.from("spam"));
+        d.send(Buffer.from("it's\r\n\x00\\"));
+      });
+      expect(out.stdout).to.deep.equal(["info: sending b'spam'", `info: sending b"it's\\r\\n\\x00\\\\"`]);
+      expect(d.out_buffer.toString()).to.equal("spamit's\r\n\x00\\"); // not connected yet: queued
+    });
+
     it("repr is <class at 0x…>, stable per object, distinct between objects", () => {
       const d = new asyncore.dispatcher();
       const d2 = new asyncore.dispatcher();
