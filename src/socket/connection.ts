@@ -179,11 +179,14 @@ export class Connection {
 
   /**
    * close(): the descriptor is gone, but what send() took is still flushed, then a FIN.
-   * Linger 0 resets instead, as SO_LINGER {1, 0} does.
+   * Linger 0 resets instead, as SO_LINGER {1, 0} does. As on Linux, a closed socket that had
+   * unread bytes, or that receives more, resets the connection — here only once what send() took
+   * has been handed to the kernel, so that close() still loses none of it.
    */
   release(linger: number | null): void {
     this.released = true;
     this.owner = null;
+    const unread = this.rbuf.length > 0 && !this.rd_shut;
     this.rbuf.clear();
     const c = this.conn;
     if (c.destroyed) return;
@@ -195,22 +198,42 @@ export class Connection {
       reset_connection(c);
       return;
     }
-    c.on("data", noop);
     c.resume();
     if (c.writableLength > 0) c.ref();
-    c.once("finish", () => {
-      c.unref();
-      setTimeout(() => c.destroy(), FIN_WAIT_MS).unref();
+    if (unread) {
+      // Linux answers close() with unread bytes by an RST instead of a FIN.
+      c.on("data", noop);
+      if (c.writableLength === 0) reset_connection(c);
+      else c.write(EMPTY, () => reset_connection(c));
+      return;
+    }
+    let abort = false;
+    let finished = false;
+    c.on("data", () => {
+      abort = true;
+      if (finished) reset_connection(c);
     });
+    const on_finish = (): void => {
+      finished = true;
+      c.unref();
+      if (abort) reset_connection(c);
+      else setTimeout(() => c.destroy(), FIN_WAIT_MS).unref();
+    };
+    // After shutdown(SHUT_WR) the FIN may be out already.
+    if (c.writableFinished) on_finish();
+    else c.once("finish", on_finish);
     if (!c.writableEnded) c.end();
   }
 }
+
+const EMPTY = Buffer.alloc(0);
+
+function noop(): void {}
 
 function uncork(c: Connection): void {
   c.uncork();
 }
 
-function noop(): void {}
 
 /**
  * Abort a connection as close() with SO_LINGER {1, 0} does: an RST for TCP. Node can reset only TCP

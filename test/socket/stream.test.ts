@@ -562,6 +562,47 @@ function suite(fam: Family): void {
       expect(ours.poll_flags()).to.equal(POLLNVAL);
     });
 
+    it("a peer that sends after our close() is reset (TCP) or gets EPIPE (AF_UNIX), as on Linux", async () => {
+      const { ours, peer } = await accepted_pair();
+      const outcome = new Promise<string>((resolve) => {
+        peer.once("error", (e: NodeJS.ErrnoException) => resolve(String(e.code)));
+      });
+      const ended = next_event(peer, "end");
+      ours.close();
+      await ended;
+      // The peer saw our FIN and writes on regardless, until a write fails (bounded: 1000 writes).
+      for (let i = 0; i < 1000; i++) {
+        const failed = await new Promise<boolean>((r) => peer.write("more", (e) => r(e != null)));
+        if (failed || peer.destroyed) break;
+        await turn(); // let our side's Node socket see the data
+      }
+      expect(await outcome).to.be.oneOf(fam.family === AF_UNIX ? ["EPIPE"] : ["ECONNRESET", "EPIPE"]);
+    });
+
+    it("close() with unread bytes delivers what send() took, then resets instead of a FIN (TCP), like Linux", async () => {
+      const { ours, peer } = await accepted_pair();
+      peer.write("unread");
+      await wait_for(ours, POLLIN);
+      const data = pattern(100000, 9);
+      const got = receive_exactly(peer, data.length);
+      const outcome = new Promise<string>((resolve) => {
+        peer.once("error", (e: NodeJS.ErrnoException) => resolve(String(e.code)));
+        peer.once("end", () => resolve("end"));
+      });
+      expect(ours.send(data)).to.equal(data.length);
+      ours.close();
+      expect((await got).equals(data)).to.equal(true);
+      // Node may show the reset after the data as an error or as an end of stream; either way the
+      // connection is gone at once: the peer's very first write fails (after a FIN alone it would succeed).
+      const seen = await outcome;
+      if (seen === "end") {
+        const err = await new Promise<NodeJS.ErrnoException | null | undefined>((r) => peer.write("x", r));
+        expect(err?.code).to.be.oneOf(["EPIPE", "ECONNRESET"]);
+      } else {
+        expect(seen).to.equal("ECONNRESET");
+      }
+    });
+
     it("of a listener resets connections still waiting in its accept queue", async () => {
       const l = t.s(listening_socket(fam));
       const peer = t.n(await connect_client(fam.connect_options(l.getsockname())));
