@@ -1,6 +1,7 @@
 // Socket addresses as Python writes them ([host, port], [host, port, flow, scope], a path) and their checks.
 import { isIP } from "node:net";
 import { networkInterfaces } from "node:os";
+import { OSError, from_node_error } from "../errno/index.js";
 import { AF_INET, AF_INET6, AF_UNIX } from "./constants.js";
 
 export type Inet4Address = readonly [host: string, port: number];
@@ -59,16 +60,42 @@ function node_host(family: number, host: string, binding: boolean): string {
   return host;
 }
 
-/** Python's socket.gaierror: a name-resolution failure, with getaddrinfo's negative codes. */
-export class gaierror extends Error {
-  readonly errno: number;
-  readonly strerror: string;
+/** getaddrinfo's error codes (glibc values) and their gai_strerror texts, as Python's gaierror shows them. */
+const EAI: Readonly<Record<string, readonly [number, string]>> = {
+  EAI_BADFLAGS: [-1, "Bad value for ai_flags"],
+  EAI_NONAME: [-2, "Name or service not known"],
+  EAI_AGAIN: [-3, "Temporary failure in name resolution"],
+  EAI_FAIL: [-4, "Non-recoverable failure in name resolution"],
+  EAI_FAMILY: [-6, "ai_family not supported"],
+  EAI_SOCKTYPE: [-7, "ai_socktype not supported"],
+  EAI_SERVICE: [-8, "Servname not supported for ai_socktype"],
+  EAI_ADDRFAMILY: [-9, "Address family for hostname not supported"],
+  EAI_MEMORY: [-10, "Memory allocation failure"],
+  EAI_SYSTEM: [-11, "System error"],
+  EAI_NODATA: [-5, "No address associated with hostname"],
+};
+
+/** Python's socket.gaierror: a name-resolution failure (an OSError), with getaddrinfo's negative codes. */
+export class gaierror extends OSError {
   constructor(errno: number, strerror: string) {
-    super(`[Errno ${errno}] ${strerror}`);
-    this.errno = errno;
-    this.strerror = strerror;
-    this.name = "gaierror";
+    super(errno, strerror);
+    const name = Object.keys(EAI).find((k) => EAI[k]![0] === errno);
+    Object.defineProperty(this, "code", { value: name ?? `EAI_${-errno}`, enumerable: true });
   }
+}
+
+/**
+ * A Node error turned into the Python error a socket call shows: a failed name lookup
+ * (`getaddrinfo`, Node's ENOTFOUND/EAI_AGAIN) becomes gaierror, the rest OSError by errno.
+ */
+export function socket_error_from_node(err: unknown): OSError {
+  const e = err as { code?: unknown; syscall?: unknown } | null;
+  const code = typeof e?.code === "string" ? e.code : "";
+  if (e?.syscall === "getaddrinfo" || code === "ENOTFOUND" || code.startsWith("EAI_")) {
+    const [n, text] = EAI[code === "ENOTFOUND" ? "EAI_NONAME" : code] ?? EAI.EAI_FAIL!;
+    return new gaierror(n, text);
+  }
+  return from_node_error(err);
 }
 
 export function unix_path(address: unknown): string {

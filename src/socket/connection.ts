@@ -1,7 +1,8 @@
 // One Node stream socket seen as a kernel TCP/AF_UNIX connection: receive queue, send room, FIN, errors.
 import type { Socket as NodeSocket } from "node:net";
-import { EAGAIN, EPIPE, os_error, from_node_error, type OSError } from "../errno/index.js";
+import { EAGAIN, EPIPE, os_error, type OSError } from "../errno/index.js";
 import { ReceiveBuffer } from "./receive_buffer.js";
+import { socket_error_from_node } from "./address.js";
 import type { SocketOptions } from "./options.js";
 
 /** What a connection tells the socket that owns it. */
@@ -86,9 +87,14 @@ export class Connection {
   private on_error(e: Error): void {
     if (this.released) return;
     this.dead = true;
-    const err = from_node_error(e);
+    const err = socket_error_from_node(e);
     if (this.owner) this.owner.connection_error(err);
     else this.early_error = err;
+  }
+
+  /** SO_RCVBUF changed: a larger buffer may let a paused connection read again. */
+  options_changed(): void {
+    if (!this.released) this.resume_if_room();
   }
 
   private pause(): void {

@@ -1,8 +1,9 @@
 // A UDP endpoint over node:dgram: a bounded receive queue of datagrams, sends that never wait.
 import { createSocket, type Socket as UdpSocket, type RemoteInfo } from "node:dgram";
+import { lookup as dns_lookup } from "node:dns";
 import { isIP } from "node:net";
-import { from_node_error, type OSError } from "../errno/index.js";
-import { python_address, type Address } from "./address.js";
+import { type OSError } from "../errno/index.js";
+import { python_address, socket_error_from_node, type Address } from "./address.js";
 import { AF_INET6 } from "./constants.js";
 import type { SocketOptions } from "./options.js";
 
@@ -18,9 +19,12 @@ interface Datagram {
   readonly from: Address;
 }
 
-function literal_lookup(host: string, _opts: unknown, cb: (e: null, a: string, f: number) => void): void {
-  // Answered in place so that bind() completes synchronously and getsockname() is right at once.
-  cb(null, host, isIP(host));
+function literal_lookup(host: string, opts: number, cb: (e: Error | null, a: string, f: number) => void): void {
+  // An IP literal is answered in place, so that bind() completes synchronously and getsockname()
+  // is right at once; a host name is looked up (its failure arrives later, as a gaierror).
+  const kind = isIP(host);
+  if (kind !== 0) cb(null, host, kind);
+  else dns_lookup(host, opts, cb);
 }
 
 export class DatagramEndpoint {
@@ -43,7 +47,7 @@ export class DatagramEndpoint {
     });
     this.udp.on("message", (msg: Buffer, rinfo: RemoteInfo) => this.on_message(msg, rinfo));
     this.udp.on("error", (e: Error) => {
-      const err = from_node_error(e);
+      const err = socket_error_from_node(e);
       if (this.binding) this.bind_error = err;
       else if (!this.closed) owner.datagram_error(err);
     });
@@ -91,9 +95,14 @@ export class DatagramEndpoint {
     return d.data.length > n ? { data: d.data.subarray(0, n), from: d.from } : d;
   }
 
+  /** The largest UDP payload: 65535 minus the IP and UDP headers. */
+  get max_payload(): number {
+    return this.owner.family === AF_INET6 ? 65527 : 65507;
+  }
+
   send(data: Buffer, host: string, port: number): void {
     this.udp.send(data, port, host, (e) => {
-      if (e) this.owner.datagram_error(from_node_error(e));
+      if (e) this.owner.datagram_error(socket_error_from_node(e));
     });
   }
 

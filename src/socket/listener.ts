@@ -5,10 +5,10 @@ import { dirname } from "node:path";
 import { isIP, type Server, type Socket as NodeSocket, type ListenOptions } from "node:net";
 import { getuid } from "node:process";
 import {
-  EACCES, EADDRINUSE, EADDRNOTAVAIL, ENOENT, from_node_error, type OSError,
+  EACCES, EADDRINUSE, EADDRNOTAVAIL, ENOENT, type OSError,
 } from "../errno/index.js";
 import { Connection, reset_connection } from "./connection.js";
-import { is_local_host } from "./address.js";
+import { is_local_host, socket_error_from_node } from "./address.js";
 import { SOMAXCONN } from "./constants.js";
 
 /** What a listener tells the socket that owns it. */
@@ -81,10 +81,10 @@ export class Listener {
     if (this.closed) return;
     if (e.syscall === "accept") {
       // libuv keeps the listening handle and backs off (its EMFILE trick); so do we.
-      this.owner.listener_warning(`accept() failed: ${from_node_error(e).message}; still listening`);
+      this.owner.listener_warning(`accept() failed: ${socket_error_from_node(e).message}; still listening`);
       return;
     }
-    this.owner.listener_error(from_node_error(e));
+    this.owner.listener_error(socket_error_from_node(e));
   }
 
   close(): void {

@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { inspect } from "node:util";
 import {
   EAFNOSUPPORT, EAGAIN, EALREADY, EBADF, EINPROGRESS, EINVAL, EISCONN, ENOENT, ENOPROTOOPT,
-  ENOTCONN, EPIPE, EPROTONOSUPPORT, EDESTADDRREQ, OSError, ValueError, os_error,
+  EMSGSIZE, ENOTCONN, EPIPE, EPROTONOSUPPORT, EDESTADDRREQ, OSError, ValueError, os_error,
 } from "../errno/index.js";
 import {
   inet_target, python_address, unix_path, format_address, type Address,
@@ -36,6 +36,7 @@ type Stage =
 export type WarningSink = (message: string) => void;
 
 const FRESH: Stage = { kind: "fresh" };
+let next_autobind = 0;
 const CLOSED: Stage = { kind: "closed" };
 
 export function as_buffer(data: unknown, what = "a bytes-like object is required"): Buffer {
@@ -239,8 +240,9 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
     check_int(backlog);
     if (this.type !== SOCK_STREAM) throw os_error(95 /* EOPNOTSUPP */);
     if (this.stage.kind === "fresh") {
-      // Linux binds an unbound socket to an ephemeral port of every address.
-      this.bind(this.family === AF_UNIX ? "" : ["", 0]);
+      // Linux binds an unbound socket to an ephemeral port of every address, or (AF_UNIX) to an
+      // autobound name in the abstract namespace.
+      this.bind(this.family === AF_UNIX ? `\0${(process.pid * 0x10000 + next_autobind++).toString(16).padStart(5, "0")}` : ["", 0]);
     }
     const st = this.stage;
     if (st.kind !== "listener") throw os_error(EINVAL);
@@ -306,6 +308,8 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
       }
       return st.conn.established ? EISCONN : EALREADY;
     }
+    // AF_UNIX: a missing path fails at once and leaves the socket as it was, as on Linux.
+    if (this.family === AF_UNIX && !existsSync(unix_path(address))) return ENOENT;
     let local: { localAddress?: string; localPort?: number } = {};
     if (st.kind === "listener") {
       if (st.listener.phase === "listening") return EINVAL;
@@ -318,13 +322,6 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
     const conn = new Connection(node, false);
     if (this.family === AF_UNIX) {
       const path = unix_path(address);
-      if (!existsSync(path)) {
-        conn.attach(this);
-        node.destroy();
-        this.stage = { kind: "stream", conn };
-        conn.dead = true;
-        return ENOENT;
-      }
       this.peer = path;
       this.stage = { kind: "stream", conn };
       conn.attach(this);
@@ -400,6 +397,7 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
     if (st.kind === "datagram") {
       if (!st.ep.peer) throw os_error(EDESTADDRREQ);
       this.throw_pending();
+      if (buf.length > st.ep.max_payload) throw os_error(EMSGSIZE);
       st.ep.send(buf, st.ep.peer.host, st.ep.peer.port);
       return buf.length;
     }
@@ -433,6 +431,7 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
     const t = inet_target(this.family, address, false);
     const ep = this.datagram_endpoint();
     this.throw_pending();
+    if (buf.length > ep.max_payload) throw os_error(EMSGSIZE);
     ep.send(buf, t.host, t.port);
     return buf.length;
   }
@@ -521,6 +520,7 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
           return;
         case SO_RCVBUF:
           o.rcvbuf = Math.max(as_int(), 1);
+          if (this.stage.kind === "stream") this.stage.conn.options_changed();
           return;
         case SO_LINGER: {
           if (n !== null) throw os_error(EINVAL);

@@ -152,6 +152,16 @@ for (const fam of UDP_FAMILIES) {
       }
     });
 
+    it("a datagram larger than UDP allows throws OSError EMSGSIZE from sendto() and send()", () => {
+      const a = bound();
+      const max = fam.family === AF_INET6 ? 65527 : 65507;
+      expect(() => udp().sendto(Buffer.alloc(max + 1), a.getsockname())).to.throw(OSError, "[Errno 90] Message too long");
+      const b = udp();
+      b.connect(a.getsockname());
+      expect(() => b.send(Buffer.alloc(max + 1))).to.throw(OSError, "[Errno 90] Message too long");
+      expect(b.send(Buffer.alloc(1000))).to.equal(1000);
+    });
+
     it("send() on an unconnected socket throws OSError EDESTADDRREQ", () => {
       const s = bound();
       expect(() => s.send(Buffer.from("x"))).to.throw(OSError, "[Errno 89] Destination address required");

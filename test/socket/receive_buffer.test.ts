@@ -1,6 +1,6 @@
 // ReceiveBuffer: take/peek across Node chunk boundaries, for every way a byte string can be split.
 import { expect } from "chai";
-import { ReceiveBuffer } from "../../src/socket/receive_buffer.js";
+import { ReceiveBuffer, ZERO_COPY_MIN } from "../../src/socket/receive_buffer.js";
 
 const DATA = Buffer.from("0123456789abcdefghij", "latin1");
 
@@ -61,6 +61,16 @@ describe("socket/ReceiveBuffer", () => {
       expect(got.buffer).to.equal(chunk.buffer);
       expect(got.byteOffset).to.equal(chunk.byteOffset);
       expect(rb.take(100).toString()).to.equal(" world");
+    });
+
+    it("hands out a large front chunk alone, as a slice, rather than copying it to join the next", () => {
+      const big = Buffer.alloc(ZERO_COPY_MIN, 1);
+      const rb = new ReceiveBuffer();
+      rb.push(big);
+      rb.push(Buffer.from("tail"));
+      const got = rb.take(ZERO_COPY_MIN + 100);
+      expect(got).to.equal(big);
+      expect(rb.take(100).toString()).to.equal("tail");
     });
 
     it("returns an empty Buffer when empty or when n <= 0, consuming nothing", () => {

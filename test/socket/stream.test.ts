@@ -7,6 +7,7 @@ import {
   POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, SHUT_WR, SOCK_STREAM, SOL_SOCKET, SO_ERROR, SO_LINGER,
   SO_RCVBUF, SO_SNDBUF, socket, type Address,
 } from "../../src/socket/index.js";
+import { FileNotFoundError } from "../../src/errno/index.js";
 import {
   FAMILIES, WAIT_MS, accept_one, collect, connect_client, flag_names, listening_socket, next_event, pattern,
   receive_exactly, recv_all, wait_for, type Family,
@@ -49,6 +50,23 @@ function errno_thrown(f: () => unknown): number | null {
 
 function flags_of(s: socket): string {
   return flag_names(s.poll_flags());
+}
+
+/** Every byte an emulated socket holds right now: recv() until BlockingIOError or end of stream, never waiting. */
+function drain(s: socket): Buffer {
+  const parts: Buffer[] = [];
+  for (;;) {
+    let d: Buffer;
+    try {
+      d = s.recv(1 << 30);
+    } catch (e) {
+      if (e instanceof BlockingIOError) break;
+      throw e;
+    }
+    if (d.length === 0) break;
+    parts.push(Buffer.from(d));
+  }
+  return Buffer.concat(parts);
 }
 
 /** A tick of Node's event loop: lets nextTick/setImmediate work (errors Node reports "later") happen. */
@@ -645,14 +663,27 @@ function suite(fam: Family): void {
       });
       await stalled;
       peer.removeAllListeners("drain");
-      // Everything our socket holds, in one recv: bounded by SO_RCVBUF plus one Node chunk.
-      const held = ours.recv(total);
+      // Everything our socket holds (recv() until EAGAIN, no waiting): bounded by SO_RCVBUF plus one Node chunk.
+      const held = drain(ours);
       expect(held.length).to.be.greaterThan(0);
       expect(held.length).to.be.at.most(rcvbuf + 65536);
       expect(written).to.be.lessThan(total);
       expect(peer.writableLength).to.be.greaterThan(0);
       // Reading resumes the flow: the data is intact and in order.
       expect(held.equals(Buffer.concat([chunk, chunk]).subarray(0, held.length))).to.equal(true);
+    });
+    it("raising SO_RCVBUF while paused lets more bytes in without a recv()", async function () {
+      const { ours, peer } = await accepted_pair();
+      ours.setsockopt(SOL_SOCKET, SO_RCVBUF, 1000);
+      ours.shutdown(SHUT_WR);
+      const data = pattern(300000, 11);
+      peer.end(data);
+      await wait_for(ours, POLLIN);
+      // Paused near 1000 bytes; a large buffer lets the whole stream in, up to the peer's FIN (POLLHUP).
+      ours.setsockopt(SOL_SOCKET, SO_RCVBUF, 1 << 20);
+      await wait_for(ours, POLLHUP);
+      // All of it is buffered now: recv() hands it out (chunk by chunk) without waiting, then end of stream.
+      expect(drain(ours).equals(data)).to.equal(true);
     });
   });
 
@@ -691,12 +722,39 @@ for (const fam of FAMILIES) {
 }
 
 describe("socket: AF_UNIX specifics", () => {
-  it("connect_ex() to a path that does not exist returns ENOENT at once", () => {
+  const unix = FAMILIES.find((f) => f.family === AF_UNIX)!;
+
+  it("connect_ex() to a path that does not exist returns ENOENT at once and leaves the socket unconnected", async () => {
     const c = new socket(AF_UNIX, SOCK_STREAM);
+    const l = listening_socket(unix);
     try {
-      expect(c.connect_ex(FAMILIES[2]!.bind_address())).to.equal(2);
+      expect(c.connect_ex(unix.bind_address())).to.equal(2);
+      expect(flag_names(c.poll_flags())).to.equal("POLLOUT|POLLHUP");
+      expect(() => c.connect(unix.bind_address())).to.throw(FileNotFoundError, "[Errno 2] No such file or directory");
+      // Still usable: it connects to a real listener afterwards.
+      expect(c.connect_ex(l.getsockname())).to.equal(115);
+      await wait_for(c, POLLOUT);
+      const [a] = await accept_one(l);
+      a.close();
     } finally {
       c.close();
+      l.close();
+    }
+  });
+
+  it("listen() on an unbound socket binds it to an abstract-namespace name that clients can reach", async () => {
+    const l = new socket(AF_UNIX, SOCK_STREAM);
+    try {
+      l.listen(1);
+      const name = l.getsockname() as string;
+      expect(name.startsWith("\0")).to.equal(true);
+      expect(name.length).to.be.greaterThan(1);
+      const peer = await connect_client({ path: name });
+      const [a] = await accept_one(l);
+      peer.destroy();
+      a.close();
+    } finally {
+      l.close();
     }
   });
 });
