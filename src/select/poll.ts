@@ -109,15 +109,24 @@ export class poll {
       throw new TypeError("timeout must be an integer or None");
     }
     const ms = timeout === undefined || timeout === null || timeout < 0 ? null : Math.floor(timeout);
-    await yield_to_node();
     const deadline = ms === null ? Infinity : performance.now() + ms;
+    // Every call yields to Node once. When nothing is ready and there is time to wait, the wait
+    // is that yield; otherwise Node runs its pending I/O and timers first, then we look again.
+    let yielded = false;
     for (;;) {
       const out = this.collect();
-      if (out.length) return out;
       const left = deadline - performance.now();
-      if (left <= 0 || interrupt?.consume()) return out;
+      const stop = out.length > 0 || left <= 0 || interrupt?.consume() === true;
+      if (stop && !yielded) {
+        await yield_to_node();
+        yielded = true;
+        if (out.length === 0 && left > 0) return [];
+        continue;
+      }
+      if (stop) return out;
       interrupt?.arm(() => this.wake?.());
       await wait_for_wake(Number.isFinite(left) ? left : null, (w) => (this.wake = w));
+      yielded = true;
       interrupt?.arm(null);
       if (interrupt?.consume()) return [];
     }

@@ -47,20 +47,28 @@ export async function select<R extends FileLike, W extends FileLike, X extends F
   const rp = rlist.map(pollable_of);
   const wp = wlist.map(pollable_of);
   const xp = xlist.map(pollable_of);
-  await yield_to_node();
-  // Code that ran during the yield may have closed a descriptor of the lists (a timer closing a
-  // channel); the interrupt says so, and the caller rebuilds its lists instead of seeing EBADF.
-  if (interrupt?.consume()) return [[], [], []];
   const deadline = secs === null ? Infinity : performance.now() + secs * 1000;
   const all = new Set<Pollable>([...rp, ...wp, ...xp]);
+  // Every call yields to Node once: the wait when there is one, else a yield before answering.
+  let yielded = false;
   for (;;) {
     const r = ready(rlist, rp, READ_SET);
     const w = ready(wlist, wp, WRITE_SET);
     const x = ready(xlist, xp, EXCEPT_SET);
-    if (r.length || w.length || x.length) return [r, w, x];
+    const found = r.length > 0 || w.length > 0 || x.length > 0;
     const left = deadline - performance.now();
-    if (left <= 0 || interrupt?.consume()) return [r, w, x];
+    const interrupted = interrupt?.consume() === true;
+    if ((found || left <= 0 || interrupted) && !yielded) {
+      await yield_to_node();
+      yielded = true;
+      // Code that ran during the yield may have closed a descriptor of the lists (a timer
+      // closing a channel); the interrupt says so, and the caller rebuilds its lists.
+      if (interrupted || interrupt?.consume()) return [[], [], []];
+      continue;
+    }
+    if (found || left <= 0 || interrupted) return [r, w, x];
     await wait_for_change(all, Number.isFinite(left) ? left : null, interrupt);
+    yielded = true;
     if (interrupt?.consume()) return [[], [], []];
   }
 }

@@ -253,10 +253,16 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
   getsockname(): Address {
     this.check_open();
     const st = this.stage;
-    if (st.kind === "stream" && this.local === null && st.conn.established) {
+    if (st.kind === "stream" && this.local === null && !st.conn.dead) {
       const c = st.conn.conn;
-      this.local =
-        this.family === AF_UNIX ? (this.bound_to ?? "") : python_address(this.family, c.localAddress, c.localPort);
+      if (this.family === AF_UNIX) {
+        if (st.conn.established) this.local = this.bound_to ?? "";
+      } else if (c.localPort !== undefined) {
+        // connect(2) bound the socket already: Linux reports the address while connecting too.
+        const here = python_address(this.family, c.localAddress, c.localPort);
+        if (!st.conn.established) return here;
+        this.local = here;
+      }
     }
     if (this.local !== null) return this.local;
     if (this.bound_to !== null) return this.bound_to;
