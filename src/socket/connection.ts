@@ -27,6 +27,8 @@ export class Connection {
   /** send() found no room; the next flushed write makes us writable again. */
   private blocked = false;
   private corked = false;
+  /** The tick of this connection's last send (see write()). */
+  private write_tick = -1;
   private paused: boolean;
   private owner: ConnectionOwner | null = null;
   private early_error: OSError | null = null;
@@ -143,14 +145,22 @@ export class Connection {
       throw os_error(EAGAIN);
     }
     const chunk = data.length > room ? data.subarray(0, room) : data;
-    if (!this.corked) {
-      // Everything sent in one loop iteration leaves in one writev.
+    const fills = chunk.length === room;
+    // Only a write behind others, or one that fills the buffer, can be the one whose flush
+    // makes the socket writable again; the rest need no completion callback.
+    const cb = fills || this.conn.writableLength > 0 ? this.on_written : undefined;
+    if (this.write_tick !== tick) {
+      // The first send of this tick goes straight out (one syscall, no corking cost) ...
+      this.write_tick = tick;
+      schedule_tick_end();
+    } else if (!this.corked) {
+      // ... and the rest of the iteration's sends leave together in one writev.
       this.corked = true;
       this.conn.cork();
-      process.nextTick(uncork, this);
+      corked.push(this);
     }
-    this.conn.write(chunk, this.on_written);
-    if (chunk.length === room) this.blocked = true;
+    this.conn.write(chunk, cb);
+    if (fills) this.blocked = true;
     return chunk.length;
   }
 
@@ -236,8 +246,23 @@ const EMPTY = Buffer.alloc(0);
 
 function noop(): void {}
 
-function uncork(c: Connection): void {
-  c.uncork();
+/** Node ticks with sends in them, counted so a connection knows its first send of a tick. */
+let tick = 0;
+let tick_end_scheduled = false;
+const corked: Connection[] = [];
+
+function schedule_tick_end(): void {
+  if (!tick_end_scheduled) {
+    tick_end_scheduled = true;
+    process.nextTick(end_tick);
+  }
+}
+
+function end_tick(): void {
+  tick++;
+  tick_end_scheduled = false;
+  for (const c of corked) c.uncork();
+  corked.length = 0;
 }
 
 
