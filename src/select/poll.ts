@@ -5,7 +5,7 @@ import {
 } from "../socket/index.js";
 import type { Interrupt } from "./interrupt.js";
 import { fd_of, type FileLike } from "./resolve.js";
-import { wait_for_wake, yield_to_node } from "./wait.js";
+import { Sleeper, yield_to_node } from "./wait.js";
 
 /** Python's KeyError, raised by poll.unregister() of an unknown fd. */
 export class KeyError extends Error {
@@ -47,7 +47,7 @@ export class poll {
   private readonly regs = new Map<number, Registration>();
   /** Registrations that may be ready: told of a change, or ready at the last poll. */
   private readonly candidates = new Set<Registration>();
-  private wake: (() => void) | null = null;
+  private readonly sleeper = new Sleeper();
 
   /** Watch `fd` for `eventmask` (default POLLIN|POLLPRI|POLLOUT); registering again modifies. */
   register(fd: FileLike, eventmask: number = POLLIN | POLLPRI | POLLOUT): void {
@@ -89,7 +89,7 @@ export class poll {
   /** @internal a registration's descriptor changed */
   candidate(reg: Registration): void {
     this.candidates.add(reg);
-    this.wake?.();
+    this.sleeper.wake();
   }
 
   /** The registered fds and masks, in registration order. */
@@ -124,8 +124,8 @@ export class poll {
         continue;
       }
       if (stop) return out;
-      interrupt?.arm(() => this.wake?.());
-      await wait_for_wake(Number.isFinite(left) ? left : null, (w) => (this.wake = w));
+      interrupt?.arm(this.sleeper.wake);
+      await this.sleeper.sleep(Number.isFinite(left) ? left : null);
       yielded = true;
       interrupt?.arm(null);
       if (interrupt?.consume()) return [];

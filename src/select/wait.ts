@@ -39,15 +39,39 @@ export function wait_for_change(
   });
 }
 
-/** A wait that a persistent poll object resolves itself (its registrations already watch). */
-export function wait_for_wake(ms: number | null, arm: (wake: (() => void) | null) => void): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      arm(null);
-      resolve();
-    };
-    const timer = setTimeout(done, ms === null ? MAX_TIMER_MS : Math.min(Math.max(ms, 0), MAX_TIMER_MS));
-    arm(done);
-  });
+/**
+ * The wait of a persistent poll object: its registrations already watch, so a wait is just a
+ * promise and a timer. The timer is kept and re-armed (refresh) rather than made per wait, and
+ * unref'd between waits so that it never keeps the process alive on its own.
+ */
+export class Sleeper {
+  private timer: NodeJS.Timeout | null = null;
+  private timer_ms = -1;
+  private resolve: (() => void) | null = null;
+
+  /** End the wait in progress, if any (cheap when there is none). */
+  readonly wake = (): void => {
+    const r = this.resolve;
+    if (r !== null) {
+      this.resolve = null;
+      this.timer?.unref();
+      r();
+    }
+  };
+
+  /** Resolve after `ms` (null: forever) or at wake(), whichever comes first. */
+  sleep(ms: number | null): Promise<void> {
+    const d = ms === null ? MAX_TIMER_MS : Math.min(Math.max(Math.ceil(ms), 0), MAX_TIMER_MS);
+    return new Promise((resolve) => {
+      this.resolve = resolve;
+      if (this.timer !== null && this.timer_ms === d) {
+        this.timer.refresh();
+        this.timer.ref();
+      } else {
+        if (this.timer !== null) clearTimeout(this.timer);
+        this.timer = setTimeout(this.wake, d);
+        this.timer_ms = d;
+      }
+    });
+  }
 }
