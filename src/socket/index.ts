@@ -1,6 +1,7 @@
 // The socket layer: Python's non-blocking socket emulated over Node's net and dgram.
 export * from "./constants.js";
-export { socket, as_buffer, type BytesLike, type WarningSink } from "./socket.js";
+export { socket, type WarningSink } from "./socket.js";
+export { as_buffer, type BytesLike } from "./bytes.js";
 export { type Address, type Inet4Address, type Inet6Address, gaierror, OverflowError, format_address } from "./address.js";
 export {
   Pollable, type Watcher, POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL, POLLRDNORM,

@@ -10,20 +10,16 @@ import {
   inet_target, python_address, unix_path, format_address, type Address,
 } from "./address.js";
 import {
-  AF_INET, AF_INET6, AF_UNIX, IPPROTO_IPV6, IPPROTO_TCP, IPV6_V6ONLY, MSG_PEEK, SHUT_RD,
-  SHUT_RDWR, SHUT_WR, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN, SO_ERROR,
-  SO_KEEPALIVE, SO_LINGER, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE,
-  TCP_NODELAY, SOMAXCONN,
+  AF_INET, AF_INET6, AF_UNIX, MSG_PEEK, SHUT_RD, SHUT_RDWR, SHUT_WR, SOCK_DGRAM, SOCK_STREAM,
+  SOL_SOCKET, SO_ACCEPTCONN, SO_ERROR, SO_TYPE, SOMAXCONN,
 } from "./constants.js";
 import { Connection, type ConnectionOwner } from "./connection.js";
 import { DatagramEndpoint, type DatagramOwner } from "./datagram.js";
 import { allocate_fd, release_fd } from "./fd_table.js";
 import { Listener, listen_now, type ListenerOwner } from "./listener.js";
-import { default_options, type SocketOptions } from "./options.js";
+import { as_buffer, py_type, type BytesLike } from "./bytes.js";
+import { default_options, option_result, read_option, store_option, type SocketOptions } from "./options.js";
 import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, Pollable } from "./readiness.js";
-
-/** Bytes as Python APIs take them: Buffer or any Uint8Array. */
-export type BytesLike = Buffer | Uint8Array;
 
 type Stage =
   | { readonly kind: "fresh" }
@@ -38,23 +34,6 @@ export type WarningSink = (message: string) => void;
 const FRESH: Stage = { kind: "fresh" };
 let next_autobind = 0;
 const CLOSED: Stage = { kind: "closed" };
-
-export function as_buffer(data: unknown, what = "a bytes-like object is required"): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  throw new TypeError(`${what}, not '${py_type(data)}'`);
-}
-
-/** The Python type name of a JS value, for TypeError messages. */
-function py_type(v: unknown): string {
-  if (v === null || v === undefined) return "NoneType";
-  if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
-  if (typeof v === "string") return "str";
-  if (typeof v === "boolean") return "bool";
-  if (Buffer.isBuffer(v)) return "bytes";
-  if (Array.isArray(v)) return "list";
-  return typeof v === "object" ? (v.constructor?.name ?? "object") : typeof v;
-}
 
 function check_int(n: unknown): number {
   if (typeof n !== "number" || !Number.isInteger(n)) {
@@ -498,102 +477,34 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
 
   setsockopt(level: number, option: number, value: number | boolean | BytesLike): void {
     this.check_open();
-    const o = this.options;
-    const n = typeof value === "number" ? value : typeof value === "boolean" ? Number(value) : null;
-    const as_int = (): number => {
-      if (n === null) {
-        const b = as_buffer(value);
-        if (b.length < 4) throw os_error(EINVAL);
-        return b.readInt32LE(0);
-      }
-      return n;
-    };
-    if (level === SOL_SOCKET) {
-      switch (option) {
-        case SO_REUSEADDR:
-          o.reuseaddr = as_int() !== 0;
-          return;
-        case SO_REUSEPORT:
-          o.reuseport = as_int() !== 0;
-          return;
-        case SO_KEEPALIVE:
-          o.keepalive = as_int() !== 0;
-          this.with_node((s) => s.setKeepAlive(o.keepalive));
-          return;
-        case SO_SNDBUF:
-          o.sndbuf = Math.max(as_int(), 1);
-          this.notify();
-          return;
-        case SO_RCVBUF:
-          o.rcvbuf = Math.max(as_int(), 1);
-          if (this.stage.kind === "stream") this.stage.conn.options_changed();
-          return;
-        case SO_LINGER: {
-          if (n !== null) throw os_error(EINVAL);
-          const b = as_buffer(value);
-          if (b.length < 8) throw os_error(EINVAL);
-          o.linger = b.readInt32LE(0) !== 0 ? b.readInt32LE(4) : null;
-          return;
-        }
-      }
-    } else if (level === IPPROTO_TCP && option === TCP_NODELAY) {
-      o.nodelay = as_int() !== 0;
-      this.with_node((s) => s.setNoDelay(o.nodelay));
-      return;
-    } else if (level === IPPROTO_IPV6 && option === IPV6_V6ONLY) {
-      o.v6only = as_int() !== 0;
-      return;
+    switch (store_option(this.options, level, option, value)) {
+      case "keepalive":
+        this.with_node((s) => s.setKeepAlive(this.options.keepalive));
+        break;
+      case "nodelay":
+        this.with_node((s) => s.setNoDelay(this.options.nodelay));
+        break;
+      case "sndbuf":
+        this.notify();
+        break;
+      case "rcvbuf":
+        if (this.stage.kind === "stream") this.stage.conn.options_changed();
+        break;
+      default:
+        break;
     }
-    throw os_error(ENOPROTOOPT);
   }
 
   getsockopt(level: number, option: number, buflen?: number): number | Buffer {
     this.check_open();
-    const o = this.options;
-    let v: number | null = null;
-    if (level === SOL_SOCKET) {
-      switch (option) {
-        case SO_ERROR:
-          v = this.take_pending()?.errno ?? 0;
-          break;
-        case SO_REUSEADDR:
-          v = Number(o.reuseaddr);
-          break;
-        case SO_REUSEPORT:
-          v = Number(o.reuseport);
-          break;
-        case SO_KEEPALIVE:
-          v = Number(o.keepalive);
-          break;
-        case SO_SNDBUF:
-          v = o.sndbuf;
-          break;
-        case SO_RCVBUF:
-          v = o.rcvbuf;
-          break;
-        case SO_TYPE:
-          v = this.type;
-          break;
-        case SO_ACCEPTCONN:
-          v = Number(this.stage.kind === "listener" && this.stage.listener.phase === "listening");
-          break;
-        case SO_LINGER: {
-          const b = Buffer.alloc(8);
-          b.writeInt32LE(o.linger === null ? 0 : 1, 0);
-          b.writeInt32LE(o.linger ?? 0, 4);
-          return buflen === undefined ? b.readInt32LE(0) : b.subarray(0, buflen);
-        }
-      }
-    } else if (level === IPPROTO_TCP && option === TCP_NODELAY) {
-      v = Number(o.nodelay);
-    } else if (level === IPPROTO_IPV6 && option === IPV6_V6ONLY) {
-      v = Number(o.v6only);
-    }
+    let v: number | Buffer | null = null;
+    if (level === SOL_SOCKET && option === SO_ERROR) v = this.take_pending()?.errno ?? 0;
+    else if (level === SOL_SOCKET && option === SO_TYPE) v = this.type;
+    else if (level === SOL_SOCKET && option === SO_ACCEPTCONN) {
+      v = Number(this.stage.kind === "listener" && this.stage.listener.phase === "listening");
+    } else v = read_option(this.options, level, option);
     if (v === null) throw os_error(ENOPROTOOPT);
-    if (buflen === undefined) return v;
-    const b = Buffer.alloc(Math.max(buflen, 4));
-    b.writeInt32LE(v, 0);
-    return b.subarray(0, buflen);
+    return option_result(v, buflen);
   }
 
   private with_node(f: (s: NodeSocket) => void): void {
