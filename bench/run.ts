@@ -174,34 +174,43 @@ const quick = process.argv.includes("--quick");
 /** `npm run bench -- idle bulk` runs only those cases (rr, lines, bulk, idle). */
 const only = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
-const N = quick ? 2000 : 20000;
+const N = quick ? 2000 : 10000;
+
+/** Runs of each case, interleaved across implementations; the median is reported. */
+const REPS = quick ? 1 : 3;
+
+async function median_of(make: () => Promise<Row>): Promise<Row> {
+  const rows: Row[] = [];
+  for (let i = 0; i < REPS; i++) rows.push(await make());
+  rows.sort((a, b) => a.value - b.value);
+  return rows[Math.floor(rows.length / 2)] as Row;
+}
 
 async function main(): Promise<void> {
   if (!existsSync(join(here, "servers", "ours.js"))) throw new Error("build first: npm run bench");
   const impls: Impl[] = has_python ? ["ours", "cpython"] : ["ours"];
-  const rows: Row[] = [];
+  console.log(`median of ${REPS} run(s) per case; server CPU (user + system) from /proc`);
   const add = (r: Row): void => {
-    rows.push(r);
     console.log(`${r.case.padEnd(40)} ${r.impl.padEnd(24)} ${r.value.toFixed(2).padStart(8)} ${r.unit}${r.extra ? `  (${r.extra})` : ""}`);
   };
   if (wanted("rr")) {
     for (const kind of ["echo", "chat_line"] as const) {
-      for (const impl of impls) for (const mode of ["select", "poll"]) add(await rr_case(impl, kind, mode, N));
-      add(await rr_case("node", kind, "-", N));
+      for (const impl of impls) for (const mode of ["select", "poll"]) add(await median_of(() => rr_case(impl, kind, mode, N)));
+      add(await median_of(() => rr_case("node", kind, "-", N)));
     }
   }
   if (wanted("lines")) {
-    for (const impl of impls) add(await lines_case(impl, "poll", quick ? 50_000 : 400_000));
-    add(await lines_case("node", "-", quick ? 50_000 : 400_000));
+    for (const impl of impls) add(await median_of(() => lines_case(impl, "poll", quick ? 50_000 : 400_000)));
+    add(await median_of(() => lines_case("node", "-", quick ? 50_000 : 400_000)));
   }
   if (wanted("bulk")) {
-    for (const impl of impls) add(await bulk_case(impl, "chat_bulk", "poll", quick ? 16 : 128));
-    add(await bulk_case("node", "echo", "-", quick ? 16 : 128));
+    for (const impl of impls) add(await median_of(() => bulk_case(impl, "chat_bulk", "poll", quick ? 16 : 128)));
+    add(await median_of(() => bulk_case("node", "echo", "-", quick ? 16 : 128)));
   }
   if (wanted("idle")) {
     const idle = quick ? 2000 : 10000;
-    for (const impl of impls) add(await idle_case(impl, "poll", idle, quick ? 200 : 1000));
-    add(await idle_case("node", "-", idle, quick ? 200 : 1000));
+    for (const impl of impls) add(await median_of(() => idle_case(impl, "poll", idle, quick ? 200 : 1000)));
+    add(await median_of(() => idle_case("node", "-", idle, quick ? 200 : 1000)));
   }
   if (!has_python) console.log("(python3 with asyncore not found: CPython rows skipped)");
 }
