@@ -6,49 +6,23 @@ import * as socket from "asyncore-ts/socket";
 import { start, MAX_LINE, type ChatStarted } from "../../examples/chat_server.js";
 import { EchoServer } from "../../examples/echo_server.js";
 import { LineClient, read_all, with_timeout } from "../helpers/clients.js";
+import { loop_fixture } from "../helpers/loop_fixture.js";
 
 const WELCOME = "Welcome to the chat. What is your nickname?";
 
 describe("examples/chat_server", function () {
   this.timeout(10000);
-  let map: asyncore.SocketMap;
-  let looping: Promise<void> | null;
-  let loop_error: unknown;
-  let clients: LineClient[];
-  let errors: sinon.SinonSpy;
-
-  beforeEach(() => {
-    map = new Map();
-    looping = null;
-    loop_error = null;
-    clients = [];
-    errors = sinon.spy(asyncore.dispatcher.prototype, "handle_error");
-  });
-
-  afterEach(async () => {
-    for (const c of clients) c.close();
-    asyncore.close_all(map);
-    if (looping) await with_timeout(looping, 5000, "loop() to return after close_all");
-    errors.restore();
-    expect(loop_error, "loop() rejected").to.equal(null);
-    expect(errors.callCount, "handle_error calls").to.equal(0);
-  });
+  const fx = loop_fixture();
 
   function serve(): ChatStarted {
-    const s = start({ host: "127.0.0.1", port: 0, map });
-    run();
+    const s = start({ host: "127.0.0.1", port: 0, map: fx.map });
+    fx.run();
     return s;
-  }
-
-  function run(): void {
-    looping = asyncore.loop({ timeout: 1, map }).catch((e: unknown) => {
-      loop_error = e;
-    });
   }
 
   async function connect(s: ChatStarted): Promise<LineClient> {
     const c = await LineClient.connect(s.chat as [string, number]);
-    clients.push(c);
+    fx.clients.push(c);
     expect(await c.read_line()).to.equal(WELCOME);
     return c;
   }
@@ -70,7 +44,7 @@ describe("examples/chat_server", function () {
     expect(chat[1]).to.be.above(0);
     expect(stats[1]).to.be.above(0);
     expect(stats[1]).to.not.equal(chat[1]);
-    expect(map.size).to.equal(2);
+    expect(fx.map.size).to.equal(2);
   });
 
   it("greets, takes the first line as nickname and broadcasts to the others only", async () => {
@@ -131,7 +105,7 @@ describe("examples/chat_server", function () {
     alice.send_line("/who");
     expect(await alice.read_line()).to.equal("Users: alice");
     expect(s.room.channels.size).to.equal(1);
-    expect(map.size).to.equal(3); // two listeners and alice
+    expect(fx.map.size).to.equal(3); // two listeners and alice
   });
 
   it("a client that just disconnects leaves the room", async () => {
@@ -180,12 +154,12 @@ describe("examples/chat_server", function () {
 
   it("shares one map with another server (the echo server)", async () => {
     const s = serve();
-    const echo = new EchoServer("127.0.0.1", 0, map);
+    const echo = new EchoServer("127.0.0.1", 0, fx.map);
     sinon.stub(console, "log"); // EchoServer logs each connection
     try {
       const addr = (echo.socket as socket.socket).getsockname() as [string, number];
       const e = await LineClient.connect(addr);
-      clients.push(e);
+      fx.clients.push(e);
       const alice = await join(s, "alice");
       const bob = await join(s, "bob", [alice]);
       e.send_line("ping");
@@ -198,8 +172,8 @@ describe("examples/chat_server", function () {
   });
 
   it("serves IPv6 (::1) the same way", async () => {
-    const s = start({ host: "::1", port: 0, map });
-    run();
+    const s = start({ host: "::1", port: 0, map: fx.map });
+    fx.run();
     expect((s.chat as [string, number])[0]).to.equal("::1");
     const alice = await join(s, "alice");
     const bob = await join(s, "bob", [alice]);
@@ -212,8 +186,8 @@ describe("examples/chat_server", function () {
     const s = serve();
     const alice = await join(s, "alice");
     const bob = await join(s, "bob", [alice]);
-    asyncore.close_all(map);
-    await with_timeout(looping!, 5000, "loop() to return");
+    asyncore.close_all(fx.map);
+    await with_timeout(fx.looping!, 5000, "loop() to return");
     await alice.wait_end();
     await bob.wait_end();
   });

@@ -1,14 +1,13 @@
 // examples/line_client.ts run as a child process (stdin/stdout pipes) against the echo and
 // chat servers running in this process's loop.
 import { expect } from "chai";
-import * as sinon from "sinon";
 import * as net from "node:net";
 import { fileURLToPath } from "node:url";
-import * as asyncore from "asyncore-ts/asyncore";
 import * as socket from "asyncore-ts/socket";
 import { EchoServer, EchoHandler } from "../../examples/echo_server.js";
 import { start as start_chat } from "../../examples/chat_server.js";
 import { Child, LineClient, with_timeout } from "../helpers/clients.js";
+import { loop_fixture } from "../helpers/loop_fixture.js";
 
 const CLIENT = fileURLToPath(new URL("../../examples/line_client.js", import.meta.url));
 
@@ -21,48 +20,31 @@ class QuietEchoServer extends EchoServer {
 
 describe("examples/line_client (child process)", function () {
   this.timeout(15000);
-  let map: asyncore.SocketMap;
-  let looping: Promise<void> | null;
-  let loop_error: unknown;
-  let children: Child[];
-  let clients: LineClient[];
-  let errors: sinon.SinonSpy;
-
-  beforeEach(() => {
-    map = new Map();
-    looping = null;
-    loop_error = null;
-    children = [];
-    clients = [];
-    errors = sinon.spy(asyncore.dispatcher.prototype, "handle_error");
-  });
-
-  afterEach(async () => {
-    for (const c of children) c.kill();
-    for (const c of clients) c.close();
-    asyncore.close_all(map);
-    if (looping) await with_timeout(looping, 5000, "loop() to return after close_all");
-    errors.restore();
-    expect(loop_error, "loop() rejected").to.equal(null);
-    expect(errors.callCount, "handle_error calls").to.equal(0);
-  });
-
-  function run(): void {
-    looping = asyncore.loop({ timeout: 1, map }).catch((e: unknown) => {
-      loop_error = e;
-    });
-  }
+  const fx = loop_fixture();
 
   function echo(): [string, number] {
-    const server = new QuietEchoServer("127.0.0.1", 0, map);
-    run();
+    const server = new QuietEchoServer("127.0.0.1", 0, fx.map);
+    fx.run();
     return (server.socket as socket.socket).getsockname() as [string, number];
   }
 
   function client(addr: readonly [string, number, ...unknown[]], ...flags: string[]): Child {
     const c = new Child(process.execPath, [CLIENT, ...flags, addr[0], String(addr[1])]);
-    children.push(c);
+    fx.children.push(c);
     return c;
+  }
+
+  /** The chat server running, with alice connected: she read the welcome, took her nickname and read the greeting. */
+  async function chat_with_alice(): Promise<{ addr: [string, number]; alice: LineClient; greeting: string }> {
+    const chat = start_chat({ host: "127.0.0.1", port: 0, map: fx.map });
+    fx.run();
+    const addr = chat.chat as [string, number];
+    const alice = await LineClient.connect(addr);
+    fx.clients.push(alice);
+    await alice.read_line();
+    alice.send_line("alice");
+    const greeting = await alice.read_line();
+    return { addr, alice, greeting };
   }
 
   async function exit_of(c: Child) {
@@ -93,15 +75,10 @@ describe("examples/line_client (child process)", function () {
   });
 
   it("talks to the chat server: joins, sees the room, /quit makes it exit while stdin is open", async () => {
-    const chat = start_chat({ host: "127.0.0.1", port: 0, map });
-    run();
-    const alice = await LineClient.connect(chat.chat as [string, number]);
-    clients.push(alice);
-    await alice.read_line();
-    alice.send_line("alice");
-    expect(await alice.read_line()).to.equal("Hello alice, 1 user(s) here: alice");
+    const { addr, alice, greeting } = await chat_with_alice();
+    expect(greeting).to.equal("Hello alice, 1 user(s) here: alice");
 
-    const c = client(chat.chat as [string, number]);
+    const c = client(addr);
     c.write("bob\n");
     expect(await alice.read_line(10000)).to.equal("* bob has joined");
     alice.send_line("hi bob");
@@ -119,14 +96,8 @@ describe("examples/line_client (child process)", function () {
   });
 
   it("--close: close_when_done() at end of input, after everything typed was sent", async () => {
-    const chat = start_chat({ host: "127.0.0.1", port: 0, map });
-    run();
-    const alice = await LineClient.connect(chat.chat as [string, number]);
-    clients.push(alice);
-    await alice.read_line();
-    alice.send_line("alice");
-    await alice.read_line();
-    const c = client(chat.chat as [string, number], "--close");
+    const { addr, alice } = await chat_with_alice();
+    const c = client(addr, "--close");
     c.write("carol\nhello room\nbye room");
     c.end_stdin();
     expect(await alice.read_line(10000)).to.equal("* carol has joined");
@@ -156,7 +127,7 @@ describe("examples/line_client (child process)", function () {
 
   it("exits 2 with usage on bad arguments", async () => {
     const c = new Child(process.execPath, [CLIENT, "127.0.0.1"]);
-    children.push(c);
+    fx.children.push(c);
     const r = await exit_of(c);
     expect(r.code).to.equal(2);
     expect(r.stderr).to.match(/^usage: line_client/);

@@ -4,11 +4,11 @@ import { expect } from "chai";
 import * as sinon from "sinon";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import * as asyncore from "asyncore-ts/asyncore";
 import * as socket from "asyncore-ts/socket";
 import { b } from "asyncore-ts";
 import { SMTPServer, SMTPChannel, getaddr, unstuff, type MessageOptions } from "../../examples/smtp_server.js";
 import { Child, LineClient, with_timeout } from "../helpers/clients.js";
+import { loop_fixture } from "../helpers/loop_fixture.js";
 
 interface received {
   peer: socket.Address;
@@ -105,45 +105,19 @@ interface expected {
 
 describe("examples/smtp_server", function () {
   this.timeout(20000);
-  let map: asyncore.SocketMap;
-  let looping: Promise<void> | null;
-  let loop_error: unknown;
-  let clients: LineClient[];
-  let children: Child[];
-  let errors: sinon.SinonSpy;
-
-  beforeEach(() => {
-    map = new Map();
-    looping = null;
-    loop_error = null;
-    clients = [];
-    children = [];
-    errors = sinon.spy(asyncore.dispatcher.prototype, "handle_error");
-  });
-
-  afterEach(async () => {
-    for (const c of clients) c.close();
-    for (const c of children) c.kill();
-    asyncore.close_all(map);
-    if (looping) await with_timeout(looping, 5000, "loop() to return after close_all");
-    errors.restore();
-    expect(loop_error, "loop() rejected").to.equal(null);
-    expect(errors.callCount, "handle_error calls").to.equal(0);
-  });
+  const fx = loop_fixture();
 
   function serve(data_size_limit?: number, channel_class?: typeof SMTPChannel): RecordingServer {
-    const server = new RecordingServer(["127.0.0.1", 0], null, data_size_limit, map);
+    const server = new RecordingServer(["127.0.0.1", 0], null, data_size_limit, fx.map);
     server.fqdn = "smtp.test";
     if (channel_class) server.channel_class = channel_class;
-    looping = asyncore.loop({ timeout: 1, map }).catch((e: unknown) => {
-      loop_error = e;
-    });
+    fx.run();
     return server;
   }
 
   async function connect(server: SMTPServer): Promise<LineClient> {
     const c = await LineClient.connect(server.address() as [string, number]);
-    clients.push(c);
+    fx.clients.push(c);
     expect(await c.read_reply()).to.deep.equal(["220 smtp.test Python SMTP proxy version 0.3"]);
     return c;
   }
@@ -165,7 +139,7 @@ describe("examples/smtp_server", function () {
     async function run_client(server: RecordingServer): Promise<expected[]> {
       const [host, port] = server.address() as [string, number];
       const child = new Child(python3!, ["-c", CLIENT, host, String(port)]);
-      children.push(child);
+      fx.children.push(child);
       const r = await with_timeout(child.done, 15000, "the smtplib client to finish");
       expect(r.code, `smtplib client failed: ${r.stderr}`).to.equal(0);
       const lines = r.stdout.trim().split("\n");
@@ -268,11 +242,9 @@ describe("examples/smtp_server", function () {
     });
 
     it("listens on IPv6 (::1) too", async () => {
-      const server = new RecordingServer(["::1", 0], null, undefined, map);
+      const server = new RecordingServer(["::1", 0], null, undefined, fx.map);
       server.fqdn = "smtp.test";
-      looping = asyncore.loop({ timeout: 1, map }).catch((e: unknown) => {
-        loop_error = e;
-      });
+      fx.run();
       const c = await connect(server);
       expect(await cmd(c, "HELO v6.test")).to.deep.equal(["250 smtp.test"]);
       for (const l of ["MAIL FROM:<a@b>", "RCPT TO:<c@d>"]) expect(await cmd(c, l)).to.deep.equal(["250 OK"]);
@@ -356,12 +328,12 @@ describe("examples/smtp_server", function () {
         for (const l of ["HELO x", "MAIL FROM:<a@b>", "RCPT TO:<c@d>", "DATA"]) await cmd(c, l);
         c.write("hi\r\n.\r\n");
         await c.wait_end();
-        expect(errors.callCount).to.equal(1);
-        expect(String(errors.firstCall.args[0])).to.include("delivery failed");
+        expect(fx.errors.callCount).to.equal(1);
+        expect(String(fx.errors.firstCall.args[0])).to.include("delivery failed");
         expect(await cmd(other, "NOOP")).to.deep.equal(["250 OK"]);
       } finally {
         (console.log as sinon.SinonStub).restore();
-        errors.resetHistory();
+        fx.errors.resetHistory();
       }
     });
   });
