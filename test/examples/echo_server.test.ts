@@ -5,19 +5,7 @@ import * as asyncore from "../../src/asyncore/index.js";
 import * as socket from "../../src/socket/index.js";
 import { EchoHandler, EchoServer } from "../../examples/echo_server.js";
 import sinon from "sinon";
-import { loop_until, within } from "../helpers/asyncore.js";
-
-/** Drive loop() one bounded iteration at a time in the background until stopped. */
-function drive(map: asyncore.SocketMap, use_poll: boolean): () => Promise<void> {
-  let stop = false;
-  const running = (async () => {
-    while (!stop && map.size) await asyncore.loop({ timeout: 0.05, count: 1, map, use_poll });
-  })();
-  return async () => {
-    stop = true;
-    await running;
-  };
-}
+import { drive, loop_until, within } from "../helpers/asyncore.js";
 
 /** Connect, send `data` (then FIN), and collect what comes back until the server closes. */
 function exchange(port: number, data: Buffer): Promise<Buffer> {

@@ -9,22 +9,10 @@ import { expect } from "chai";
 import * as asyncore from "../../src/asyncore/index.js";
 import { start, type http_server, type ServerOptions } from "../../examples/http_server.js";
 import { prng, rand_int } from "../helpers/chat.js";
-import { within } from "../helpers/asyncore.js";
+import { drive, within } from "../helpers/asyncore.js";
 
 const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 const MiB = 1 << 20;
-
-/** Drive loop() one bounded iteration at a time in the background until stopped. */
-function drive(map: asyncore.SocketMap, use_poll: boolean): () => Promise<void> {
-  let stop = false;
-  const running = (async () => {
-    while (!stop && map.size) await asyncore.loop({ timeout: 0.05, count: 1, map, use_poll });
-  })();
-  return async () => {
-    stop = true;
-    await running;
-  };
-}
 
 /** Send raw bytes, read until the server closes; bounded. */
 function raw_exchange(port: number, data: Buffer, hang_up = false): Promise<string> {

@@ -1,4 +1,4 @@
-// Test helpers for the asyncore layer: the family × loop-kind matrix, bounded loops, output capture.
+// Test helpers for the asyncore layer: the family × loop-kind matrix, bounded and background loops, output capture.
 import * as asyncore from "../../src/asyncore/index.js";
 import type * as socket from "../../src/socket/index.js";
 import { FAMILIES, unix_path as net_unix_path } from "./net.js";
@@ -80,11 +80,20 @@ export function capture_output(f: () => void): { stdout: string[]; stderr: strin
   return { stdout: lines(out), stderr: lines(err) };
 }
 
-/** A promise that rejects after `ms` with `what` in the message, unless `p` settles first. */
-export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+/** A promise that rejects after `ms` with `what` in the message, unless `p` settles first (clients.ts's with_timeout). */
+export { with_timeout as within } from "./clients.js";
+
+/**
+ * Drives loop() over `map` in the background, one bounded iteration (timeout 50 ms) at a time,
+ * until the map empties or the returned stop function is called; stop() resolves once it has returned.
+ */
+export function drive(map: asyncore.SocketMap, use_poll: boolean): () => Promise<void> {
+  let stop = false;
+  const running = (async () => {
+    while (!stop && map.size) await asyncore.loop({ timeout: 0.05, count: 1, map, use_poll });
+  })();
+  return async () => {
+    stop = true;
+    await running;
+  };
 }
