@@ -1,12 +1,13 @@
-// Shared helpers for network tests: the IPv4/IPv6/AF_UNIX matrix, event-driven readiness waits, plain Node peers.
+// Shared helpers for network tests: the IPv4/IPv6/AF_UNIX matrix, event-driven readiness waits, plain Node peers, thrown errors.
 import * as net from "node:net";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EventEmitter } from "node:events";
+import { expect } from "chai";
 import {
-  AF_INET, AF_INET6, AF_UNIX, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, SOCK_STREAM,
+  AF_INET, AF_INET6, AF_UNIX, OSError, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, SOCK_STREAM,
   socket, type Address, type Pollable, type Watcher,
 } from "../../src/socket/index.js";
 
@@ -86,6 +87,20 @@ export const FAMILIES: readonly Family[] = [
     },
   },
 ];
+
+/**
+ * What `f` throws, checked to be an instance of `cls` (OSError unless told), for the test's further
+ * checks of errno, code and message; fails the test if `f` throws nothing.
+ */
+export function thrown<E extends Error = OSError>(f: () => unknown, cls: abstract new (...args: never[]) => E = OSError as never): E {
+  try {
+    f();
+  } catch (e) {
+    expect(e).to.be.instanceOf(cls);
+    return e as E;
+  }
+  throw new Error(`expected ${cls.name} to be thrown, nothing was thrown`);
+}
 
 /** Readable names of poll flags, for failure messages: "POLLIN|POLLOUT". */
 export function flag_names(flags: number): string {

@@ -4,7 +4,7 @@ import * as dgram from "node:dgram";
 import {
   AF_INET, AF_INET6, BlockingIOError, OSError, POLLIN, POLLOUT, SOCK_DGRAM, socket, type Address,
 } from "../../src/socket/index.js";
-import { flag_names, next_event, wait_for } from "../helpers/net.js";
+import { flag_names, next_event, thrown, wait_for } from "../helpers/net.js";
 
 const UDP_FAMILIES = [
   { name: "IPv4", family: AF_INET, host: "127.0.0.1", width: 2 },
@@ -45,14 +45,8 @@ for (const fam of UDP_FAMILIES) {
     it("binding a port another socket holds throws OSError EADDRINUSE", async () => {
       const a = bound();
       const b = udp();
-      let err: unknown = null;
-      try {
-        b.bind(a.getsockname());
-      } catch (e) {
-        err = e;
-      }
-      expect(err).to.be.instanceOf(OSError);
-      expect((err as OSError).errno).to.equal(98);
+      const err = thrown(() => b.bind(a.getsockname()));
+      expect(err.errno).to.equal(98);
       await new Promise((r) => setImmediate(r));
       expect(flag_names(b.poll_flags())).to.equal("POLLOUT");
       b.bind([fam.host, 0]);
@@ -60,14 +54,8 @@ for (const fam of UDP_FAMILIES) {
 
     it("recvfrom() throws BlockingIOError (EAGAIN) when no datagram waits", () => {
       const s = bound();
-      let err: unknown = null;
-      try {
-        s.recvfrom(100);
-      } catch (e) {
-        err = e;
-      }
-      expect(err).to.be.instanceOf(BlockingIOError);
-      expect((err as OSError).errno).to.equal(11);
+      const err = thrown(() => s.recvfrom(100), BlockingIOError);
+      expect(err.errno).to.equal(11);
       expect(() => s.recv(100)).to.throw(BlockingIOError);
     });
 

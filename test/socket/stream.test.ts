@@ -3,14 +3,14 @@ import { expect } from "chai";
 import * as net from "node:net";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import {
-  AF_INET6, AF_UNIX, BlockingIOError, BrokenPipeError, ConnectionRefusedError, ConnectionResetError, OSError,
+  AF_INET6, AF_UNIX, BlockingIOError, BrokenPipeError, ConnectionRefusedError, ConnectionResetError,
   POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, SHUT_WR, SOCK_STREAM, SOL_SOCKET, SO_ERROR, SO_LINGER,
   SO_RCVBUF, SO_SNDBUF, socket, type Address,
 } from "../../src/socket/index.js";
 import { FileNotFoundError } from "../../src/errno/index.js";
 import {
   FAMILIES, WAIT_MS, accept_one, collect, connect_client, flag_names, listening_socket, next_event, pattern,
-  receive_exactly, recv_all, wait_for, type Family,
+  receive_exactly, recv_all, thrown, wait_for, type Family,
 } from "../helpers/net.js";
 
 /** Everything a test opens, closed after it. */
@@ -35,17 +35,6 @@ class Tracker {
     for (const c of this.nodes.splice(0)) c.destroy();
     for (const c of this.children.splice(0)) c.kill();
   }
-}
-
-/** The errno an OSError thrown by `f` carries (and that it is one). */
-function errno_thrown(f: () => unknown): number | null {
-  try {
-    f();
-  } catch (e) {
-    expect(e).to.be.instanceOf(OSError);
-    return (e as OSError).errno;
-  }
-  throw new Error("expected an OSError, nothing was thrown");
 }
 
 function flags_of(s: socket): string {
@@ -142,16 +131,10 @@ function suite(fam: Family): void {
     it("binding an address another socket of this process holds throws OSError EADDRINUSE from bind()", async () => {
       const a = t.s(listening_socket(fam));
       const b = t.s(new socket(fam.family, SOCK_STREAM));
-      let err: unknown = null;
-      try {
-        b.bind(a.getsockname());
-      } catch (e) {
-        err = e;
-      }
-      expect(err).to.be.instanceOf(OSError);
-      expect((err as OSError).errno).to.equal(98);
-      expect((err as OSError).code).to.equal("EADDRINUSE");
-      expect((err as OSError).message).to.equal("[Errno 98] Address already in use");
+      const err = thrown(() => b.bind(a.getsockname()));
+      expect(err.errno).to.equal(98);
+      expect(err.code).to.equal("EADDRINUSE");
+      expect(err.message).to.equal("[Errno 98] Address already in use");
       // The failed bind leaves no error behind on the socket, and it can bind elsewhere.
       await turn();
       await turn();
@@ -174,7 +157,7 @@ function suite(fam: Family): void {
         const a = server.address();
         const held: Address = typeof a === "string" ? a : [a!.address, a!.port];
         const b = t.s(new socket(fam.family, SOCK_STREAM));
-        expect(errno_thrown(() => b.bind(held))).to.equal(98);
+        expect(thrown(() => b.bind(held)).errno).to.equal(98);
       } finally {
         server.close();
       }
@@ -196,21 +179,15 @@ function suite(fam: Family): void {
       const line = (await next_event<Buffer>(child.stdout, "data")).toString().trim();
       const held: Address = fam.family === AF_UNIX ? line : [fam.host!, Number(line)];
       const b = t.s(new socket(fam.family, SOCK_STREAM));
-      expect(errno_thrown(() => b.bind(held))).to.equal(98);
+      expect(thrown(() => b.bind(held)).errno).to.equal(98);
     });
   });
 
   describe("accept()", () => {
     it("throws BlockingIOError (EAGAIN) while no connection is queued", () => {
       const l = t.s(listening_socket(fam));
-      let err: unknown = null;
-      try {
-        l.accept();
-      } catch (e) {
-        err = e;
-      }
-      expect(err).to.be.instanceOf(BlockingIOError);
-      expect((err as OSError).errno).to.equal(11);
+      const err = thrown(() => l.accept(), BlockingIOError);
+      expect(err.errno).to.equal(11);
     });
 
     it("returns the peer's address in the family's shape", async () => {
@@ -243,7 +220,7 @@ function suite(fam: Family): void {
       await wait_for(a1, POLLIN);
       await wait_for(a2, POLLIN);
       expect([a1.recv(5).toString(), a2.recv(5).toString()]).to.deep.equal(["1", "2"]);
-      expect(errno_thrown(() => l.accept())).to.equal(11);
+      expect(thrown(() => l.accept()).errno).to.equal(11);
     });
   });
 
@@ -300,15 +277,9 @@ function suite(fam: Family): void {
     it("throws BlockingIOError (EAGAIN) when nothing is buffered, and the socket is not readable", async () => {
       const { ours } = await accepted_pair();
       expect(flags_of(ours)).to.equal("POLLOUT");
-      let err: unknown = null;
-      try {
-        ours.recv(10);
-      } catch (e) {
-        err = e;
-      }
-      expect(err).to.be.instanceOf(BlockingIOError);
-      expect((err as OSError).errno).to.equal(11);
-      expect((err as OSError).message).to.equal("[Errno 11] Resource temporarily unavailable");
+      const err = thrown(() => ours.recv(10), BlockingIOError);
+      expect(err.errno).to.equal(11);
+      expect(err.message).to.equal("[Errno 11] Resource temporarily unavailable");
     });
 
     it("returns an empty Buffer for recv(0) without consuming anything", async () => {
@@ -328,15 +299,9 @@ function suite(fam: Family): void {
         peer.resetAndDestroy();
         await wait_for(ours, POLLERR);
         expect(flags_of(ours)).to.equal("POLLIN|POLLOUT|POLLERR|POLLHUP");
-        let err: unknown = null;
-        try {
-          ours.recv(10);
-        } catch (e) {
-          err = e;
-        }
-        expect(err).to.be.instanceOf(ConnectionResetError);
-        expect((err as OSError).errno).to.equal(104);
-        expect((err as OSError).code).to.equal("ECONNRESET");
+        const err = thrown(() => ours.recv(10), ConnectionResetError);
+        expect(err.errno).to.equal(104);
+        expect(err.code).to.equal("ECONNRESET");
         expect(flags_of(ours)).to.equal("POLLIN|POLLOUT|POLLHUP");
         expect(ours.recv(10).length).to.equal(0);
         expect(() => ours.send(Buffer.from("x"))).to.throw(BrokenPipeError);
@@ -377,14 +342,8 @@ function suite(fam: Family): void {
       const second = ours.send(data.subarray(3000));
       expect(second).to.be.greaterThan(0).and.at.most(4096);
       expect(ours.poll_flags() & POLLOUT).to.equal(0);
-      let err: unknown = null;
-      try {
-        ours.send(data.subarray(3000 + second));
-      } catch (e) {
-        err = e;
-      }
-      expect(err).to.be.instanceOf(BlockingIOError);
-      expect((err as OSError).errno).to.equal(11);
+      const err = thrown(() => ours.send(data.subarray(3000 + second)), BlockingIOError);
+      expect(err.errno).to.equal(11);
       // Once the bytes have left, the socket is writable again and the peer got exactly what send() took.
       const got = await receive_exactly(peer, 3000 + second);
       await wait_for(ours, POLLOUT);
@@ -453,15 +412,9 @@ function suite(fam: Family): void {
     it("connect() throws BlockingIOError (EINPROGRESS); the socket then becomes writable", async () => {
       const l = t.s(listening_socket(fam));
       const c = t.s(new socket(fam.family, SOCK_STREAM));
-      let err: unknown = null;
-      try {
-        c.connect(l.getsockname());
-      } catch (e) {
-        err = e;
-      }
-      expect(err).to.be.instanceOf(BlockingIOError);
-      expect((err as OSError).errno).to.equal(115);
-      expect((err as OSError).message).to.equal("[Errno 115] Operation now in progress");
+      const err = thrown(() => c.connect(l.getsockname()), BlockingIOError);
+      expect(err.errno).to.equal(115);
+      expect(err.message).to.equal("[Errno 115] Operation now in progress");
       expect(c.poll_flags()).to.equal(0);
       expect(await wait_for(c, POLLOUT)).to.equal(POLLOUT);
       expect(c.getsockopt(SOL_SOCKET, SO_ERROR)).to.equal(0);
@@ -503,14 +456,8 @@ function suite(fam: Family): void {
       const c = t.s(new socket(fam.family, SOCK_STREAM));
       expect(c.connect_ex(fam.refused_address())).to.equal(115);
       await wait_for(c, POLLERR);
-      let err: unknown = null;
-      try {
-        c.recv(10);
-      } catch (e) {
-        err = e;
-      }
-      expect(err).to.be.instanceOf(ConnectionRefusedError);
-      expect((err as OSError).message).to.equal("[Errno 111] Connection refused");
+      const err = thrown(() => c.recv(10), ConnectionRefusedError);
+      expect(err.message).to.equal("[Errno 111] Connection refused");
     });
   });
 
@@ -569,15 +516,9 @@ function suite(fam: Family): void {
       ours.close();
       expect(ours.poll_flags()).to.equal(POLLNVAL);
       for (const op of [() => ours.recv(1), () => ours.send(Buffer.from("x")), () => ours.getsockname(), () => ours.listen(1), () => ours.shutdown(SHUT_WR)]) {
-        let err: unknown = null;
-        try {
-          op();
-        } catch (e) {
-          err = e;
-        }
-        expect(err).to.be.instanceOf(OSError);
-        expect((err as OSError).errno).to.equal(9);
-        expect((err as OSError).message).to.equal("[Errno 9] Bad file descriptor");
+        const err = thrown(op);
+        expect(err.errno).to.equal(9);
+        expect(err.message).to.equal("[Errno 9] Bad file descriptor");
       }
       ours.close();
       expect(ours.poll_flags()).to.equal(POLLNVAL);
