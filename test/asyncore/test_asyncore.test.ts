@@ -126,6 +126,18 @@ class BaseClient extends BaseTestHandler {
   override handle_connect(): void {}
 }
 
+/** A listening BaseTestHandler that knows its address (no SO_REUSEADDR, unlike BaseServer): the accept tests' listener. */
+class BaseListener extends BaseTestHandler {
+  address: socket.Address;
+  constructor(family: number, addr: socket.Address) {
+    super();
+    this.create_socket(family);
+    this.bind(addr);
+    this.listen(5);
+    this.address = (this.socket as socket.socket).getsockname();
+  }
+}
+
 /** A Node server on the case's family that collects what each connection sends. */
 async function node_capture_server(c: LoopCase): Promise<{ server: Server; address: socket.Address; got: Promise<Buffer> }> {
   let resolve_got!: (b: Buffer) => void;
@@ -157,6 +169,12 @@ function suite(c: LoopCase): void {
   const use_poll = c.use_poll;
   const wait_for = (inst: { flag: boolean }, what = "flag"): Promise<void> =>
     loop_until(() => inst.flag, { use_poll, what });
+  /** CPython's client tests: a BaseServer (its connections handled by `handler`), a `Client` connecting to it, loop until the client's flag is set. */
+  const client_until_flag = async (Client: new (family: number, address: socket.Address) => BaseClient, handler?: HandlerClass): Promise<void> => {
+    const server = new BaseServer(c.family, c.addr(), handler);
+    const client = new Client(c.family, server.address);
+    await wait_for(client);
+  };
 
   afterEach(() => {
     asyncore.close_all(null, true);
@@ -701,41 +719,23 @@ function suite(c: LoopCase): void {
           this.flag = true;
         }
       }
-      const server = new BaseServer(c.family, c.addr());
-      const client = new TestClient(c.family, server.address);
-      await wait_for(client);
+      await client_until_flag(TestClient);
     });
 
     it("handle_accept is called when a client connects", async () => {
-      class TestListener extends BaseTestHandler {
-        address: socket.Address;
-        constructor() {
-          super();
-          this.create_socket(c.family);
-          this.bind(c.addr());
-          this.listen(5);
-          this.address = (this.socket as socket.socket).getsockname();
-        }
+      class TestListener extends BaseListener {
         override handle_accept(): void {
           this.flag = true;
         }
       }
-      const server = new TestListener();
+      const server = new TestListener(c.family, c.addr());
       new BaseClient(c.family, server.address);
       await wait_for(server);
     });
 
     it("handle_accepted gets the accepted socket and address", async () => {
       let peer: socket.Address | undefined;
-      class TestListener extends BaseTestHandler {
-        address: socket.Address;
-        constructor() {
-          super();
-          this.create_socket(c.family);
-          this.bind(c.addr());
-          this.listen(5);
-          this.address = (this.socket as socket.socket).getsockname();
-        }
+      class TestListener extends BaseListener {
         override handle_accept(): void {
           asyncore.dispatcher.prototype.handle_accept.call(this);
         }
@@ -746,7 +746,7 @@ function suite(c: LoopCase): void {
           this.flag = true;
         }
       }
-      const server = new TestListener();
+      const server = new TestListener(c.family, c.addr());
       const client = new BaseClient(c.family, server.address);
       await wait_for(server);
       if (c.family !== socket.AF_UNIX) {
@@ -767,9 +767,7 @@ function suite(c: LoopCase): void {
           this.send(Buffer.alloc(1024, "x"));
         }
       }
-      const server = new BaseServer(c.family, c.addr(), TestHandler);
-      const client = new TestClient(c.family, server.address);
-      await wait_for(client);
+      await client_until_flag(TestClient, TestHandler);
     });
 
     it("handle_write is called when the socket can be written", async () => {
@@ -778,9 +776,7 @@ function suite(c: LoopCase): void {
           this.flag = true;
         }
       }
-      const server = new BaseServer(c.family, c.addr());
-      const client = new TestClient(c.family, server.address);
-      await wait_for(client);
+      await client_until_flag(TestClient);
     });
 
     it("handle_close is called when the other end closes", async () => {
@@ -799,9 +795,7 @@ function suite(c: LoopCase): void {
           this.close();
         }
       }
-      const server = new BaseServer(c.family, c.addr(), TestHandler);
-      const client = new TestClient(c.family, server.address);
-      await wait_for(client);
+      await client_until_flag(TestClient, TestHandler);
     });
 
     it("handle_close is called when sending to a peer that closed (ECONNRESET/EPIPE)", async () => {
@@ -828,9 +822,7 @@ function suite(c: LoopCase): void {
           return false;
         }
       }
-      const server = new BaseServer(c.family, c.addr(), TestHandler);
-      const client = new TestClient(c.family, server.address);
-      await wait_for(client);
+      await client_until_flag(TestClient, TestHandler);
     });
 
     it("handle_error gets the error a handler threw, also as the error being handled", async () => {
@@ -847,9 +839,7 @@ function suite(c: LoopCase): void {
           if (!(current instanceof ZeroDivisionError)) throw new Error("exception not raised");
         }
       }
-      const server = new BaseServer(c.family, c.addr());
-      const client = new TestClient(c.family, server.address);
-      await wait_for(client);
+      await client_until_flag(TestClient);
       expect(passed).to.be.instanceOf(ZeroDivisionError);
       expect(current).to.equal(passed);
     });
@@ -869,9 +859,7 @@ function suite(c: LoopCase): void {
           calls.push("write");
         }
       }
-      const server = new BaseServer(c.family, c.addr());
-      const client = new TestClient(c.family, server.address);
-      await wait_for(client);
+      await client_until_flag(TestClient);
       await asyncore.loop({ timeout: 0.01, use_poll, count: 2 });
       expect(calls).to.deep.equal(["connect"]);
     });
