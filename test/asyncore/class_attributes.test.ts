@@ -1,6 +1,7 @@
 // dispatcher's class attributes can be overridden in a subclass as a field or as a getter, as in Python.
 import { expect } from "chai";
 import * as asyncore from "../../src/asyncore/index.js";
+import { capture_output } from "../helpers/asyncore.js";
 
 class Quiet extends asyncore.dispatcher {
   override get ignore_log_types(): ReadonlySet<string> {
@@ -28,29 +29,17 @@ describe("dispatcher class attributes", () => {
 
   it("reads a getter override at use time (log_info honours it)", () => {
     const d = new Quiet(null, new Map());
-    const lines: string[] = [];
-    const orig = console.log;
-    console.log = (m: string) => lines.push(m);
-    try {
+    const { stdout } = capture_output(() => {
       d.log_info("hidden");
       d.log_info("shown", "error");
-    } finally {
-      console.log = orig;
-    }
-    expect(lines).to.deep.equal(["error: shown"]);
+    });
+    expect(stdout).to.deep.equal(["error: shown"]);
   });
 
   it("reads a field override at use time (warnings logged when not ignored)", () => {
     const d = new Chatty(null, new Map());
-    const lines: string[] = [];
-    const orig = console.log;
-    console.log = (m: string) => lines.push(m);
-    try {
-      d.handle_read();
-    } finally {
-      console.log = orig;
-    }
+    const { stdout } = capture_output(() => d.handle_read());
     expect(d.debug).to.equal(true);
-    expect(lines).to.deep.equal(["warning: unhandled read event"]);
+    expect(stdout).to.deep.equal(["warning: unhandled read event"]);
   });
 });
