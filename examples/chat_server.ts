@@ -148,13 +148,20 @@ export class ChatChannel extends asynchat.async_chat {
   }
 }
 
-export class ChatServer extends asyncore.dispatcher {
-  constructor(host: string, port: number, readonly room: ChatRoom = new ChatRoom(), map?: asyncore.SocketMap) {
+/** A listening socket on (host, port) for one room: what ChatServer and StatsServer share. */
+abstract class RoomListener extends asyncore.dispatcher {
+  constructor(host: string, port: number, readonly room: ChatRoom, map?: asyncore.SocketMap) {
     super(null, map);
     this.create_socket(family_of(host), socket.SOCK_STREAM);
     this.set_reuse_addr();
     this.bind([host, port]);
     this.listen(5);
+  }
+}
+
+export class ChatServer extends RoomListener {
+  constructor(host: string, port: number, room: ChatRoom = new ChatRoom(), map?: asyncore.SocketMap) {
+    super(host, port, room, map);
   }
 
   override handle_accepted(sock: socket.socket, addr: socket.Address): void {
@@ -198,15 +205,7 @@ export class StatsHandler extends asyncore.dispatcher {
   }
 }
 
-export class StatsServer extends asyncore.dispatcher {
-  constructor(host: string, port: number, readonly room: ChatRoom, map?: asyncore.SocketMap) {
-    super(null, map);
-    this.create_socket(family_of(host), socket.SOCK_STREAM);
-    this.set_reuse_addr();
-    this.bind([host, port]);
-    this.listen(5);
-  }
-
+export class StatsServer extends RoomListener {
   override handle_accepted(sock: socket.socket, addr: socket.Address): void {
     void addr;
     new StatsHandler(sock, this.room, this._map);
