@@ -10,12 +10,12 @@ export class LoopRecorder {
   iterations = 0;
   private readonly stop: () => void;
 
-  constructor(private readonly map: asyncore.SocketMap, private readonly keep = 12) {
+  constructor(private readonly map: asyncore.SocketMap, private readonly keep = 20) {
     this.stop = asyncore.add_observer((t) => {
       if (t.map !== this.map) return;
       this.iterations = t.iteration;
-      // Iterations that only served this page would crowd out the rest.
-      if (t.dispatched.every((d) => /^<Status/.test(d.repr))) return;
+      // Idle wake-ups (nothing dispatched) would crowd out the iterations that did something.
+      if (t.dispatched.length === 0) return;
       this.lines.push(asyncore.format_iteration(t));
       if (this.lines.length > this.keep) this.lines.shift();
     });
