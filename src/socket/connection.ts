@@ -141,7 +141,12 @@ export class Connection {
     }
     const room = (this.owner?.options.sndbuf ?? 0) - this.conn.writableLength;
     if (room <= 0) {
-      this.blocked = true;
+      if (!this.blocked) {
+        // Full without a write that filled it (SO_SNDBUF lowered): an empty write's callback
+        // says when everything queued has left.
+        this.blocked = true;
+        this.conn.write(EMPTY, this.on_written);
+      }
       throw os_error(EAGAIN);
     }
     const chunk = data.length > room ? data.subarray(0, room) : data;
