@@ -23,15 +23,62 @@ export function bytes_repr(buf: Uint8Array): string {
 }
 
 export class dispatcher_with_send extends dispatcher {
-  out_buffer: Buffer = Buffer.alloc(0);
+  /** What send() queued and the socket has not taken yet, as the pieces it came in. */
+  #pending: Buffer[] = [];
+  #pending_length = 0;
 
   constructor(sock?: socket | null, map?: SocketMap | null) {
     super(sock, map);
   }
 
+  /**
+   * Python's `self.out_buffer` (bytes still to send). Kept as a queue of pieces so that many
+   * sends to a slow peer do not copy the whole backlog each time (CPython's `out_buffer + data`
+   * is quadratic); reading it joins them once.
+   */
+  get out_buffer(): Buffer {
+    if (this.#pending.length > 1) this.#pending = [Buffer.concat(this.#pending)];
+    return this.#pending[0] ?? EMPTY;
+  }
+
+  set out_buffer(data: BytesLike) {
+    const buf = as_buffer(data);
+    this.#pending = buf.length ? [buf] : [];
+    this.#pending_length = buf.length;
+  }
+
   initiate_send(): void {
-    const num_sent = dispatcher.prototype.send.call(this, this.out_buffer.subarray(0, SEND_SLICE));
-    this.out_buffer = this.out_buffer.subarray(num_sent);
+    const num_sent = dispatcher.prototype.send.call(this, this.#head(SEND_SLICE));
+    this.#consume(num_sent);
+  }
+
+  /** The first n queued bytes: a slice of the first piece, or small pieces joined (at most n copied). */
+  #head(n: number): Buffer {
+    const first = this.#pending[0];
+    if (first === undefined) return EMPTY;
+    if (first.length >= n || this.#pending.length === 1) return first.subarray(0, n);
+    const parts: Buffer[] = [];
+    let len = 0;
+    for (const p of this.#pending) {
+      if (len >= n) break;
+      const part = p.length > n - len ? p.subarray(0, n - len) : p;
+      parts.push(part);
+      len += part.length;
+    }
+    return Buffer.concat(parts, len);
+  }
+
+  #consume(n: number): void {
+    this.#pending_length -= n;
+    while (n > 0) {
+      const first = this.#pending[0] as Buffer;
+      if (first.length > n) {
+        this.#pending[0] = first.subarray(n);
+        return;
+      }
+      n -= first.length;
+      this.#pending.shift();
+    }
   }
 
   override handle_write(): void {
@@ -39,15 +86,20 @@ export class dispatcher_with_send extends dispatcher {
   }
 
   override writable(): boolean {
-    return !this.connected || this.out_buffer.length > 0;
+    return !this.connected || this.#pending_length > 0;
   }
 
   /** Queue data and send what the socket takes now; returns the bytes queued. */
   override send(data: BytesLike): number {
     const buf = as_buffer(data);
     if (this.debug) this.log_info(`sending ${bytes_repr(buf)}`);
-    this.out_buffer = this.out_buffer.length ? Buffer.concat([this.out_buffer, buf]) : buf;
+    if (buf.length) {
+      this.#pending.push(buf);
+      this.#pending_length += buf.length;
+    }
     this.initiate_send();
     return buf.length;
   }
 }
+
+const EMPTY = Buffer.alloc(0);
