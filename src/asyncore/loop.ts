@@ -41,7 +41,7 @@ export async function poll(timeout: number | null = 0.0, map?: SocketMap | null)
     // Python sleeps here; the sleep still wakes for a new channel or queued output.
     await yield_to_node();
     const ms = timeout === null ? null : timeout * 1000;
-    if (ms !== 0 && !intr.consume()) await wait_for_change([], ms, intr);
+    if (ms !== 0 && !intr.consume()) await wait_for_change([], ms, intr.sleeper);
     if (t) {
       t.waited_ms = performance.now() - started;
       t.woke = intr.consume() ? "interrupt" : "timeout";
@@ -195,13 +195,21 @@ export async function loop(
   }
   const m = map ?? socket_map;
   const poll_fun = use_poll ? poll2 : poll;
-  if (count === null) {
-    while (m.size > 0) await poll_fun(to, m);
-  } else {
-    while (m.size > 0 && count > 0) {
-      await poll_fun(to, m);
-      count--;
+  // While the loop runs, its wait timer stays ref'd between iterations instead of being
+  // toggled twice per iteration; it lets go when the loop ends.
+  const sleeper = interrupt_of(m).sleeper;
+  sleeper.hold();
+  try {
+    if (count === null) {
+      while (m.size > 0) await poll_fun(to, m);
+    } else {
+      while (m.size > 0 && count > 0) {
+        await poll_fun(to, m);
+        count--;
+      }
     }
+  } finally {
+    sleeper.release();
   }
 }
 

@@ -1,13 +1,15 @@
 // The in-process self-pipe: lets code outside a waiting select/poll wake it (a channel added, output queued).
+import { Sleeper } from "./wait.js";
 
 export class Interrupt {
-  private waker: (() => void) | null = null;
+  /** The waits of whoever uses this interrupt (one map's loop): firing ends the one in progress. */
+  readonly sleeper = new Sleeper();
   private fired = false;
 
   /** Wake the wait in progress, or make the next one return at once. */
   fire(): void {
     this.fired = true;
-    this.waker?.();
+    this.sleeper.wake();
   }
 
   /** Forget a wake-up that came before the caller looked at its state. */
@@ -20,10 +22,5 @@ export class Interrupt {
     const f = this.fired;
     this.fired = false;
     return f;
-  }
-
-  /** @internal set by a waiting select/poll */
-  arm(waker: (() => void) | null): void {
-    this.waker = waker;
   }
 }

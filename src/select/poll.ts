@@ -47,7 +47,9 @@ export class poll {
   private readonly regs = new Map<number, Registration>();
   /** Registrations that may be ready: told of a change, or ready at the last poll. */
   private readonly candidates = new Set<Registration>();
-  private readonly sleeper = new Sleeper();
+  private readonly own_sleeper = new Sleeper();
+  /** The sleeper of the wait in progress: the interrupt's when one was given. */
+  private sleeper: Sleeper | null = null;
 
   /** Watch `fd` for `eventmask` (default POLLIN|POLLPRI|POLLOUT); registering again modifies. */
   register(fd: FileLike, eventmask: number = POLLIN | POLLPRI | POLLOUT): void {
@@ -89,7 +91,7 @@ export class poll {
   /** @internal a registration's descriptor changed */
   candidate(reg: Registration): void {
     this.candidates.add(reg);
-    this.sleeper.wake();
+    this.sleeper?.wake();
   }
 
   /** The registered fds and masks, in registration order. */
@@ -124,10 +126,14 @@ export class poll {
         continue;
       }
       if (stop) return out;
-      interrupt?.arm(this.sleeper.wake);
-      await this.sleeper.sleep(Number.isFinite(left) ? left : null);
+      const sleeper = interrupt?.sleeper ?? this.own_sleeper;
+      this.sleeper = sleeper;
+      try {
+        await sleeper.sleep(Number.isFinite(left) ? left : null);
+      } finally {
+        this.sleeper = null;
+      }
       yielded = true;
-      interrupt?.arm(null);
       if (interrupt?.consume()) return [];
     }
   }

@@ -5,7 +5,7 @@ import {
 } from "../socket/index.js";
 import type { Interrupt } from "./interrupt.js";
 import { pollable_of, type FileLike } from "./resolve.js";
-import { wait_for_change, yield_to_node } from "./wait.js";
+import { Sleeper, wait_for_change, yield_to_node } from "./wait.js";
 
 // Linux's fs/select.c sets.
 const READ_SET = POLLIN | POLLHUP | POLLERR;
@@ -67,7 +67,12 @@ export async function select<R extends FileLike, W extends FileLike, X extends F
       continue;
     }
     if (found || left <= 0 || interrupted) return [r, w, x];
-    await wait_for_change(all, Number.isFinite(left) ? left : null, interrupt);
+    const sleeper = interrupt?.sleeper ?? new Sleeper();
+    try {
+      await wait_for_change(all, Number.isFinite(left) ? left : null, sleeper);
+    } finally {
+      if (sleeper !== interrupt?.sleeper) sleeper.dispose();
+    }
     yielded = true;
     if (interrupt?.consume()) return [[], [], []];
   }

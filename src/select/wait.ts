@@ -1,6 +1,5 @@
 // Waiting for readiness: one yield to Node per call, then one timer and the watchers' wake-ups.
 import type { Pollable, Watcher } from "../socket/index.js";
-import type { Interrupt } from "./interrupt.js";
 
 /** Let Node run its I/O callbacks once (sockets deliver their events there). */
 export function yield_to_node(): Promise<void> {
@@ -11,67 +10,93 @@ export function yield_to_node(): Promise<void> {
 const MAX_TIMER_MS = 2_147_483_647;
 
 /**
- * Resolve when any of `targets` notifies, the interrupt fires, or `ms` pass (null: forever).
- * The ref'd timer is what keeps the process alive while a loop waits, as a process blocked
- * in select() stays alive in Python.
+ * Resolve when any of `targets` notifies, `sleeper` is woken (the interrupt), or `ms` pass
+ * (null: forever).
  */
-export function wait_for_change(
-  targets: Iterable<Pollable>,
-  ms: number | null,
-  interrupt?: Interrupt,
-): Promise<void> {
-  return new Promise((resolve) => {
-    const watched: Pollable[] = [];
-    let timer: NodeJS.Timeout | undefined;
-    const done = (): void => {
-      if (timer !== undefined) clearTimeout(timer);
-      for (const p of watched) p.unwatch(watcher);
-      interrupt?.arm(null);
-      resolve();
-    };
-    const watcher: Watcher = { changed: done };
-    for (const p of targets) {
-      p.watch(watcher);
-      watched.push(p);
-    }
-    interrupt?.arm(done);
-    timer = setTimeout(done, ms === null ? MAX_TIMER_MS : Math.min(Math.max(ms, 0), MAX_TIMER_MS));
-  });
+export async function wait_for_change(targets: Iterable<Pollable>, ms: number | null, sleeper: Sleeper): Promise<void> {
+  const watcher: Watcher = { changed: sleeper.wake };
+  const watched: Pollable[] = [];
+  for (const p of targets) {
+    p.watch(watcher);
+    watched.push(p);
+  }
+  try {
+    await sleeper.sleep(ms);
+  } finally {
+    for (const p of watched) p.unwatch(watcher);
+  }
 }
 
 /**
- * The wait of a persistent poll object: its registrations already watch, so a wait is just a
- * promise and a timer. The timer is kept and re-armed (refresh) rather than made per wait, and
- * unref'd between waits so that it never keeps the process alive on its own.
+ * A wait: a promise, ended by wake() or by its deadline. The timer behind the deadlines is
+ * armed lazily: a wait whose deadline comes after the armed timer's keeps it (when it fires
+ * early, it is re-armed for the rest), so a loop that waits with the same timeout every
+ * iteration touches no timer at all. The ref'd timer is what keeps the process alive while a
+ * loop waits, as a process blocked in select() stays alive in Python; it is unref'd between
+ * waits unless a running loop holds it.
  */
 export class Sleeper {
   private timer: NodeJS.Timeout | null = null;
-  private timer_ms = -1;
+  /** When the armed timer fires (performance.now() time); Infinity when none is armed. */
+  private timer_at = Infinity;
+  private deadline = Infinity;
   private resolve: (() => void) | null = null;
+  private holds = 0;
 
   /** End the wait in progress, if any (cheap when there is none). */
   readonly wake = (): void => {
     const r = this.resolve;
     if (r !== null) {
       this.resolve = null;
-      this.timer?.unref();
+      if (this.holds === 0) this.timer?.unref();
       r();
     }
   };
 
+  private readonly on_timer = (): void => {
+    this.timer_at = Infinity;
+    if (this.resolve === null) return;
+    const left = this.deadline - performance.now();
+    if (left <= 0.5) this.wake();
+    else this.arm(left);
+  };
+
+  private arm(ms: number): void {
+    const d = Math.min(Math.max(Math.ceil(ms), 0), MAX_TIMER_MS);
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = setTimeout(this.on_timer, d);
+    this.timer_at = performance.now() + d;
+  }
+
   /** Resolve after `ms` (null: forever) or at wake(), whichever comes first. */
   sleep(ms: number | null): Promise<void> {
-    const d = ms === null ? MAX_TIMER_MS : Math.min(Math.max(Math.ceil(ms), 0), MAX_TIMER_MS);
+    const now = performance.now();
+    this.deadline = ms === null ? Infinity : now + ms;
     return new Promise((resolve) => {
       this.resolve = resolve;
-      if (this.timer !== null && this.timer_ms === d) {
-        this.timer.refresh();
-        this.timer.ref();
+      if (this.timer_at === Infinity || this.timer_at > this.deadline + 0.5) {
+        this.arm(ms === null ? MAX_TIMER_MS : ms);
       } else {
-        if (this.timer !== null) clearTimeout(this.timer);
-        this.timer = setTimeout(this.wake, d);
-        this.timer_ms = d;
+        (this.timer as NodeJS.Timeout).ref();
       }
     });
+  }
+
+  /** Stop the timer (a one-off sleeper that will not wait again). */
+  dispose(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.timer_at = Infinity;
+  }
+
+  /** A running loop keeps the timer ref'd between its waits (no toggling every iteration). */
+  hold(): void {
+    this.holds++;
+  }
+
+  /** The loop is done: between waits the timer no longer keeps the process alive. */
+  release(): void {
+    this.holds--;
+    if (this.holds === 0 && this.resolve === null) this.timer?.unref();
   }
 }
