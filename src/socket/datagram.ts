@@ -1,10 +1,9 @@
 // A UDP endpoint over node:dgram: a bounded receive queue of datagrams, sends that never wait.
 import { createSocket, type Socket as UdpSocket, type RemoteInfo } from "node:dgram";
-import { lookup as dns_lookup } from "node:dns";
-import { isIP } from "node:net";
 import { type OSError } from "../errno/index.js";
 import { python_address, socket_error_from_node, type Address } from "./address.js";
 import { AF_INET6 } from "./constants.js";
+import { literal_lookup } from "./lookup.js";
 import type { SocketOptions } from "./options.js";
 
 export interface DatagramOwner {
@@ -17,14 +16,6 @@ export interface DatagramOwner {
 interface Datagram {
   readonly data: Buffer;
   readonly from: Address;
-}
-
-function literal_lookup(host: string, opts: number, cb: (e: Error | null, a: string, f: number) => void): void {
-  // An IP literal is answered in place, so that bind() completes synchronously and getsockname()
-  // is right at once; a host name is looked up (its failure arrives later, as a gaierror).
-  const kind = isIP(host);
-  if (kind !== 0) cb(null, host, kind);
-  else dns_lookup(host, opts, cb);
 }
 
 export class DatagramEndpoint {

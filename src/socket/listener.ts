@@ -1,5 +1,4 @@
 // A listening socket's accept queue, kept in the emulation because Node accepts eagerly.
-import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { isIP, type Server, type Socket as NodeSocket, type ListenOptions } from "node:net";
@@ -8,6 +7,7 @@ import {
   EACCES, EADDRINUSE, EADDRNOTAVAIL, ENOENT, type OSError,
 } from "../errno/index.js";
 import { Connection, reset_connection } from "./connection.js";
+import { dns_module, literal_lookup } from "./lookup.js";
 import { is_local_host, socket_error_from_node } from "./address.js";
 import { SOMAXCONN } from "./constants.js";
 
@@ -102,14 +102,6 @@ export class Listener {
 
 const PLACEHOLDER = undefined as unknown as Connection;
 
-const dns = createRequire(import.meta.url)("node:dns") as { lookup: unknown };
-
-function literal_lookup(host: string, opts: unknown, cb?: unknown): object {
-  const done = (typeof opts === "function" ? opts : cb) as (e: null, a: string, f: number) => void;
-  done(null, host, isIP(host));
-  return {};
-}
-
 /**
  * Node binds and listens inside listen() but looks the host up first, asynchronously, even for
  * an IP literal. With the lookup answered in place, bind happens now and address() is known at
@@ -125,14 +117,15 @@ export function listen_now(server: Server, opts: ListenOptions & { path?: string
     return existsSync(dirname(opts.path)) ? EACCES : ENOENT;
   }
   const host = opts.host ?? "0.0.0.0";
-  const original = dns.lookup;
-  dns.lookup = literal_lookup;
+  const original = dns_module.lookup;
+  dns_module.lookup = literal_lookup;
   try {
     server.listen(opts);
   } finally {
-    dns.lookup = original;
+    dns_module.lookup = original;
   }
-  if (server.listening) return null;
+  // A host name is still being looked up: its bind, or its failure (a socket error), comes later.
+  if (server.listening || isIP(host) === 0) return null;
   // Node reports why only on the next tick; the cause is known from the address.
   if (!is_local_host(host)) return EADDRNOTAVAIL;
   if ((opts.port ?? 0) > 0 && (opts.port ?? 0) < 1024 && getuid?.() !== 0) return EACCES;

@@ -244,6 +244,11 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
       }
     }
     if (this.local !== null) return this.local;
+    if (this.bound_to === null && st.kind === "listener") {
+      // Bound to a host name: known once Node's lookup and bind have completed.
+      const a = st.listener.server.address();
+      if (a !== null && typeof a === "object") this.bound_to = python_address(this.family, a.address, a.port);
+    }
     if (this.bound_to !== null) return this.bound_to;
     return this.family === AF_UNIX ? "" : python_address(this.family, undefined, 0);
   }
