@@ -1,6 +1,7 @@
 // asyncore.dispatcher_with_send: a dispatcher that buffers what send() could not write yet.
 import type { BytesLike, socket } from "../socket/index.js";
 import { as_buffer } from "../socket/index.js";
+import { ReceiveBuffer } from "../socket/receive_buffer.js";
 import { dispatcher } from "./dispatcher.js";
 import type { SocketMap } from "./map.js";
 
@@ -24,8 +25,7 @@ export function bytes_repr(buf: Uint8Array): string {
 
 export class dispatcher_with_send extends dispatcher {
   /** What send() queued and the socket has not taken yet, as the pieces it came in. */
-  #pending: Buffer[] = [];
-  #pending_length = 0;
+  readonly #pending = new ReceiveBuffer();
 
   constructor(sock?: socket | null, map?: SocketMap | null) {
     super(sock, map);
@@ -37,48 +37,20 @@ export class dispatcher_with_send extends dispatcher {
    * is quadratic); reading it joins them once.
    */
   get out_buffer(): Buffer {
-    if (this.#pending.length > 1) this.#pending = [Buffer.concat(this.#pending)];
-    return this.#pending[0] ?? EMPTY;
+    const all = this.#pending.peek(this.#pending.length);
+    this.#pending.clear();
+    this.#pending.push(all);
+    return all;
   }
 
   set out_buffer(data: BytesLike) {
-    const buf = as_buffer(data);
-    this.#pending = buf.length ? [buf] : [];
-    this.#pending_length = buf.length;
+    this.#pending.clear();
+    this.#pending.push(as_buffer(data));
   }
 
   initiate_send(): void {
-    const num_sent = dispatcher.prototype.send.call(this, this.#head(SEND_SLICE));
-    this.#consume(num_sent);
-  }
-
-  /** The first n queued bytes: a slice of the first piece, or small pieces joined (at most n copied). */
-  #head(n: number): Buffer {
-    const first = this.#pending[0];
-    if (first === undefined) return EMPTY;
-    if (first.length >= n || this.#pending.length === 1) return first.subarray(0, n);
-    const parts: Buffer[] = [];
-    let len = 0;
-    for (const p of this.#pending) {
-      if (len >= n) break;
-      const part = p.length > n - len ? p.subarray(0, n - len) : p;
-      parts.push(part);
-      len += part.length;
-    }
-    return Buffer.concat(parts, len);
-  }
-
-  #consume(n: number): void {
-    this.#pending_length -= n;
-    while (n > 0) {
-      const first = this.#pending[0] as Buffer;
-      if (first.length > n) {
-        this.#pending[0] = first.subarray(n);
-        return;
-      }
-      n -= first.length;
-      this.#pending.shift();
-    }
+    const num_sent = dispatcher.prototype.send.call(this, this.#pending.peek(SEND_SLICE));
+    this.#pending.drop(num_sent);
   }
 
   override handle_write(): void {
@@ -86,20 +58,15 @@ export class dispatcher_with_send extends dispatcher {
   }
 
   override writable(): boolean {
-    return !this.connected || this.#pending_length > 0;
+    return !this.connected || this.#pending.length > 0;
   }
 
   /** Queue data and send what the socket takes now; returns the bytes queued. */
   override send(data: BytesLike): number {
     const buf = as_buffer(data);
     if (this.debug) this.log_info(`sending ${bytes_repr(buf)}`);
-    if (buf.length) {
-      this.#pending.push(buf);
-      this.#pending_length += buf.length;
-    }
+    this.#pending.push(buf);
     this.initiate_send();
     return buf.length;
   }
 }
-
-const EMPTY = Buffer.alloc(0);

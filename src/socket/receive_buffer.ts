@@ -1,4 +1,4 @@
-// Bytes received but not yet recv()'d: a queue of Node's chunks, handed out as slices.
+// A byte queue of chunks handed out as slices: bytes received but not yet recv()'d, or queued but not yet sent.
 
 export class ReceiveBuffer {
   private chunks: Buffer[] = [];
@@ -39,6 +39,9 @@ export class ReceiveBuffer {
 
   /** Up to `n` bytes from the front without consuming them (MSG_PEEK). */
   peek(n: number): Buffer {
+    const first = this.chunks[this.head];
+    if (first === undefined) return EMPTY;
+    if (first.length >= n || this.chunks.length - this.head === 1) return first.subarray(0, n);
     const parts: Buffer[] = [];
     let left = n;
     for (let i = this.head; i < this.chunks.length && left > 0; i++) {
@@ -48,6 +51,16 @@ export class ReceiveBuffer {
       left -= part.length;
     }
     return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+  }
+
+  /** Forget the first `n` bytes (what a send took from a queue peeked at). */
+  drop(n: number): void {
+    let left = Math.min(n, this.length);
+    while (left > 0) {
+      const k = Math.min((this.chunks[this.head] as Buffer).length, left);
+      this.consume_front(k);
+      left -= k;
+    }
   }
 
   clear(): void {
