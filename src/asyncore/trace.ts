@@ -86,10 +86,6 @@ export function dispatching(t: IterationTrace, fd: number, obj: Channel, handler
   t.dispatched.push(current);
 }
 
-export function dispatched(): void {
-  current = null;
-}
-
 /** A handler's action, noted when a dispatch is being traced (cheap no-op otherwise). */
 export function note(action: Action): void {
   current?.actions.push(action);
