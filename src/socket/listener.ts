@@ -22,8 +22,8 @@ export interface ListenerOwner {
 type Phase = "bound" | "listening";
 
 export class Listener {
+  /** Accepted by Node, waiting for accept(); at most a few thousand, so shift() is cheap. */
   private queue: Connection[] = [];
-  private head = 0;
   private limit = 0;
   /** close() was called: Node's late events (a failed listen's 'error') no longer reach the owner. */
   private closed = false;
@@ -47,22 +47,11 @@ export class Listener {
   }
 
   get pending(): number {
-    return this.queue.length - this.head;
+    return this.queue.length;
   }
 
   take(): Connection | undefined {
-    const c = this.queue[this.head];
-    if (c === undefined) return undefined;
-    this.queue[this.head] = PLACEHOLDER;
-    this.head++;
-    if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
-    } else if (this.head > 64 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
-    return c;
+    return this.queue.shift();
   }
 
   private on_connection(c: NodeSocket): void {
@@ -90,17 +79,12 @@ export class Listener {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (let i = this.head; i < this.queue.length; i++) {
-      const c = this.queue[i];
-      if (c) reset_connection(c.conn);
-    }
+    for (const c of this.queue) reset_connection(c.conn);
     this.queue = [];
-    this.head = 0;
     if (this.server.listening) this.server.close();
   }
 }
 
-const PLACEHOLDER = undefined as unknown as Connection;
 
 /**
  * Node binds and listens inside listen() but looks the host up first, asynchronously, even for
