@@ -3,6 +3,7 @@ import { isIP } from "node:net";
 import { networkInterfaces } from "node:os";
 import { OSError, from_node_error } from "../errno/index.js";
 import { AF_INET, AF_INET6, AF_UNIX } from "./constants.js";
+import { hosts_address } from "./hosts.js";
 
 export type Inet4Address = readonly [host: string, port: number];
 export type Inet6Address = readonly [host: string, port: number, flowinfo: number, scope_id: number];
@@ -52,8 +53,9 @@ export class OverflowError extends Error {
 function node_host(family: number, host: string, binding: boolean): string {
   if (host === "" || host === "<any>") return family === AF_INET6 ? "::" : "0.0.0.0";
   if (host === "<broadcast>") return "255.255.255.255";
-  if (host === "localhost") return family === AF_INET6 ? "::1" : "127.0.0.1";
   const kind = isIP(host);
+  // A name the hosts file lists is answered from it, as getaddrinfo would, so bind() stays synchronous.
+  if (kind === 0) return hosts_address(host, family === AF_INET6 ? 6 : 4) ?? host;
   if (kind !== 0 && kind !== (family === AF_INET6 ? 6 : 4) && binding) {
     throw new gaierror(-9, "Address family for hostname not supported");
   }
@@ -108,12 +110,16 @@ export function unix_path(address: unknown): string {
 export function python_address(family: number, host: string | undefined, port: number | undefined): Address {
   if (family === AF_UNIX) return host ?? "";
   if (family === AF_INET6) return [host ?? "::", port ?? 0, 0, 0];
-  return [host ?? "0.0.0.0", port ?? 0];
+  // An IPv4 connection taken by a dual-stack socket (listener.ts's placeholder) shows mapped addresses.
+  const v4 = host !== undefined && host.startsWith("::ffff:") && isIP(host.slice(7)) === 4 ? host.slice(7) : host;
+  return [v4 ?? "0.0.0.0", port ?? 0];
 }
 
 /** Whether a host is one of this machine's addresses (or a wildcard), for bind's errno. */
 export function is_local_host(host: string): boolean {
   if (host === "0.0.0.0" || host === "::") return true;
+  // Linux routes all of 127.0.0.0/8 to the loopback interface, so any of it can be bound.
+  if (isIP(host) === 4 && host.startsWith("127.")) return true;
   for (const list of Object.values(networkInterfaces())) {
     for (const info of list ?? []) if (info.address === host) return true;
   }

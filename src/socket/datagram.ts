@@ -35,6 +35,7 @@ export class DatagramEndpoint {
       lookup: literal_lookup as never,
       reuseAddr: owner.options.reuseaddr,
       ipv6Only: owner.options.v6only,
+      ...(owner.options.reuseport ? { reusePort: true } : {}),
     });
     this.udp.on("message", (msg: Buffer, rinfo: RemoteInfo) => this.on_message(msg, rinfo));
     this.udp.on("error", (e: Error) => {

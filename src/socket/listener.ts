@@ -1,15 +1,15 @@
-// A listening socket's accept queue, kept in the emulation because Node accepts eagerly.
-import { existsSync } from "node:fs";
+// A listening socket's accept queue, kept in the emulation because Node accepts eagerly; and where its bind is made.
+import { existsSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { isIP, type Server, type Socket as NodeSocket, type ListenOptions } from "node:net";
+import { createServer, isIP, type Server, type Socket as NodeSocket } from "node:net";
 import { getuid } from "node:process";
 import {
   EACCES, EADDRINUSE, EADDRNOTAVAIL, ENOENT, type OSError,
 } from "../errno/index.js";
 import { Connection, reset_connection } from "./connection.js";
-import { dns_module, literal_lookup } from "./lookup.js";
 import { is_local_host, socket_error_from_node } from "./address.js";
 import { SOMAXCONN } from "./constants.js";
+import { port_table, type Binding } from "./port_table.js";
 
 /** What a listener tells the socket that owns it. */
 export interface ListenerOwner {
@@ -19,7 +19,33 @@ export interface ListenerOwner {
   listener_warning(message: string): void;
 }
 
+/** Where a stream socket binds: a path, or an internet address. */
+export type BindTarget =
+  | { readonly kind: "path"; readonly path: string }
+  | {
+      readonly kind: "inet";
+      readonly version: 4 | 6;
+      /** An IP literal, or a name Node has to look up. */
+      readonly host: string;
+      readonly port: number;
+      readonly v6only: boolean;
+      readonly reuseport: boolean;
+      /** Let node:cluster's primary hold the listening socket (workers sharing one port). */
+      readonly cluster: boolean;
+    };
+
+type InetTarget = BindTarget & { readonly kind: "inet" };
+
+/** bind()'s outcome: the port now known (null for a path, or while Node still binds), or the errno. */
+export type BindResult = { readonly ok: true; readonly port: number | null } | { readonly ok: false; readonly errno: number };
+
 type Phase = "bound" | "listening";
+
+/** What the listener listens through: a share of this process's port, or a Node server of its own. */
+type Source =
+  | { readonly kind: "none" }
+  | { readonly kind: "port"; detach(): void }
+  | { readonly kind: "server"; readonly server: Server };
 
 export class Listener {
   /** Accepted by Node, waiting for accept(); at most a few thousand, so shift() is cheap. */
@@ -27,16 +53,10 @@ export class Listener {
   private limit = 0;
   /** close() was called: Node's late events (a failed listen's 'error') no longer reach the owner. */
   private closed = false;
+  private source: Source = { kind: "none" };
   phase: Phase = "bound";
 
-  constructor(
-    readonly server: Server,
-    private readonly owner: ListenerOwner,
-  ) {
-    server.on("connection", (c: NodeSocket) => this.on_connection(c));
-    server.on("error", (e: Error & { syscall?: string }) => this.on_error(e));
-    server.unref();
-  }
+  constructor(private readonly owner: ListenerOwner) {}
 
   /** listen(n): from now on connections queue for accept(), at most `n` + Linux's SYN backlog. */
   listen(backlog: number): void {
@@ -52,6 +72,63 @@ export class Listener {
 
   take(): Connection | undefined {
     return this.queue.shift();
+  }
+
+  /** Where Node bound a listener of its own (a host name, a cluster worker) once it has; null before. */
+  node_address(): { address: string; port: number } | null {
+    if (this.source.kind !== "server") return null;
+    const a = this.source.server.address();
+    return a !== null && typeof a === "object" ? a : null;
+  }
+
+  /**
+   * Bind as Linux's bind() would: for a path or an IP literal the outcome, port or errno, is
+   * known before this returns (PORTING.md, "bind() is synchronous").
+   */
+  bind(t: BindTarget): BindResult {
+    if (t.kind === "path") return this.bind_path(t.path);
+    if (t.cluster) {
+      // The cluster's primary binds for every worker, later; errors arrive as the socket's error.
+      this.own_server().listen({ host: t.host, port: t.port, backlog: SOMAXCONN, exclusive: false });
+      return { ok: true, port: t.port === 0 ? null : t.port };
+    }
+    if (isIP(t.host) === 0) {
+      // A name: Node looks it up, then binds; the address (or the failure) comes later.
+      this.own_server().listen({ host: t.host, port: t.port, backlog: SOMAXCONN, exclusive: true });
+      return { ok: true, port: null };
+    }
+    return this.bind_literal(t);
+  }
+
+  private bind_path(path: string): BindResult {
+    // With a path Node binds before listen() returns (test/socket/node_assumptions.test.ts).
+    const server = this.own_server();
+    server.listen({ path, backlog: SOMAXCONN, exclusive: true });
+    // address() gives a pipe's path even when listen failed; `listening` tells.
+    if (server.listening) return { ok: true, port: null };
+    if (existsSync(path)) return { ok: false, errno: EADDRINUSE };
+    return { ok: false, errno: existsSync(dirname(path)) ? EACCES : ENOENT };
+  }
+
+  private bind_literal(t: InetTarget): BindResult {
+    if (!is_local_host(t.host)) return { ok: false, errno: EADDRNOTAVAIL };
+    const binding: Binding = { version: t.version, host: t.host, v6only: t.v6only, reuseport: t.reuseport };
+    const r = port_table.attach(
+      { binding, deliver: (c) => this.on_connection(c), warn: (e) => this.on_error(e) },
+      t.port,
+    );
+    if (!r.ok) return { ok: false, errno: r.errno === "in_use" ? EADDRINUSE : refused_errno(t.port) };
+    this.source = { kind: "port", detach: r.detach };
+    return { ok: true, port: r.port };
+  }
+
+  private own_server(): Server {
+    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
+    server.on("connection", (c: NodeSocket) => this.on_connection(c));
+    server.on("error", (e: Error & { syscall?: string }) => this.on_error(e));
+    server.unref();
+    this.source = { kind: "server", server };
+    return server;
   }
 
   private on_connection(c: NodeSocket): void {
@@ -73,6 +150,7 @@ export class Listener {
       this.owner.listener_warning(`accept() failed: ${socket_error_from_node(e).message}; still listening`);
       return;
     }
+    // A bind Node completed later (a host name, a cluster worker) failed.
     this.owner.listener_error(socket_error_from_node(e));
   }
 
@@ -81,37 +159,22 @@ export class Listener {
     this.closed = true;
     for (const c of this.queue) reset_connection(c.conn);
     this.queue = [];
-    if (this.server.listening) this.server.close();
+    const s = this.source;
+    if (s.kind === "port") s.detach();
+    else if (s.kind === "server") s.server.close();
   }
 }
 
-
-/**
- * Node binds and listens inside listen() but looks the host up first, asynchronously, even for
- * an IP literal. With the lookup answered in place, bind happens now and address() is known at
- * once: the port-0 pattern works synchronously (see PORTING.md, "bind is synchronous").
- * Returns null on success, or the errno bind would have failed with.
- */
-export function listen_now(server: Server, opts: ListenOptions & { path?: string }): number | null {
-  if (opts.path !== undefined) {
-    server.listen({ path: opts.path, backlog: opts.backlog });
-    // address() gives a pipe's path even when listen failed; `listening` tells.
-    if (server.listening) return null;
-    if (existsSync(opts.path)) return EADDRINUSE;
-    return existsSync(dirname(opts.path)) ? EACCES : ENOENT;
-  }
-  const host = opts.host ?? "0.0.0.0";
-  const original = dns_module.lookup;
-  dns_module.lookup = literal_lookup;
-  try {
-    server.listen(opts);
-  } finally {
-    dns_module.lookup = original;
-  }
-  // A host name is still being looked up: its bind, or its failure (a socket error), comes later.
-  if (server.listening || isIP(host) === 0) return null;
-  // Node reports why only on the next tick; the cause is known from the address.
-  if (!is_local_host(host)) return EADDRNOTAVAIL;
-  if ((opts.port ?? 0) > 0 && (opts.port ?? 0) < 1024 && getuid?.() !== 0) return EACCES;
+/** The errno of a bind Node refused without saying why yet (it tells on the next tick). */
+function refused_errno(port: number): number {
+  if (port > 0 && port < unprivileged_port_start() && getuid?.() !== 0) return EACCES;
   return EADDRINUSE;
+}
+
+function unprivileged_port_start(): number {
+  try {
+    return Number(readFileSync("/proc/sys/net/ipv4/ip_unprivileged_port_start", "latin1").trim()) || 1024;
+  } catch {
+    return 1024;
+  }
 }

@@ -1,26 +1,18 @@
-// Name lookup for Node's net/dgram: IP literals answered in place (so bind is synchronous), names looked up for real.
-import { createRequire } from "node:module";
+// The lookup function given to node:dgram: IP literals answered in place (so a UDP bind is synchronous), names looked up for real.
+import { lookup as dns_lookup } from "node:dns";
 import { isIP } from "node:net";
 
 type LookupCallback = (err: Error | null, address: string, family: number) => void;
 
-/** node:dns as a mutable object: net's listen() looks hosts up through its `lookup` property. */
-export const dns_module = createRequire(import.meta.url)("node:dns") as {
-  lookup: (host: string, opts: unknown, cb: LookupCallback) => unknown;
-};
-
-// Captured before anyone patches dns_module.lookup, so a real lookup never recurses into the patch.
-const real_lookup = dns_module.lookup;
-
 /**
- * A dns.lookup stand-in: an IP literal comes back at once, in the caller's stack, so that the
- * bind behind it happens synchronously (PORTING.md, "bind() is synchronous"); a host name goes
- * to the real lookup and its answer (or failure) comes later.
+ * dgram.createSocket's documented `lookup` option: an IP literal comes back at once, in the
+ * caller's stack, so the bind behind it happens synchronously (PORTING.md, "bind() is
+ * synchronous"; test/socket/node_assumptions.test.ts holds Node to it); a host name goes to
+ * dns.lookup and its answer (or failure) comes later.
  */
-export function literal_lookup(host: string, opts: unknown, cb?: unknown): object {
+export function literal_lookup(host: string, opts: unknown, cb?: unknown): void {
   const done = (typeof opts === "function" ? opts : cb) as LookupCallback;
   const kind = isIP(host);
   if (kind !== 0) done(null, host, kind);
-  else real_lookup(host, typeof opts === "function" ? {} : opts, done);
-  return {};
+  else dns_lookup(host, (typeof opts === "function" ? {} : opts) as object, done as never);
 }

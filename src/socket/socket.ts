@@ -1,5 +1,5 @@
 // The Python-style non-blocking socket: one class over node:net (stream) and node:dgram (datagram).
-import { createServer, Socket as NodeSocket } from "node:net";
+import { Socket as NodeSocket } from "node:net";
 import { existsSync } from "node:fs";
 import { inspect } from "node:util";
 import {
@@ -16,7 +16,8 @@ import {
 import { Connection, type ConnectionOwner } from "./connection.js";
 import { DatagramEndpoint, type DatagramOwner } from "./datagram.js";
 import { allocate_fd, release_fd } from "./fd_table.js";
-import { Listener, listen_now, type ListenerOwner } from "./listener.js";
+import { Listener, type BindTarget, type ListenerOwner } from "./listener.js";
+import { check_reuseport, listener_sharing } from "./sharing.js";
 import { as_buffer, py_type, type BytesLike } from "./bytes.js";
 import { default_options, option_result, read_option, store_option, type SocketOptions } from "./options.js";
 import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, Pollable } from "./readiness.js";
@@ -184,34 +185,33 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
       this.bound_to = ep.bound_address();
       return;
     }
-    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
-    const listener = new Listener(server, this);
-    let failure: number | null;
-    if (this.family === AF_UNIX) {
-      const path = unix_path(address);
-      failure = listen_now(server, { path, backlog: SOMAXCONN });
-      this.bound_to = path;
-    } else {
-      const t = inet_target(this.family, address, true);
-      failure = listen_now(server, {
-        host: t.host,
-        port: t.port,
-        backlog: SOMAXCONN,
-        ipv6Only: this.family === AF_INET6 ? this.options.v6only : false,
-        exclusive: true,
-      });
-      const a = server.address();
-      this.bound_to =
-        a && typeof a === "object" ? python_address(this.family, a.address, a.port) : null;
-    }
-    if (failure !== null) {
+    const listener = new Listener(this);
+    const target = this.bind_target(address);
+    const result = listener.bind(target);
+    if (!result.ok) {
       // The listener swallows the 'error' Node emits for this on the next tick: bind() reports it.
       listener.close();
-      this.bound_to = null;
-      throw os_error(failure);
+      throw os_error(result.errno);
     }
+    if (target.kind === "path") this.bound_to = target.path;
+    else if (result.port !== null) this.bound_to = python_address(this.family, target.host, result.port);
     this.stage = { kind: "listener", listener };
     this.notify();
+  }
+
+  private bind_target(address: Address): BindTarget {
+    if (this.family === AF_UNIX) return { kind: "path", path: unix_path(address) };
+    const t = inet_target(this.family, address, true);
+    const sharing = listener_sharing();
+    return {
+      kind: "inet",
+      version: this.family === AF_INET6 ? 6 : 4,
+      host: t.host,
+      port: t.port,
+      v6only: this.family === AF_INET6 && this.options.v6only,
+      reuseport: this.options.reuseport || sharing === "reuseport",
+      cluster: sharing === "cluster",
+    };
   }
 
   listen(backlog: number = Math.min(SOMAXCONN, 128)): void {
@@ -246,8 +246,8 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
     if (this.local !== null) return this.local;
     if (this.bound_to === null && st.kind === "listener") {
       // Bound to a host name: known once Node's lookup and bind have completed.
-      const a = st.listener.server.address();
-      if (a !== null && typeof a === "object") this.bound_to = python_address(this.family, a.address, a.port);
+      const a = st.listener.node_address();
+      if (a !== null) this.bound_to = python_address(this.family, a.address, a.port);
     }
     if (this.bound_to !== null) return this.bound_to;
     return this.family === AF_UNIX ? "" : python_address(this.family, undefined, 0);
@@ -491,6 +491,16 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
         break;
       case "sndbuf":
         this.notify();
+        break;
+      case "reuseport":
+        if (this.options.reuseport) {
+          try {
+            check_reuseport();
+          } catch (e) {
+            this.options.reuseport = false;
+            throw e;
+          }
+        }
         break;
       case "rcvbuf":
         if (this.stage.kind === "stream") this.stage.conn.options_changed();

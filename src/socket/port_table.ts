@@ -1,0 +1,123 @@
+// This process's TCP ports: one Node server per port, bound at once on every address, and the bindings that share it as Linux's bind table would.
+import { createServer, isIP, type Server, type Socket as NodeSocket } from "node:net";
+import { SOMAXCONN } from "./constants.js";
+
+/** One bound TCP address of this process (an emulated listening socket). */
+export interface Binding {
+  readonly version: 4 | 6;
+  /** An IP literal as Node writes it: "0.0.0.0" and "::" are the wildcards. */
+  readonly host: string;
+  readonly v6only: boolean;
+  readonly reuseport: boolean;
+}
+
+/** What a binding does with a connection made to its address. */
+export interface Member {
+  readonly binding: Binding;
+  deliver(c: NodeSocket): void;
+  /** An accept failure (EMFILE…) on the port's server: Node keeps listening. */
+  warn(e: Error): void;
+}
+
+/** How well a binding matches a connection's local address, as Linux ranks listeners; 0: not at all. */
+function rank(b: Binding, host: string, version: number): number {
+  if (b.host === host) return 3;
+  if (b.host === "0.0.0.0") return version === 4 ? 2 : 0;
+  if (b.host === "::") return version === 6 ? 2 : version === 4 && !b.v6only ? 1 : 0;
+  return 0;
+}
+
+/** Linux's rule for two listening sockets on one port: their addresses overlap, and not both set SO_REUSEPORT. */
+function clash(a: Binding, b: Binding): boolean {
+  if (a.reuseport && b.reuseport) return false;
+  return rank(a, b.host, b.version) > 0 || rank(b, a.host, a.version) > 0;
+}
+
+class Port {
+  readonly members: Member[] = [];
+  /** Round-robin among an SO_REUSEPORT group. */
+  private turn = 0;
+
+  constructor(
+    readonly server: Server,
+    readonly port: number,
+  ) {
+    server.on("connection", (c: NodeSocket) => this.route(c));
+    server.on("error", (e: Error & { syscall?: string }) => {
+      if (e.syscall === "accept") for (const m of this.members) m.warn(e);
+    });
+  }
+
+  /** Hand a connection to the binding that owns its local address, or refuse it. */
+  private route(c: NodeSocket): void {
+    const raw = c.localAddress ?? "";
+    const mapped = raw.startsWith("::ffff:") && isIP(raw.slice(7)) === 4;
+    const host = mapped ? raw.slice(7) : raw;
+    const version = isIP(host);
+    let best = 0;
+    let group: Member[] = [];
+    for (const m of this.members) {
+      // A v4-mapped connection reaches an AF_INET6 socket only through the dual-stack wildcard.
+      const r = mapped && m.binding.version === 6 ? rank(m.binding, "", 4) : rank(m.binding, host, version);
+      if (r > best) {
+        best = r;
+        group = [m];
+      } else if (r === best && r > 0) group.push(m);
+    }
+    const m = group.length === 0 ? undefined : group[this.turn++ % group.length];
+    if (m === undefined) {
+      // No socket of ours is bound to that address: the kernel would have refused it.
+      c.on("error", () => undefined);
+      c.resetAndDestroy();
+      return;
+    }
+    m.deliver(c);
+  }
+}
+
+const ports = new Map<number, Port>();
+
+export type Attached = { readonly ok: true; readonly port: number; detach(): void } | { readonly ok: false; readonly errno: "in_use" | "refused" };
+
+export const port_table = {
+  /**
+   * Bind `member` to `port` (0: a free one). The port's server listens on every address, which
+   * Node binds before listen() returns (test/socket/node_assumptions.test.ts); this process's
+   * bindings then share it and each connection goes to the one its address belongs to.
+   * See PORTING.md, "bind() is synchronous".
+   */
+  attach(member: Member, port: number): Attached {
+    const b = member.binding;
+    let p = port > 0 ? ports.get(port) : undefined;
+    if (p !== undefined && p.members.some((m) => clash(m.binding, b))) return { ok: false, errno: "in_use" };
+    if (p === undefined) {
+      const server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
+      // A refused listen's 'error' comes on the next tick; the answer is read from `listening`.
+      server.once("error", () => undefined);
+      server.listen({ port, backlog: SOMAXCONN, exclusive: true, ...(b.reuseport ? { reusePort: true } : {}) });
+      const a = server.address();
+      if (!server.listening || a === null || typeof a === "string") {
+        server.close();
+        return { ok: false, errno: "refused" };
+      }
+      server.unref();
+      p = new Port(server, a.port);
+      ports.set(p.port, p);
+    }
+    const at = p;
+    at.members.push(member);
+    return {
+      ok: true,
+      port: at.port,
+      detach: () => {
+        const i = at.members.indexOf(member);
+        if (i < 0) return;
+        at.members.splice(i, 1);
+        if (at.members.length === 0) {
+          ports.delete(at.port);
+          at.server.close();
+        }
+      },
+    };
+  },
+};
