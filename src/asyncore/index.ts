@@ -8,6 +8,7 @@ export { dispatcher, type SocketLike } from "./dispatcher.js";
 export { dispatcher_with_send } from "./dispatcher_with_send.js";
 export { file_wrapper, NotImplementedError, type FileSource } from "./file_wrapper.js";
 export { file_dispatcher } from "./file_dispatcher.js";
+export { run_workers, type WorkerOptions, type WorkerSharing } from "./workers.js";
 export {
   add_observer, iterations, type IterationTrace, type Observer, type Dispatch, type Action,
   type ChannelRef,
