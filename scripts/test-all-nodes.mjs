@@ -138,7 +138,12 @@ let interrupted = null;
 for (const sig of ["SIGINT", "SIGTERM"]) {
   process.on(sig, () => {
     interrupted = sig;
-    child?.kill(sig);
+    if (child?.pid === undefined) return;
+    try {
+      process.kill(process.platform === "win32" ? child.pid : -child.pid, sig); // the group: mocha.js re-spawns itself
+    } catch {
+      child.kill(sig);
+    }
   });
 }
 
@@ -148,7 +153,9 @@ function run_mocha(bin) {
     // Anything the tests start as plain `node` gets this same version too.
     const env = { ...process.env, PATH: `${path.dirname(bin)}${path.delimiter}${process.env.PATH ?? ""}` };
     let out = "";
-    child = spawn(bin, args, { cwd: ROOT, env, stdio: ["inherit", "pipe", "inherit"] });
+    // Its own process group, so an interrupt reaches mocha's worker too (mocha.js starts one for
+    // --enable-source-maps and does not pass SIGTERM on); this runner forwards SIGINT/SIGTERM.
+    child = spawn(bin, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit"], detached: process.platform !== "win32" });
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (d) => {
       process.stdout.write(d);
@@ -214,7 +221,8 @@ for (const major of majors) {
   const r = await run_mocha(bin);
   row.time = `${((Date.now() - t0) / 1000).toFixed(1)} s`;
   Object.assign(row, counts(r.out));
-  if (r.error) row.result = `COULD NOT START (${r.error})`;
+  if (interrupted) row.result = `INTERRUPTED (${interrupted})`;
+  else if (r.error) row.result = `COULD NOT START (${r.error})`;
   else if (r.code === 0) {
     row.result = "ok";
     row.ok = true;
