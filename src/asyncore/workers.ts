@@ -74,9 +74,14 @@ async function run_worker(index: number, main: (worker: number) => unknown): Pro
   // Processes this worker starts are not workers.
   delete process.env[INDEX_ENV];
   delete process.env[SHARING_ENV];
+  // Ctrl-C in a terminal signals the whole process group: the primary stops the workers (SIGTERM),
+  // so a worker does not also die of it first and get counted as a death.
+  const ignore_sigint = (): void => undefined;
+  process.on("SIGINT", ignore_sigint);
   try {
     await main(index);
   } finally {
+    process.off("SIGINT", ignore_sigint);
     // The channel to the primary would keep this process alive for ever: let go of it, so the
     // worker ends once its own work (sockets still flushing, timers) is done.
     cluster.worker?.disconnect();
