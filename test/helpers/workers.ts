@@ -1,20 +1,32 @@
 // Test helpers for multi-process servers: a free port, a pid asked of a server, and waiting for processes to be gone.
 import * as net from "node:net";
-import { with_timeout } from "./clients.js";
+import { with_timeout, type Child } from "./clients.js";
 
-/**
- * A TCP port free on every address right now (a Node server bound to port 0 of every address,
- * then closed): for servers that cannot use port 0, such as workers binding with SO_REUSEPORT.
- */
-export function free_port(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Listen on `port` (0: any) of every address, then close: the port, or null if it was taken. */
+function probe(port: number): Promise<number | null> {
+  return new Promise((resolve) => {
     const s = net.createServer();
-    s.on("error", reject);
-    s.listen({ port: 0, exclusive: true }, () => {
+    s.on("error", () => resolve(null));
+    s.listen({ port, exclusive: true }, () => {
       const a = s.address() as net.AddressInfo;
       s.close(() => resolve(a.port));
     });
   });
+}
+
+/**
+ * A TCP port free on every address right now, and the `count` - 1 ports after it too: for
+ * servers that cannot use port 0, such as workers binding with SO_REUSEPORT.
+ */
+export async function free_port(count = 1): Promise<number> {
+  for (let tries = 0; tries < 20; tries++) {
+    const port = await probe(0);
+    if (port === null || port + count > 65536) continue;
+    let ok = true;
+    for (let i = 1; i < count && ok; i++) ok = (await probe(port + i)) !== null;
+    if (ok) return port;
+  }
+  throw new Error(`no ${count} free port(s) in a row found`);
 }
 
 /** Connect to 127.0.0.1:`port` and read the pid the server answers with (test/helpers/pid_server.ts). */
@@ -38,27 +50,33 @@ export function ask_pid(port: number, timeout = 5000): Promise<number> {
 }
 
 /**
+ * `f()`, tried again while it fails with ECONNREFUSED, until `timeout` ms have passed. Under
+ * node:cluster sharing the primary binds for a worker after the worker's bind() returned, and
+ * nothing outside the worker sees when: the first connections may be refused.
+ */
+export async function retry_refused<T>(f: () => Promise<T>, timeout = 10000): Promise<T> {
+  const deadline = performance.now() + timeout;
+  for (;;) {
+    try {
+      return await f();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ECONNREFUSED" || performance.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
+
+/**
  * Connect again and again until `count` distinct pids have answered, or `timeout` ms have
- * passed; a refused connection (a worker whose bind is not complete yet) is tried again.
- * Returns every pid seen, one per connection.
+ * passed (refused connections tried again, see retry_refused). Every pid seen, one per connection.
  */
 export async function pids_until(port: number, count: number, timeout: number): Promise<number[]> {
   const deadline = performance.now() + timeout;
   const seen: number[] = [];
-  let last: unknown = null;
   while (new Set(seen).size < count) {
     const left = deadline - performance.now();
-    if (left <= 0) {
-      throw new Error(`only pids ${JSON.stringify([...new Set(seen)])} answered in ${timeout} ms (${seen.length} connections; last error: ${String(last)})`);
-    }
-    try {
-      seen.push(await ask_pid(port, left));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ECONNREFUSED") throw e;
-      last = e;
-      // A bind still in progress (the cluster's primary binds for its workers): wait for it a little.
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    if (left <= 0) throw new Error(`only pids ${JSON.stringify([...new Set(seen)])} answered in ${timeout} ms (${seen.length} connections)`);
+    seen.push(await retry_refused(() => ask_pid(port, left), left));
   }
   return seen;
 }
@@ -82,4 +100,14 @@ export async function gone(pids: readonly number[], timeout = 5000): Promise<voi
     if (performance.now() > deadline) throw new Error(`processes still running after ${timeout} ms: ${left.join(", ")}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * Wait until `child` has printed `count` lines matching `ready` (flags g and m, group 1 a pid):
+ * the pids, in order. For example servers run with --workers.
+ */
+export async function pids_printed(child: Child, ready: RegExp, count: number, timeout = 10000): Promise<number[]> {
+  const pids = (): number[] => [...child.stdout.matchAll(ready)].map((m) => Number(m[1]));
+  await child.wait_stdout(() => pids().length >= count, timeout, `${count} lines like ${ready}`);
+  return pids();
 }
