@@ -13,6 +13,7 @@ import * as asyncore from "asyncore-ts/asyncore";
 import * as asynchat from "asyncore-ts/asynchat";
 import * as socket from "asyncore-ts/socket";
 import { b } from "asyncore-ts";
+import { check_workers_port, take_workers_flag, type WorkersFlag } from "./workers_flag.js";
 
 /** Longest line a client may send (bytes, terminator excluded); longer lines are refused. */
 export const MAX_LINE = 4096;
@@ -250,9 +251,32 @@ export function start(opts: ChatOptions = {}): ChatStarted {
   };
 }
 
+// node dist/examples/chat_server.js [port] [stats_port] [--workers N]   (127.0.0.1, 8023; stats on a free port)
+//
+// With --workers N, N processes serve the same ports, and each is a room of its own: a user sees
+// only the users whose connection landed on the same worker (no state is shared between
+// processes). The stats port is then port + 1 unless given, since port 0 cannot be shared.
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const port = Number(process.argv[2] ?? 8023);
-  const started = start({ host: "127.0.0.1", port, stats_port: process.argv[3] ? Number(process.argv[3]) : 0 });
-  console.log(`chat server on ${socket.format_address(started.chat)}, stats on ${socket.format_address(started.stats)}`);
-  await asyncore.loop();
+  let flag: WorkersFlag | null = null;
+  try {
+    const f = take_workers_flag(process.argv.slice(2));
+    const port = Number(f.args[0] ?? 8023);
+    check_workers_port(f.workers, port);
+    check_workers_port(f.workers, Number(f.args[1] ?? port + 1), "stats port");
+    flag = f;
+  } catch (err) {
+    console.error(`usage: node dist/examples/chat_server.js [port] [stats_port] [--workers N]  (${(err as Error).message})`);
+    process.exitCode = 2;
+  }
+  if (flag !== null) {
+    const { workers, args } = flag;
+    const port = Number(args[0] ?? 8023);
+    const stats_port = args[1] ? Number(args[1]) : workers > 1 ? port + 1 : 0;
+    await asyncore.run_workers(workers, async () => {
+      const started = start({ host: "127.0.0.1", port, stats_port });
+      const pid = workers > 1 ? ` (pid ${process.pid})` : "";
+      console.log(`chat server on ${socket.format_address(started.chat)}, stats on ${socket.format_address(started.stats)}${pid}`);
+      await asyncore.loop();
+    });
+  }
 }

@@ -11,12 +11,13 @@
 //   malformed request  → 400; body over max_body → 413; POST without length → 411;
 //   header section over max_header → 431; other methods or Transfer-Encoding → 501.
 //
-// Run: node dist/examples/http_server.js [port]   (127.0.0.1, port 8080 by default)
+// Run: node dist/examples/http_server.js [port] [--workers N]   (127.0.0.1, port 8080 by default)
 import { createHash } from "node:crypto";
 import * as asynchat from "asyncore-ts/asynchat";
 import * as asyncore from "asyncore-ts/asyncore";
 import * as socket from "asyncore-ts/socket";
 import { b } from "asyncore-ts";
+import { check_workers_port, take_workers_flag } from "./workers_flag.js";
 
 /** Limits and hooks of a server; every field is optional. */
 export interface ServerOptions {
@@ -262,17 +263,30 @@ export function start(host: string | StartOptions = "127.0.0.1", port = 0, optio
   return new http_server(host, port, options);
 }
 
-/** The program: serve on 127.0.0.1 and the port from argv (default 8080) until killed. */
+/**
+ * The program: serve on 127.0.0.1 and the port from argv (default 8080) until killed; with
+ * `--workers N`, in N processes sharing the port (asyncore.run_workers).
+ */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
-  const port = argv[0] === undefined ? 8080 : Number(argv[0]);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`usage: node dist/examples/http_server.js [port]  (bad port ${JSON.stringify(argv[0])})`);
+  let workers: number;
+  let port: number;
+  try {
+    const flag = take_workers_flag(argv);
+    const arg = flag.args[0];
+    port = arg === undefined ? 8080 : Number(arg);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port ${JSON.stringify(arg)}`);
+    check_workers_port(flag.workers, port);
+    workers = flag.workers;
+  } catch (err) {
+    console.error(`usage: node dist/examples/http_server.js [port] [--workers N]  (${(err as Error).message})`);
     process.exitCode = 2;
     return;
   }
-  const server = start("127.0.0.1", port, { log: (line) => console.log(line) });
-  console.log(`serving on ${server.url}`);
-  await asyncore.loop();
+  await asyncore.run_workers(workers, async () => {
+    const server = start("127.0.0.1", port, { log: (line) => console.log(line) });
+    console.log(`serving on ${server.url}${workers > 1 ? ` (pid ${process.pid})` : ""}`);
+    await asyncore.loop();
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,4 +1,6 @@
 // examples/chat_server.ts driven by plain Node net clients, with the loop running in-process.
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import * as sinon from "sinon";
 import * as asyncore from "asyncore-ts/asyncore";
@@ -7,6 +9,8 @@ import { start, MAX_LINE, type ChatStarted } from "../../examples/chat_server.js
 import { EchoServer } from "../../examples/echo_server.js";
 import { LineClient, read_all, with_timeout } from "../helpers/clients.js";
 import { loop_fixture } from "../helpers/loop_fixture.js";
+import { Child } from "../helpers/clients.js";
+import { alive, free_port, pids_printed, retry_refused } from "../helpers/workers.js";
 
 const WELCOME = "Welcome to the chat. What is your nickname?";
 
@@ -190,5 +194,35 @@ describe("examples/chat_server", function () {
     await with_timeout(fx.looping!, 5000, "loop() to return");
     await alice.wait_end();
     await bob.wait_end();
+  });
+});
+
+describe("examples/chat_server run with --workers 2", function () {
+  this.timeout(20000);
+  const script = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "examples", "chat_server.js");
+  let child: Child | null = null;
+  const clients: LineClient[] = [];
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    child?.kill();
+    await child?.done;
+    child = null;
+  });
+
+  it("two worker processes serve the chat port and, with no stats port given, port + 1; SIGTERM stops them all (exit 0)", async () => {
+    const port = await free_port(2);
+    child = new Child(process.execPath, [script, String(port), "--workers", "2"]);
+    const line = `^chat server on 127\\.0\\.0\\.1:${port}, stats on 127\\.0\\.0\\.1:${port + 1} \\(pid (\\d+)\\)$`;
+    const pids = await pids_printed(child, new RegExp(line, "gm"), 2);
+    expect(new Set(pids).size).to.equal(2);
+    const c = await retry_refused(() => LineClient.connect(["127.0.0.1", port]));
+    clients.push(c);
+    expect(await c.read_line()).to.equal(WELCOME);
+    const stats = (await retry_refused(() => read_all(["127.0.0.1", port + 1]))).toString();
+    expect(stats).to.match(/^users \d+\r\nmessages 0\r\n/);
+    child.proc.kill("SIGTERM");
+    const r = await child.done;
+    expect([r.code, r.signal]).to.deep.equal([0, null]);
+    expect(pids.filter(alive)).to.deep.equal([]);
   });
 });

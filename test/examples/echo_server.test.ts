@@ -1,11 +1,15 @@
 // examples/echo_server: the documentation's echo server against plain Node net clients.
 import * as net from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import * as asyncore from "../../src/asyncore/index.js";
 import * as socket from "../../src/socket/index.js";
 import { EchoHandler, EchoServer } from "../../examples/echo_server.js";
 import sinon from "sinon";
 import { drive, loop_until, within } from "../helpers/asyncore.js";
+import { Child } from "../helpers/clients.js";
+import { alive, free_port, pids_printed, retry_refused } from "../helpers/workers.js";
 
 /** Connect, send `data` (then FIN), and collect what comes back until the server closes. */
 function exchange(port: number, data: Buffer): Promise<Buffer> {
@@ -73,5 +77,30 @@ describe("examples/echo_server", () => {
     const handlers = [...map.values()].filter((d) => d instanceof EchoHandler);
     expect(handlers.length).to.equal(1);
     expect(log.args.map((a) => a.join(" "))).to.deep.equal([`Incoming connection from 127.0.0.1:${local_port}`]);
+  });
+});
+
+describe("examples/echo_server run with --workers 2", function () {
+  this.timeout(20000);
+  const script = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "examples", "echo_server.js");
+  let child: Child | null = null;
+  afterEach(async () => {
+    child?.kill();
+    await child?.done;
+    child = null;
+  });
+
+  it("two worker processes echo on the one port; SIGTERM to the primary stops them all (exit 0)", async () => {
+    const port = await free_port();
+    child = new Child(process.execPath, [script, "--workers", "2", String(port)]);
+    const pids = await pids_printed(child, new RegExp(`^echo server on 127\\.0\\.0\\.1:${port} \\(pid (\\d+)\\)$`, "gm"), 2);
+    expect(new Set(pids).size).to.equal(2);
+    expect(pids).to.not.include(child.proc.pid);
+    const echoed = await retry_refused(() => exchange(port, Buffer.from("hello\n")));
+    expect(echoed.toString()).to.equal("hello\n");
+    child.proc.kill("SIGTERM");
+    const r = await child.done;
+    expect([r.code, r.signal]).to.deep.equal([0, null]);
+    expect(pids.filter(alive)).to.deep.equal([]);
   });
 });

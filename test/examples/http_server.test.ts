@@ -10,6 +10,8 @@ import * as asyncore from "../../src/asyncore/index.js";
 import { start, type http_server, type ServerOptions } from "../../examples/http_server.js";
 import { prng, rand_int } from "../helpers/chat.js";
 import { drive, within } from "../helpers/asyncore.js";
+import { Child } from "../helpers/clients.js";
+import { alive, free_port, pids_printed, retry_refused } from "../helpers/workers.js";
 
 const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 const MiB = 1 << 20;
@@ -275,5 +277,30 @@ describe("examples/http_server run directly", function () {
     } finally {
       child.kill();
     }
+  });
+});
+
+describe("examples/http_server run with --workers 2", function () {
+  this.timeout(20000);
+  const script = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "examples", "http_server.js");
+  let child: Child | null = null;
+  afterEach(async () => {
+    child?.kill();
+    await child?.done;
+    child = null;
+  });
+
+  it("two worker processes serve the port; SIGTERM to the primary stops them all (exit 0)", async () => {
+    const port = await free_port();
+    child = new Child(process.execPath, [script, String(port), "--workers", "2"]);
+    const pids = await pids_printed(child, new RegExp(`^serving on http://127\\.0\\.0\\.1:${port}/ \\(pid (\\d+)\\)$`, "gm"), 2);
+    expect(new Set(pids).size).to.equal(2);
+    const body = await retry_refused(() => raw_exchange(port, Buffer.from("GET /w HTTP/1.1\r\nHost: x\r\n\r\n")));
+    expect(status_of(body)).to.equal(200);
+    expect(body).to.contain('"path":"/w"');
+    child.proc.kill("SIGTERM");
+    const r = await child.done;
+    expect([r.code, r.signal]).to.deep.equal([0, null]);
+    expect(pids.filter(alive)).to.deep.equal([]);
   });
 });
