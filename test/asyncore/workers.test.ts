@@ -91,7 +91,8 @@ describe("run_workers: the primary refuses what it cannot do, before forking", (
 class Cluster {
   readonly child: Child;
   constructor(readonly port: number, args: readonly string[]) {
-    this.child = new Child(process.execPath, [PID_SERVER, String(port), "--workers", "2", ...args]);
+    // A process group of its own, as a shell gives a job: Ctrl-C can be sent to all of it.
+    this.child = new Child(process.execPath, [PID_SERVER, String(port), "--workers", "2", ...args], { detached: true });
   }
 
   get primary(): number {
@@ -181,6 +182,19 @@ for (const sharing of SHARING) {
       for (const pid of workers) expect(r.stdout).to.match(new RegExp(`^info: worker \\d \\(pid ${pid}\\) stopped \\(killed by SIGTERM\\)$`, "m"));
       expect(r.stdout).to.match(/^primary done$/m);
       // The primary saw every worker's exit before returning: none of them is left.
+      expect([k.primary, ...workers].filter(alive)).to.deep.equal([]);
+    });
+
+    it("Ctrl-C (SIGINT to the whole process group) stops every worker through the primary: no death, exit 0", async () => {
+      const k = await start("--restart");
+      const workers = await k.workers(2);
+      await pids_until(k.port, 2, 10000);
+      process.kill(-k.primary, "SIGINT");
+      const r = await k.child.done;
+      expect([r.code, r.signal]).to.deep.equal([0, null]);
+      expect(r.stdout).to.match(/^info: SIGINT: stopping 2 worker\(s\)$/m);
+      expect(r.stdout).to.not.match(/died/);
+      expect(r.stdout.match(/started/g)).to.have.length(2);
       expect([k.primary, ...workers].filter(alive)).to.deep.equal([]);
     });
 
