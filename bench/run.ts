@@ -1,10 +1,11 @@
 // `npm run bench`: server CPU per operation for asyncore-ts beside CPython's asyncore and raw Node.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, existsSync } from "node:fs";
-import { connect, type Socket } from "node:net";
+import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawnSync } from "node:child_process";
+import { reuseport_supported } from "../src/socket/sharing.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
@@ -164,6 +165,108 @@ async function idle_case(impl: Impl, mode: string, idle: number, n: number): Pro
   }
 }
 
+/** A port free on every address now (the workers need a fixed one: see run_workers). */
+function free_port(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on("error", reject);
+    s.listen({ port: 0, exclusive: true }, () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+interface Workers {
+  readonly proc: ChildProcess;
+  /** The processes serving: the workers, and the primary when there is one. */
+  readonly pids: number[];
+  readonly exited: Promise<void>;
+}
+
+/** ours.js echo, poll loop, under run_workers(n) on `port`; resolves once every worker has said it is bound. */
+function start_workers(n: number, port: number, sharing: string): Promise<Workers> {
+  const args = [join(here, "servers", "ours.js"), "echo", "poll", "--workers", String(n), "--port", String(port)];
+  if (sharing !== "-") args.push("--sharing", sharing);
+  const proc = spawn("node", args, { stdio: ["ignore", "pipe", "inherit"] });
+  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+  return new Promise((resolve, reject) => {
+    let out = "";
+    proc.on("error", reject);
+    void exited.then(() => reject(new Error(`workers server exited early: ${out}`)));
+    proc.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      const workers = [...out.matchAll(/^worker (\d+)$/gm)].map((m) => Number(m[1]));
+      if (workers.length < n) return;
+      const pids = n > 1 ? [proc.pid as number, ...workers] : workers;
+      resolve({ proc, pids, exited });
+    });
+  });
+}
+
+/** Connect, trying again while refused: under cluster sharing the primary binds after the workers' bind() returned. */
+async function open_when_bound(port: number): Promise<Socket> {
+  for (let tries = 0; ; tries++) {
+    try {
+      return await open(port);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ECONNREFUSED" || tries > 200) throw e;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
+
+/** Every connection does 64-byte round trips back to back for `ms`; the round trips completed. */
+async function load(conns: readonly Socket[], ms: number): Promise<number> {
+  const msg = Buffer.alloc(64, 0x61);
+  const until = performance.now() + ms;
+  let done = 0;
+  await Promise.all(
+    conns.map(async (c) => {
+      while (performance.now() < until) {
+        const echoed = drain(c, msg.length);
+        c.write(msg);
+        await echoed;
+        done++;
+      }
+    }),
+  );
+  return done;
+}
+
+async function workers_case(n: number, sharing: string, conns: number, seconds: number): Promise<Row> {
+  const port = await free_port();
+  const srv = await start_workers(n, port, sharing);
+  const cs: Socket[] = [];
+  try {
+    for (let i = 0; i < conns; i++) cs.push(await open_when_bound(port));
+    await load(cs, 1000);
+    const before = srv.pids.map(cpu_us);
+    const client_before = process.cpuUsage();
+    const t0 = performance.now();
+    const trips = await load(cs, seconds * 1000);
+    const elapsed = (performance.now() - t0) / 1000;
+    const cpu = srv.pids.map((pid, i) => cpu_us(pid) - (before[i] as number));
+    const client = process.cpuUsage(client_before);
+    const total = cpu.reduce((a, b) => a + b, 0);
+    // Each process's share of the server's CPU: the primary's first when there is one.
+    const shares = cpu.map((c) => `${Math.round((100 * c) / Math.max(total, 1))}%`).join("/");
+    return {
+      case: `echo, ${conns} connections (run_workers)`,
+      impl: n > 1 ? `${n} workers (${sharing})` : "1 process",
+      value: trips / elapsed,
+      unit: "round trips/s",
+      extra:
+        `server CPU ${(total / trips).toFixed(1)} µs/op, ${(total / 1e6 / elapsed).toFixed(2)} cores busy ` +
+        `[${n > 1 ? "primary/workers" : "process"} ${shares}]; client CPU ${((client.user + client.system) / trips).toFixed(1)} µs/op`,
+    };
+  } finally {
+    for (const c of cs) c.destroy();
+    srv.proc.kill("SIGTERM");
+    await srv.exited;
+  }
+}
+
 function label(impl: Impl, mode: string): string {
   return impl === "node" ? "raw Node net" : `${impl === "ours" ? "asyncore-ts" : "CPython 3.11"} (${mode})`;
 }
@@ -171,7 +274,7 @@ function label(impl: Impl, mode: string): string {
 const has_python =
   spawnSync("python3", ["-c", "import asyncore, asynchat"], { stdio: "ignore" }).status === 0;
 const quick = process.argv.includes("--quick");
-/** `npm run bench -- idle bulk` runs only those cases (rr, lines, bulk, idle). */
+/** `npm run bench -- idle bulk` runs only those cases (rr, lines, bulk, idle, workers). */
 const only = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
 const N = quick ? 2000 : 10000;
@@ -211,6 +314,15 @@ async function main(): Promise<void> {
     const idle = quick ? 2000 : 10000;
     for (const impl of impls) add(await median_of(() => idle_case(impl, "poll", idle, quick ? 200 : 1000)));
     add(await median_of(() => idle_case("node", "-", idle, quick ? 200 : 1000)));
+  }
+  if (wanted("workers")) {
+    // One server on every core (asyncore.run_workers): the same echo server and load, 1 process
+    // and 2 workers, under each way of sharing the port this Node has.
+    const sharings = [...(reuseport_supported() ? ["reuseport"] : []), "cluster"];
+    const conns = quick ? 16 : 64;
+    const seconds = quick ? 2 : 5;
+    const setups: Array<[number, string]> = [[1, "-"], ...sharings.map((s): [number, string] => [2, s])];
+    for (const [n, sharing] of setups) add(await median_of(() => workers_case(n, sharing, conns, seconds)));
   }
   if (!has_python) console.log("(python3 with asyncore not found: CPython rows skipped)");
 }

@@ -41,11 +41,11 @@ class ChatBulk extends asynchat.async_chat {
 const handlers = { echo: Echo, chat_line: ChatLine, chat_bulk: ChatBulk } as const;
 
 class Server extends asyncore.dispatcher {
-  constructor(private readonly handler: new (s: socket.socket) => asyncore.dispatcher) {
+  constructor(private readonly handler: new (s: socket.socket) => asyncore.dispatcher, port = 0) {
     super();
     this.create_socket(socket.AF_INET, socket.SOCK_STREAM);
     this.set_reuse_addr();
-    this.bind(["127.0.0.1", 0]);
+    this.bind(["127.0.0.1", port]);
     this.listen(1024);
   }
   override handle_accepted(sock: socket.socket): void {
@@ -53,8 +53,32 @@ class Server extends asyncore.dispatcher {
   }
 }
 
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? undefined : process.argv[i + 1];
+}
+
+// ours.js KIND MODE: prints the port it bound (0: a free one).
+// ours.js KIND MODE --workers N --port P [--sharing reuseport|cluster]: run_workers(N); each
+// worker prints "worker PID" once bound, for the runner to read each one's CPU time.
 process.on("SIGINT", () => process.exit(0));
 const kind = process.argv[2] as keyof typeof handlers;
-const s = new Server(handlers[kind]);
-console.log((s.socket as socket.socket).getsockname()[1]);
-await asyncore.loop({ timeout: 1, use_poll: process.argv[3] === "poll" });
+const use_poll = process.argv[3] === "poll";
+const workers = flag("--workers");
+if (workers === undefined) {
+  const s = new Server(handlers[kind]);
+  console.log((s.socket as socket.socket).getsockname()[1]);
+  await asyncore.loop({ timeout: 1, use_poll });
+} else {
+  const sharing = flag("--sharing") as asyncore.WorkerSharing | undefined;
+  await asyncore.run_workers(
+    Number(workers),
+    async () => {
+      new Server(handlers[kind], Number(flag("--port")));
+      console.log(`worker ${process.pid}`);
+      await asyncore.loop({ timeout: 1, use_poll });
+    },
+    // Only what went wrong reaches the runner's stderr, not the workers' start and stop lines.
+    { ...(sharing ? { sharing } : {}), log: (m, type) => void (type !== "info" && console.error(`${type}: ${m}`)) },
+  );
+}
