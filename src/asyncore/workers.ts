@@ -1,6 +1,7 @@
 // run_workers(): one server on every core — N pre-forked processes, each with its own map and loop(), accepting on the same ports.
 import cluster, { type Worker } from "node:cluster";
 import { ValueError } from "../errno/index.js";
+import { py_type } from "../socket/bytes.js";
 import { check_reuseport, reuseport_supported, set_listener_sharing } from "../socket/sharing.js";
 
 /**
@@ -54,7 +55,7 @@ const SHARING_ENV = "ASYNCORE_TS_SHARING";
  * worker has its own state, so anything shared between connections (a chat room) is per worker.
  */
 export async function run_workers(n: number, main: (worker: number) => unknown, options: WorkerOptions = {}): Promise<void> {
-  if (!Number.isInteger(n)) throw new TypeError(`'${typeof n}' object cannot be interpreted as an integer`);
+  if (!Number.isInteger(n)) throw new TypeError(`'${py_type(n)}' object cannot be interpreted as an integer`);
   const index = process.env[INDEX_ENV];
   if (cluster.isWorker && index !== undefined) return run_worker(Number(index), main);
   // A worker of someone else's cluster (or a single process) serves in place.

@@ -68,6 +68,7 @@ describe("run_workers: the primary refuses what it cannot do, before forking", (
   it("a count that is not an integer: TypeError", async () => {
     const e = await refusal(() => asyncore.run_workers(1.5, () => undefined));
     expect(e).to.be.instanceOf(TypeError);
+    expect((e as TypeError).message).to.equal("'float' object cannot be interpreted as an integer");
     expect(fork.callCount).to.equal(0);
   });
 
