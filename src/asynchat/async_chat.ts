@@ -1,9 +1,9 @@
 // async_chat: Python's asynchat.async_chat, a dispatcher that frames input and queues output.
 import { dispatcher, wake, type SocketMap } from "../asyncore/index.js";
-import { BlockingIOError, OSError, ValueError } from "../errno/index.js";
+import { BlockingIOError, NotImplementedError, OSError, ValueError } from "../errno/index.js";
 import type { socket } from "../socket/index.js";
 import { encode } from "./encoding.js";
-import { CollectLimitError, NotImplementedError } from "./errors.js";
+import { CollectLimitError } from "./errors.js";
 import { deque } from "./fifo.js";
 import { framer, type framing_target, type terminator } from "./framing.js";
 import type { BytesLike, fifo_entry, producer } from "./producer.js";

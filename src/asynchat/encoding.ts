@@ -1,5 +1,5 @@
 // Python's str.encode(encoding) for the encodings async_chat's use_encoding may name.
-import { LookupError, UnicodeEncodeError } from "./errors.js";
+import { LookupError, UnicodeEncodeError } from "../errno/index.js";
 
 const NOT_LATIN1 = /[^\u0000-\u00ff]/;
 const NOT_ASCII = /[^\u0000-\u007f]/;

@@ -1,24 +1,6 @@
-// The Python exception classes asynchat raises that the errno layer does not define.
+// asynchat's own error: CollectLimitError, for the opt-in ac_collect_limit (Python's built-ins are errno's).
 import { ValueError } from "../errno/index.js";
-
-/** Python's `NotImplementedError`, shared with asyncore so one instanceof covers both. */
-export { NotImplementedError } from "../asyncore/index.js";
-
-/** Python's `UnicodeEncodeError` (a ValueError): a character the channel's encoding cannot hold. */
-export class UnicodeEncodeError extends ValueError {
-  constructor(encoding: string, position: number) {
-    super(`'${encoding}' codec can't encode character in position ${position}: ordinal not in range`);
-    this.name = "UnicodeEncodeError";
-  }
-}
-
-/** Python's `LookupError`: an unknown codec name in `encoding`. */
-export class LookupError extends Error {
-  constructor(message?: string) {
-    super(message);
-    this.name = "LookupError";
-  }
-}
+import { brand } from "../errno/exception.js";
 
 /**
  * Not in CPython: raised (from handle_read, so asyncore routes it to handle_error) by the
@@ -26,8 +8,9 @@ export class LookupError extends Error {
  * bytes without completing an item.
  */
 export class CollectLimitError extends ValueError {
+  static { brand(this, "asynchat.CollectLimitError"); }
+
   constructor(limit: number) {
     super(`more than ac_collect_limit (${limit}) bytes received without a terminator`);
-    this.name = "CollectLimitError";
   }
 }

@@ -5,4 +5,5 @@ export { find_prefix_at_end } from "./find_prefix.js";
 export { framer, type framing_target, type terminator } from "./framing.js";
 export { deque } from "./fifo.js";
 export { encode } from "./encoding.js";
-export { NotImplementedError, UnicodeEncodeError, LookupError, CollectLimitError } from "./errors.js";
+export { NotImplementedError, UnicodeEncodeError, LookupError } from "../errno/index.js";
+export { CollectLimitError } from "./errors.js";

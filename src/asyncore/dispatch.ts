@@ -1,6 +1,6 @@
 // The loop's wrappers around one channel's events: read, write, _exception, readwrite.
 import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI } from "../select/index.js";
-import { _DISCONNECTED, errno_of, is_reraised } from "./exceptions.js";
+import { _DISCONNECTED, errno_of_error, is_reraised } from "./errors.js";
 import type { Channel } from "./map.js";
 import { while_handling } from "./traceback.js";
 
@@ -47,7 +47,7 @@ export function readwrite(obj: Channel, flags: number): void {
     if (flags & (POLLHUP | POLLERR | POLLNVAL) && !gone(obj)) obj.handle_close();
   } catch (e) {
     if (is_reraised(e)) throw e;
-    const no = errno_of(e);
+    const no = errno_of_error(e);
     if (no !== null && _DISCONNECTED.has(no)) obj.handle_close();
     else while_handling(e, () => obj.handle_error(e));
   }

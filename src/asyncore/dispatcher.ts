@@ -8,7 +8,7 @@ import {
   AF_INET, SOCK_STREAM, SOL_SOCKET, SO_ERROR, SO_REUSEADDR, format_address, socket,
   type Address, type BytesLike,
 } from "../socket/index.js";
-import { _DISCONNECTED, errno_of } from "./exceptions.js";
+import { _DISCONNECTED, errno_of_error } from "./errors.js";
 import { interrupt_of, socket_map, type Channel, type SocketMap } from "./map.js";
 import { compact_traceback, current_error, type_repr } from "./traceback.js";
 import * as trace from "./trace.js";
@@ -78,7 +78,7 @@ export class dispatcher implements Channel {
       try {
         this.addr = sock.getpeername();
       } catch (err) {
-        const no = errno_of(err);
+        const no = errno_of_error(err);
         if (no === ENOTCONN || no === EINVAL) {
           // A listening or unconnected socket: not connected yet.
           this.connected = false;
@@ -145,7 +145,7 @@ export class dispatcher implements Channel {
     try {
       s?.setsockopt(SOL_SOCKET, SO_REUSEADDR, (s.getsockopt(SOL_SOCKET, SO_REUSEADDR) as number) | 1);
     } catch (err) {
-      if (errno_of(err) === null) throw err;
+      if (errno_of_error(err) === null) throw err;
     }
   }
 
@@ -201,7 +201,7 @@ export class dispatcher implements Channel {
       pair = this.sock().accept();
     } catch (err) {
       if (err instanceof TypeError) return null;
-      const no = errno_of(err);
+      const no = errno_of_error(err);
       if (no === EWOULDBLOCK || no === ECONNABORTED || no === EAGAIN) return null;
       throw err;
     }
@@ -216,7 +216,7 @@ export class dispatcher implements Channel {
       if (trace.tracing) trace.note({ kind: "send", bytes: n });
       return n;
     } catch (err) {
-      const no = errno_of(err);
+      const no = errno_of_error(err);
       if (no === EWOULDBLOCK) return 0;
       if (no !== null && _DISCONNECTED.has(no)) {
         this.handle_close();
@@ -240,7 +240,7 @@ export class dispatcher implements Channel {
       }
       return data;
     } catch (err) {
-      const no = errno_of(err);
+      const no = errno_of_error(err);
       if (no !== null && _DISCONNECTED.has(no)) {
         this.handle_close();
         return Buffer.alloc(0);
@@ -259,7 +259,7 @@ export class dispatcher implements Channel {
       try {
         this.socket.close();
       } catch (err) {
-        const no = errno_of(err);
+        const no = errno_of_error(err);
         if (no !== ENOTCONN && no !== EBADF) throw err;
       }
     }

@@ -5,7 +5,7 @@ import {
 import { Socket as NodeSocket } from "node:net";
 import type { Readable, Writable } from "node:stream";
 import {
-  EAGAIN, EBADF, from_node_error, os_error, type OSError,
+  EAGAIN, EBADF, from_node_error, NotImplementedError, os_error, type OSError,
 } from "../errno/index.js";
 import {
   allocate_fd, as_buffer, release_fd, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, Pollable,
@@ -23,14 +23,6 @@ export type FileSource =
 
 /** How much a wrapper buffers each way before it stops reading / says it is not writable. */
 const PIPE_BUF_SIZE = 65536;
-
-/** Python's NotImplementedError. */
-export class NotImplementedError extends Error {
-  constructor(message?: string) {
-    super(message);
-    this.name = "NotImplementedError";
-  }
-}
 
 function is_readable(x: unknown): x is Readable {
   return typeof (x as Readable)?.read === "function" && typeof (x as Readable)?.on === "function";

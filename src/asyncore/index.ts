@@ -1,12 +1,13 @@
 // The asyncore layer: Python's asyncore module.
 export { socket_map, wake, type SocketMap, type Channel } from "./map.js";
-export { ExitNow, _DISCONNECTED } from "./exceptions.js";
+export { ExitNow, _DISCONNECTED } from "./errors.js";
+export { NotImplementedError } from "../errno/index.js";
 export { compact_traceback, current_error, type CompactTraceback, type TracebackEntry } from "./traceback.js";
 export { read, write, _exception, readwrite } from "./dispatch.js";
 export { poll, poll2, poll3, loop, close_all, type LoopOptions } from "./loop.js";
 export { dispatcher, type SocketLike } from "./dispatcher.js";
 export { dispatcher_with_send } from "./dispatcher_with_send.js";
-export { file_wrapper, NotImplementedError, type FileSource } from "./file_wrapper.js";
+export { file_wrapper, type FileSource } from "./file_wrapper.js";
 export { file_dispatcher } from "./file_dispatcher.js";
 export { run_workers, type WorkerOptions, type WorkerSharing } from "./workers.js";
 export {

@@ -5,7 +5,7 @@ import {
 } from "../select/index.js";
 import { wait_for_change } from "../select/wait.js";
 import { _exception, read, readwrite, write } from "./dispatch.js";
-import { errno_of, is_reraised } from "./exceptions.js";
+import { errno_of_error, is_reraised } from "./errors.js";
 import { interrupt_of, socket_map, type Channel, type SocketMap } from "./map.js";
 import * as trace from "./trace.js";
 
@@ -220,7 +220,7 @@ export function close_all(map: SocketMap | null = null, ignore_all = false): voi
     try {
       (x as Channel & { close(): void }).close();
     } catch (err) {
-      if (errno_of(err) === EBADF) continue;
+      if (errno_of_error(err) === EBADF) continue;
       if (is_reraised(err) || !ignore_all) throw err;
     }
   }

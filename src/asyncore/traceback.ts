@@ -1,4 +1,5 @@
 // compact_traceback() and the error being handled now: Python's sys.exc_info() for handle_error().
+import { AssertionError } from "../errno/index.js";
 
 const handling: unknown[] = [];
 
@@ -15,14 +16,6 @@ export function while_handling<T>(err: unknown, f: () => T): T {
 /** The error the loop is handling now, like `sys.exc_info()[1]`; undefined outside a handler. */
 export function current_error(): unknown {
   return handling[handling.length - 1];
-}
-
-/** Python's AssertionError, raised when there is no error to describe. */
-export class AssertionError extends Error {
-  constructor(message?: string) {
-    super(message);
-    this.name = "AssertionError";
-  }
 }
 
 export type TracebackEntry = readonly [file: string, fn: string, line: string];

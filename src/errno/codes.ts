@@ -26,10 +26,16 @@ export const errorcode: ReadonlyMap<number, string> = (() => {
   return m;
 })();
 
-/** The errno number for a name such as `"ECONNRESET"`, or undefined. */
-export function errno_of(name: string): number | undefined {
+/** The errno number for a name such as `"ECONNRESET"`, or undefined: Python's `getattr(errno, name, None)`. */
+export function errno_by_name(name: string): number | undefined {
   return Object.prototype.hasOwnProperty.call(table, name) ? table[name] : undefined;
 }
+
+/**
+ * @deprecated Use `errno_by_name`. Kept so that imports written before the rename still work;
+ * asyncore had a second `errno_of` (an error's `.errno`), now `errno_of_error`.
+ */
+export const errno_of = errno_by_name;
 
 function num(name: string, linux: number): number {
   return table[name] ?? linux;

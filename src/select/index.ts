@@ -1,6 +1,7 @@
 // The select layer: select() and poll() over emulated descriptors, both async.
 export { select } from "./select.js";
-export { poll, KeyError } from "./poll.js";
+export { poll } from "./poll.js";
+export { KeyError } from "../errno/index.js";
 export { Interrupt } from "./interrupt.js";
 export { type FileLike, fd_of } from "./resolve.js";
 export { yield_to_node } from "./wait.js";

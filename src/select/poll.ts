@@ -1,19 +1,11 @@
 // select.poll(): persistent registrations that hear readiness changes, so a poll costs O(ready), not O(registered).
-import { ENOENT, os_error } from "../errno/index.js";
+import { ENOENT, KeyError, os_error } from "../errno/index.js";
 import {
   lookup_fd, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, Pollable, type Watcher,
 } from "../socket/index.js";
 import type { Interrupt } from "./interrupt.js";
 import { fd_of, type FileLike } from "./resolve.js";
 import { Sleeper, yield_to_node } from "./wait.js";
-
-/** Python's KeyError, raised by poll.unregister() of an unknown fd. */
-export class KeyError extends Error {
-  constructor(key: unknown) {
-    super(String(key));
-    this.name = "KeyError";
-  }
-}
 
 /** A number that no open descriptor has: poll reports it POLLNVAL, as Linux does. */
 class Closed extends Pollable {

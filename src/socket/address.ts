@@ -1,8 +1,9 @@
 // Socket addresses as Python writes them ([host, port], [host, port, flow, scope], a path) and their checks.
 import { isIP } from "node:net";
 import { networkInterfaces } from "node:os";
-import { OSError, from_node_error } from "../errno/index.js";
+import { OverflowError } from "../errno/index.js";
 import { AF_INET, AF_INET6, AF_UNIX } from "./constants.js";
+import { gaierror } from "./errors.js";
 import { hosts_address } from "./hosts.js";
 
 export type Inet4Address = readonly [host: string, port: number];
@@ -42,14 +43,6 @@ export function inet_target(family: number, address: unknown, binding: boolean):
   return { host: node_host(family, host, binding), port };
 }
 
-/** Python's OverflowError. */
-export class OverflowError extends Error {
-  constructor(message?: string) {
-    super(message);
-    this.name = "OverflowError";
-  }
-}
-
 function node_host(family: number, host: string, binding: boolean): string {
   if (host === "" || host === "<any>") return family === AF_INET6 ? "::" : "0.0.0.0";
   if (host === "<broadcast>") return "255.255.255.255";
@@ -60,44 +53,6 @@ function node_host(family: number, host: string, binding: boolean): string {
     throw new gaierror(-9, "Address family for hostname not supported");
   }
   return host;
-}
-
-/** getaddrinfo's error codes (glibc values) and their gai_strerror texts, as Python's gaierror shows them. */
-const EAI: Readonly<Record<string, readonly [number, string]>> = {
-  EAI_BADFLAGS: [-1, "Bad value for ai_flags"],
-  EAI_NONAME: [-2, "Name or service not known"],
-  EAI_AGAIN: [-3, "Temporary failure in name resolution"],
-  EAI_FAIL: [-4, "Non-recoverable failure in name resolution"],
-  EAI_FAMILY: [-6, "ai_family not supported"],
-  EAI_SOCKTYPE: [-7, "ai_socktype not supported"],
-  EAI_SERVICE: [-8, "Servname not supported for ai_socktype"],
-  EAI_ADDRFAMILY: [-9, "Address family for hostname not supported"],
-  EAI_MEMORY: [-10, "Memory allocation failure"],
-  EAI_SYSTEM: [-11, "System error"],
-  EAI_NODATA: [-5, "No address associated with hostname"],
-};
-
-/** Python's socket.gaierror: a name-resolution failure (an OSError), with getaddrinfo's negative codes. */
-export class gaierror extends OSError {
-  constructor(errno: number, strerror: string) {
-    super(errno, strerror);
-    const name = Object.keys(EAI).find((k) => EAI[k]![0] === errno);
-    Object.defineProperty(this, "code", { value: name ?? `EAI_${-errno}`, enumerable: true });
-  }
-}
-
-/**
- * A Node error turned into the Python error a socket call shows: a failed name lookup
- * (`getaddrinfo`, Node's ENOTFOUND/EAI_AGAIN) becomes gaierror, the rest OSError by errno.
- */
-export function socket_error_from_node(err: unknown): OSError {
-  const e = err as { code?: unknown; syscall?: unknown } | null;
-  const code = typeof e?.code === "string" ? e.code : "";
-  if (e?.syscall === "getaddrinfo" || code === "ENOTFOUND" || code.startsWith("EAI_")) {
-    const [n, text] = EAI[code === "ENOTFOUND" ? "EAI_NONAME" : code] ?? EAI.EAI_FAIL!;
-    return new gaierror(n, text);
-  }
-  return from_node_error(err);
 }
 
 export function unix_path(address: unknown): string {

@@ -2,7 +2,7 @@
 import type { Socket as NodeSocket } from "node:net";
 import { EAGAIN, EPIPE, os_error, type OSError } from "../errno/index.js";
 import { ReceiveBuffer } from "./receive_buffer.js";
-import { socket_error_from_node } from "./address.js";
+import { socket_error_from_node } from "./errors.js";
 import type { SocketOptions } from "./options.js";
 
 /** What a connection tells the socket that owns it. */

@@ -1,7 +1,8 @@
 // A UDP endpoint over node:dgram: a bounded receive queue of datagrams, sends that never wait.
 import { createSocket, type Socket as UdpSocket, type RemoteInfo } from "node:dgram";
 import { type OSError } from "../errno/index.js";
-import { python_address, socket_error_from_node, type Address } from "./address.js";
+import { python_address, type Address } from "./address.js";
+import { socket_error_from_node } from "./errors.js";
 import { AF_INET6 } from "./constants.js";
 import { literal_lookup } from "./lookup.js";
 import type { SocketOptions } from "./options.js";

@@ -2,7 +2,8 @@
 export * from "./constants.js";
 export { socket, type WarningSink } from "./socket.js";
 export { as_buffer, type BytesLike } from "./bytes.js";
-export { type Address, type Inet4Address, type Inet6Address, gaierror, OverflowError, format_address } from "./address.js";
+export { type Address, type Inet4Address, type Inet6Address, format_address } from "./address.js";
+export { gaierror } from "./errors.js";
 export {
   Pollable, type Watcher, POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL, POLLRDNORM,
   POLLRDBAND, POLLWRNORM, POLLWRBAND, POLLMSG, POLLRDHUP,
@@ -10,7 +11,7 @@ export {
 export { allocate_fd, release_fd, lookup_fd } from "./fd_table.js";
 export {
   OSError, BlockingIOError, ConnectionError, BrokenPipeError, ConnectionAbortedError,
-  ConnectionRefusedError, ConnectionResetError, TimeoutError,
+  ConnectionRefusedError, ConnectionResetError, TimeoutError, OverflowError,
 } from "../errno/index.js";
 /** Python's `socket.error` is OSError. */
 export { OSError as error } from "../errno/index.js";

@@ -7,7 +7,8 @@ import {
   EACCES, EADDRINUSE, EADDRNOTAVAIL, ENOENT, type OSError,
 } from "../errno/index.js";
 import { Connection, reset_connection } from "./connection.js";
-import { is_local_host, socket_error_from_node } from "./address.js";
+import { is_local_host } from "./address.js";
+import { socket_error_from_node } from "./errors.js";
 import { SOMAXCONN } from "./constants.js";
 import { port_table, type Binding } from "./port_table.js";
 

@@ -29,13 +29,17 @@ describe("errno/codes", () => {
     });
   });
 
-  describe("errno_of()", () => {
+  describe("errno_by_name()", () => {
     it("maps names, aliases included, to numbers and unknown names to undefined", () => {
-      expect(errno.errno_of("ECONNRESET")).to.equal(104);
-      expect(errno.errno_of("EWOULDBLOCK")).to.equal(11);
-      expect(errno.errno_of("ESHUTDOWN")).to.equal(108);
-      expect(errno.errno_of("ENOTFOUND")).to.equal(undefined);
-      expect(errno.errno_of("toString")).to.equal(undefined);
+      expect(errno.errno_by_name("ECONNRESET")).to.equal(104);
+      expect(errno.errno_by_name("EWOULDBLOCK")).to.equal(11);
+      expect(errno.errno_by_name("ESHUTDOWN")).to.equal(108);
+      expect(errno.errno_by_name("ENOTFOUND")).to.equal(undefined);
+      expect(errno.errno_by_name("toString")).to.equal(undefined);
+    });
+
+    it("is still exported under its old name, errno_of, for imports written before the rename", () => {
+      expect(errno.errno_of).to.equal(errno.errno_by_name);
     });
   });
 

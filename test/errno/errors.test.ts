@@ -1,9 +1,11 @@
-// Python's OS error classes: messages, errno/strerror/code fields, subclass choice, instanceof chains.
+// Python's built-in exception classes: messages, errno/strerror/code fields, subclass choice, Python's bases, cause.
 import { expect } from "chai";
 import {
-  BlockingIOError, BrokenPipeError, ConnectionAbortedError, ConnectionError, ConnectionRefusedError,
-  ConnectionResetError, FileNotFoundError, InterruptedError, OSError, PermissionError, TimeoutError, ValueError,
-  ECONNREFUSED, errno_from_node, from_node_error, os_error,
+  ArithmeticError, AssertionError, BlockingIOError, BrokenPipeError, ChildProcessError, ConnectionAbortedError,
+  ConnectionError, ConnectionRefusedError, ConnectionResetError, Exception, FileExistsError, FileNotFoundError,
+  InterruptedError, IsADirectoryError, KeyError, LookupError, NotADirectoryError, NotImplementedError, OSError,
+  OverflowError, PermissionError, ProcessLookupError, RuntimeError, TimeoutError, UnicodeEncodeError,
+  UnicodeError, ValueError, ECONNREFUSED, errno_from_node, from_node_error, os_error,
 } from "../../src/errno/index.js";
 
 describe("errno/errors", () => {
@@ -104,6 +106,63 @@ describe("errno/errors", () => {
     it("pass an OSError through unchanged", () => {
       const e = os_error(104);
       expect(from_node_error(e)).to.equal(e);
+    });
+
+    it("keep the Node error as cause, with the stable code and Python's message unchanged", () => {
+      const node = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), {
+        code: "ECONNREFUSED", errno: -111, syscall: "connect", address: "127.0.0.1", port: 1,
+      });
+      const e = from_node_error(node);
+      expect(e.cause).to.equal(node);
+      expect(e.code).to.equal("ECONNREFUSED");
+      expect(e.message).to.equal("[Errno 111] Connection refused");
+      // As ES2022's Error keeps it: own, not enumerable, so deep-equal and JSON see the Python fields only.
+      expect(Object.getOwnPropertyDescriptor(e, "cause")?.enumerable).to.equal(false);
+    });
+
+    it("keep even a non-Error thrown value as cause", () => {
+      expect(from_node_error("boom").cause).to.equal("boom");
+    });
+
+    it("an OSError raised here, not converted from Node, has no cause", () => {
+      expect(os_error(104)).not.to.have.property("cause");
+    });
+  });
+
+  describe("Python's class hierarchy", () => {
+    // Each class with its __base__, as CPython 3.11 reports it (builtins.<name>.__base__).
+    const bases: [Function, Function][] = [
+      [OSError, Exception],
+      [BlockingIOError, OSError], [ConnectionError, OSError], [TimeoutError, OSError],
+      [InterruptedError, OSError], [FileNotFoundError, OSError], [FileExistsError, OSError],
+      [IsADirectoryError, OSError], [NotADirectoryError, OSError], [PermissionError, OSError],
+      [ChildProcessError, OSError], [ProcessLookupError, OSError],
+      [BrokenPipeError, ConnectionError], [ConnectionAbortedError, ConnectionError],
+      [ConnectionRefusedError, ConnectionError], [ConnectionResetError, ConnectionError],
+      [ValueError, Exception], [UnicodeError, ValueError], [UnicodeEncodeError, UnicodeError],
+      [LookupError, Exception], [KeyError, LookupError],
+      [ArithmeticError, Exception], [OverflowError, ArithmeticError],
+      [RuntimeError, Exception], [NotImplementedError, RuntimeError],
+      [AssertionError, Exception],
+    ];
+    for (const [cls, base] of bases) {
+      it(`${cls.name}'s base is ${base.name}`, () => {
+        expect(Object.getPrototypeOf(cls)).to.equal(base);
+      });
+    }
+
+    it("Exception is an Error, so JavaScript's tools (stack, cause, util.inspect) apply", () => {
+      const e = new Exception("x");
+      expect(e).to.be.instanceOf(Error);
+      expect(e.name).to.equal("Exception");
+      expect(String(e)).to.equal("Exception: x");
+    });
+
+    it("every class is named as in Python; a user's subclass shows its own name, as a Python traceback would", () => {
+      for (const [cls] of bases) expect((Reflect.construct(cls, []) as Error).name).to.equal(cls.name);
+      class AppError extends ValueError {}
+      expect(new AppError("bad").name).to.equal("AppError");
+      expect(String(new AppError("bad"))).to.equal("AppError: bad");
     });
   });
 

@@ -5,7 +5,6 @@ import {
   SO_RCVBUF, SO_REUSEADDR, SO_SNDBUF, SO_TYPE, TCP_NODELAY, socket, lookup_fd,
 } from "../../src/socket/index.js";
 import { ValueError } from "../../src/errno/index.js";
-import { gaierror, socket_error_from_node } from "../../src/socket/address.js";
 
 describe("socket: API surface", () => {
   const open: socket[] = [];
@@ -97,27 +96,6 @@ describe("socket: API surface", () => {
       s.setblocking(false);
       expect(s.gettimeout()).to.equal(0);
       expect(() => s.settimeout(-1)).to.throw(ValueError);
-    });
-  });
-
-  describe("name-resolution failures", () => {
-    it("a Node getaddrinfo error becomes gaierror, an OSError with Python's errno and text", () => {
-      const node = Object.assign(new Error("getaddrinfo ENOTFOUND nowhere.invalid"), {
-        code: "ENOTFOUND", syscall: "getaddrinfo", hostname: "nowhere.invalid",
-      });
-      const e = socket_error_from_node(node);
-      expect(e).to.be.instanceOf(gaierror).and.instanceOf(OSError);
-      expect(e.errno).to.equal(-2);
-      expect(e.message).to.equal("[Errno -2] Name or service not known");
-      expect(e.code).to.equal("EAI_NONAME");
-      const again = socket_error_from_node(Object.assign(new Error("x"), { code: "EAI_AGAIN", syscall: "getaddrinfo" }));
-      expect(again.message).to.equal("[Errno -3] Temporary failure in name resolution");
-    });
-
-    it("other Node errors keep their errno", () => {
-      const e = socket_error_from_node(Object.assign(new Error("x"), { code: "ECONNRESET", syscall: "read" }));
-      expect(e).not.to.be.instanceOf(gaierror);
-      expect(e.errno).to.equal(104);
     });
   });
 
