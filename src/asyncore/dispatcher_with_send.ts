@@ -1,7 +1,7 @@
 // asyncore.dispatcher_with_send: a dispatcher that buffers what send() could not write yet.
 import type { BytesLike, socket } from "../socket/index.js";
 import { as_buffer } from "../socket/index.js";
-import { ReceiveBuffer } from "../socket/receive_buffer.js";
+import { ByteQueue } from "../socket/byte_queue.js";
 import { dispatcher } from "./dispatcher.js";
 import type { SocketMap } from "./map.js";
 
@@ -25,7 +25,7 @@ export function bytes_repr(buf: Uint8Array): string {
 
 export class dispatcher_with_send extends dispatcher {
   /** What send() queued and the socket has not taken yet, as the pieces it came in. */
-  readonly #pending = new ReceiveBuffer();
+  readonly #pending = new ByteQueue();
 
   constructor(sock?: socket | null, map?: SocketMap | null) {
     super(sock, map);

@@ -1,7 +1,7 @@
 // One Node stream socket seen as a kernel TCP/AF_UNIX connection: receive queue, send room, FIN, errors.
 import type { Socket as NodeSocket } from "node:net";
 import { EAGAIN, EPIPE, os_error, type OSError } from "../errno/index.js";
-import { ReceiveBuffer } from "./receive_buffer.js";
+import { ByteQueue } from "./byte_queue.js";
 import { socket_error_from_node } from "./address.js";
 import type { SocketOptions } from "./options.js";
 
@@ -16,7 +16,7 @@ export interface ConnectionOwner {
 const FIN_WAIT_MS = 60_000;
 
 export class Connection {
-  readonly rbuf = new ReceiveBuffer();
+  readonly rbuf = new ByteQueue();
   /** The peer's FIN arrived. */
   eof = false;
   /** The connection ended abnormally (reset, refused, aborted): TCP_CLOSE. */
