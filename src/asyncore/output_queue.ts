@@ -70,9 +70,10 @@ export class output_queue<E extends output_entry = output_entry> {
 
   /**
    * async_chat.push's queueing: bytes longer than `size` become `size`-byte slices (views of
-   * `data`, no copy), each an entry of its own, as CPython appends `data[i:i+sabs]`.
+   * `data`, no copy), each an entry of its own, as CPython appends `data[i:i+sabs]`. Only for a
+   * queue whose entries may be bytes (the `never` keeps a ByteQueue-only queue from it).
    */
-  push(data: Buffer, size: number): void {
+  push(data: Buffer extends E ? Buffer : never, size: number): void {
     if (data.length > size) {
       for (let i = 0; i < data.length; i += size) this.fifo.append(data.subarray(i, i + size) as E);
     } else {
@@ -104,6 +105,7 @@ export class output_queue<E extends output_entry = output_entry> {
    * send's OSError to handle_error) is the channel's business, as is closing on "close".
    */
   flush(send: sender, size = 65536, encode: encoder | null = null, connected: () => boolean = always): flush_result {
+    // Every kind of entry is handled here; E only narrows what an owner may queue.
     const fifo = this.fifo as deque<output_entry>;
     while (fifo.length && connected()) {
       const first = fifo.at(0);
