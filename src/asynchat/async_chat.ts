@@ -1,10 +1,9 @@
 // async_chat: Python's asynchat.async_chat, a dispatcher that frames input and queues output.
-import { dispatcher, wake, type SocketMap } from "../asyncore/index.js";
+import { dispatcher, output_queue, wake, type deque, type SocketMap } from "../asyncore/index.js";
 import { BlockingIOError, NotImplementedError, OSError, ValueError } from "../errno/index.js";
 import type { socket } from "../socket/index.js";
 import { encode } from "./encoding.js";
 import { CollectLimitError } from "./errors.js";
-import { deque } from "./fifo.js";
 import { framer, type framing_target, type terminator } from "./framing.js";
 import type { BytesLike, fifo_entry, producer } from "./producer.js";
 
@@ -21,11 +20,6 @@ function type_name(x: unknown): string {
   if (typeof x === "number") return Number.isInteger(x) ? "int" : "float";
   if (typeof x === "object") return (x as object).constructor?.name ?? "object";
   return typeof x;
-}
-
-/** Python's falsiness for what the producer fifo and producers hand over. */
-function is_empty(x: fifo_entry | BytesLike | string): boolean {
-  return x === null || ((typeof x === "string" || x instanceof Uint8Array) && x.length === 0);
 }
 
 /**
@@ -60,13 +54,36 @@ export interface async_chat {
 export class async_chat extends dispatcher implements framing_target {
   /** Data gathered by _collect_incoming_data(), joined by _get_data(). */
   incoming: Buffer[] = [];
-  /** Outgoing queue: bytes, producers, str (with use_encoding), and null = close when reached. */
-  producer_fifo: deque<fifo_entry> = new deque<fifo_entry>();
-
   readonly #framer: framer = new framer(this);
+  /** The output side: producer_fifo and CPython's initiate_send over it, free of I/O. */
+  readonly #out = new output_queue<fifo_entry>();
+
+  /** initiate_send's send: as CPython, a send's OSError goes to handle_error and nothing was taken. */
+  readonly #send = (data: Buffer): number => {
+    try {
+      return this.send(data);
+    } catch (err) {
+      if (err instanceof OSError) {
+        this.handle_error(err);
+        return 0;
+      }
+      throw err;
+    }
+  };
+  readonly #encode = (text: string): Buffer => encode(text, this.encoding);
+  readonly #connected = (): boolean => this.connected;
 
   constructor(sock?: socket | null, map?: SocketMap | null) {
     super(sock, map);
+  }
+
+  /** Outgoing queue: bytes, producers, str (with use_encoding), and null = close when reached. */
+  get producer_fifo(): deque<fifo_entry> {
+    return this.#out.fifo;
+  }
+
+  set producer_fifo(fifo: deque<fifo_entry>) {
+    this.#out.fifo = fifo;
   }
 
   /** The input not yet framed (a Buffer view); between reads at most a partial terminator. */
@@ -143,19 +160,13 @@ export class async_chat extends dispatcher implements framing_target {
     if (!(data instanceof Uint8Array)) {
       throw new TypeError(`data argument must be byte-ish (${type_name(data)})`);
     }
-    const buf = as_view(data);
-    const sabs = this.ac_out_buffer_size;
-    if (buf.length > sabs) {
-      for (let i = 0; i < buf.length; i += sabs) this.producer_fifo.append(buf.subarray(i, i + sabs));
-    } else {
-      this.producer_fifo.append(buf);
-    }
+    this.#out.push(as_view(data), this.ac_out_buffer_size);
     this.initiate_send();
   }
 
   /** Queue a producer (anything with more(); bytes, or str with use_encoding, also work). */
   push_with_producer(producer: producer | BytesLike | string): void {
-    this.producer_fifo.append(producer);
+    this.#out.append(producer);
     this.initiate_send();
   }
 
@@ -164,69 +175,21 @@ export class async_chat extends dispatcher implements framing_target {
   }
 
   override writable(): boolean {
-    return this.producer_fifo.length > 0 || !this.connected;
+    return this.#out.length > 0 || !this.connected;
   }
 
   /** Close the channel once everything queued before this call has been sent. */
   close_when_done(): void {
-    this.producer_fifo.append(null);
+    this.#out.append(null);
     // writable() may have just turned true: a waiting loop must see it (PORTING.md, "Waking a waiting loop").
     wake(this._map);
   }
 
   /** Send from the head of the queue: at most one send() per call, producers pulled on demand. */
   initiate_send(): void {
-    const fifo = this.producer_fifo;
-    while (fifo.length && this.connected) {
-      const first = fifo.at(0);
-      if (is_empty(first)) {
-        fifo.popleft();
-        if (first === null) {
-          this.handle_close();
-          return;
-        }
-      }
-      const obs = this.ac_out_buffer_size;
-      let data: Buffer | string;
-      if (first instanceof Uint8Array) {
-        data = as_view(first).subarray(0, obs);
-      } else if (typeof first === "string") {
-        data = first.slice(0, obs);
-      } else {
-        const more = (first as producer).more();
-        if (is_empty(more)) fifo.popleft();
-        else fifo.appendleft(more);
-        continue;
-      }
-
-      let out: Buffer;
-      if (typeof data === "string") {
-        if (!this.use_encoding) throw new TypeError("a bytes-like object is required, not 'str'");
-        out = encode(data, this.encoding);
-      } else {
-        out = data;
-      }
-
-      let num_sent: number;
-      try {
-        num_sent = this.send(out);
-      } catch (err) {
-        if (err instanceof OSError) {
-          this.handle_error(err);
-          return;
-        }
-        throw err;
-      }
-
-      if (num_sent) {
-        if (num_sent < out.length || obs < (first as BytesLike | string).length) {
-          // The unsent rest; a str head is kept as its encoded bytes so counts stay in bytes.
-          fifo.set(0, typeof first === "string" ? encode(first, this.encoding).subarray(num_sent) : as_view(first as BytesLike).subarray(num_sent));
-        } else {
-          fifo.popleft();
-        }
-      }
-      return;
+    const encoder = this.use_encoding ? this.#encode : null;
+    if (this.#out.flush(this.#send, this.ac_out_buffer_size, encoder, this.#connected) === "close") {
+      this.handle_close();
     }
   }
 
@@ -234,7 +197,7 @@ export class async_chat extends dispatcher implements framing_target {
   discard_buffers(): void {
     this.ac_in_buffer = EMPTY;
     this.incoming = [];
-    this.producer_fifo.clear();
+    this.#out.clear();
     this.#framer.reset_count();
   }
 

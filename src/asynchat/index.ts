@@ -3,7 +3,7 @@ export { async_chat, AsyncChat } from "./async_chat.js";
 export { simple_producer, SimpleProducer, type producer, type Producer, type fifo_entry, type BytesLike } from "./producer.js";
 export { find_prefix_at_end } from "./find_prefix.js";
 export { framer, type framing_target, type terminator } from "./framing.js";
-export { deque } from "./fifo.js";
+export { deque } from "../asyncore/index.js";
 export { encode } from "./encoding.js";
 export { NotImplementedError, UnicodeEncodeError, LookupError } from "../errno/index.js";
 export { CollectLimitError } from "./errors.js";

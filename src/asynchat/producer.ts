@@ -1,4 +1,5 @@
 // Producers: objects async_chat pulls outgoing data from, and Python's simple_producer.
+import type { producer } from "../asyncore/index.js";
 
 const EMPTY = Buffer.alloc(0);
 
@@ -7,11 +8,11 @@ export type BytesLike = Buffer | Uint8Array;
 
 /**
  * Anything with a `more()` method: each call returns the next piece of data, and an empty
- * piece once exhausted. A `str` is allowed when the channel's `use_encoding` is set.
+ * piece once exhausted. A `str` is allowed when the channel's `use_encoding` is set. The
+ * output queue that pulls it lives in asyncore (dispatcher_with_send shares it), so the type
+ * is declared there and re-exported here.
  */
-export interface producer {
-  more(): BytesLike | string;
-}
+export type { producer };
 
 /** What `producer_fifo` holds: bytes, producers, str (sent only with use_encoding), or the close sentinel null. */
 export type fifo_entry = BytesLike | string | producer | null;

@@ -1,9 +1,10 @@
 // asyncore.dispatcher_with_send: a dispatcher that buffers what send() could not write yet.
 import type { BytesLike, socket } from "../socket/index.js";
 import { as_buffer } from "../socket/index.js";
-import { ReceiveBuffer } from "../socket/receive_buffer.js";
+import { ByteQueue } from "../socket/byte_queue.js";
 import { dispatcher } from "./dispatcher.js";
 import type { SocketMap } from "./map.js";
+import { output_queue } from "./output_queue.js";
 
 const SEND_SLICE = 65536;
 
@@ -24,33 +25,40 @@ export function bytes_repr(buf: Uint8Array): string {
 }
 
 export class dispatcher_with_send extends dispatcher {
-  /** What send() queued and the socket has not taken yet, as the pieces it came in. */
-  readonly #pending = new ReceiveBuffer();
+  /**
+   * Python's `self.out_buffer`: what send() queued and the socket has not taken yet, kept as the
+   * pieces it came in (no quadratic re-copy of the backlog, as CPython's `out_buffer + data`).
+   */
+  readonly #out_buffer = new ByteQueue();
+  /** The output queue holding it as its only entry, so initiate_send is the shared flush. */
+  readonly #out = new output_queue<ByteQueue>([this.#out_buffer]);
+  /** CPython calls dispatcher.send here, skipping this class's queueing send(). */
+  readonly #send = (data: Buffer): number => dispatcher.prototype.send.call(this, data);
 
   constructor(sock?: socket | null, map?: SocketMap | null) {
     super(sock, map);
   }
 
-  /**
-   * Python's `self.out_buffer` (bytes still to send). Kept as a queue of pieces so that many
-   * sends to a slow peer do not copy the whole backlog each time (CPython's `out_buffer + data`
-   * is quadratic); reading it joins them once.
-   */
+  /** Python's `self.out_buffer` (bytes still to send); reading it joins the pieces once. */
   get out_buffer(): Buffer {
-    const all = this.#pending.peek(this.#pending.length);
-    this.#pending.clear();
-    this.#pending.push(all);
+    const q = this.#out_buffer;
+    const all = q.peek(q.length);
+    q.clear();
+    q.push(all);
     return all;
   }
 
   set out_buffer(data: BytesLike) {
-    this.#pending.clear();
-    this.#pending.push(as_buffer(data));
+    this.#out_buffer.clear();
+    this.#out_buffer.push(as_buffer(data));
   }
 
+  /**
+   * One send of out_buffer[:65536], the rest kept: CPython's initiate_send, which sends even an
+   * empty out_buffer, whether connected or not, and lets dispatcher.send's errors propagate.
+   */
   initiate_send(): void {
-    const num_sent = dispatcher.prototype.send.call(this, this.#pending.peek(SEND_SLICE));
-    this.#pending.drop(num_sent);
+    this.#out.flush(this.#send, SEND_SLICE);
   }
 
   override handle_write(): void {
@@ -58,14 +66,14 @@ export class dispatcher_with_send extends dispatcher {
   }
 
   override writable(): boolean {
-    return !this.connected || this.#pending.length > 0;
+    return !this.connected || this.#out_buffer.length > 0;
   }
 
   /** Queue data and send what the socket takes now; returns the bytes queued. */
   override send(data: BytesLike): number {
     const buf = as_buffer(data);
     if (this.debug) this.log_info(`sending ${bytes_repr(buf)}`);
-    this.#pending.push(buf);
+    this.#out_buffer.push(buf);
     this.initiate_send();
     return buf.length;
   }

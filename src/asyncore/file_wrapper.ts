@@ -11,7 +11,7 @@ import {
   allocate_fd, as_buffer, release_fd, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, Pollable,
   SOL_SOCKET, SO_ERROR, type BytesLike,
 } from "../socket/index.js";
-import { ReceiveBuffer } from "../socket/receive_buffer.js";
+import { ByteQueue } from "../socket/byte_queue.js";
 
 /** What file_wrapper/file_dispatcher accept: an OS fd, an object with fileno(), or Node streams. */
 export type FileSource =
@@ -46,7 +46,7 @@ function fd_info(fd: number): { flags: number; pos: number } {
 
 export class file_wrapper extends Pollable {
   private vfd: number;
-  private readonly rbuf = new ReceiveBuffer();
+  private readonly rbuf = new ByteQueue();
   private eof = false;
   private err: OSError | null = null;
   private reader: Readable | null = null;

@@ -6,6 +6,10 @@ export { compact_traceback, current_error, type CompactTraceback, type Traceback
 export { read, write, _exception, readwrite } from "./dispatch.js";
 export { poll, poll2, poll3, loop, close_all, type LoopOptions } from "./loop.js";
 export { dispatcher, type SocketLike } from "./dispatcher.js";
+export {
+  output_queue, type output_entry, type producer, type encoder, type sender, type flush_result,
+} from "./output_queue.js";
+export { deque } from "./deque.js";
 export { dispatcher_with_send } from "./dispatcher_with_send.js";
 export { file_wrapper, type FileSource } from "./file_wrapper.js";
 export { file_dispatcher } from "./file_dispatcher.js";

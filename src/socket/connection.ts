@@ -1,7 +1,7 @@
 // One Node stream socket seen as a kernel TCP/AF_UNIX connection: receive queue, send room, FIN, errors.
 import type { Socket as NodeSocket } from "node:net";
 import { EAGAIN, EPIPE, os_error, type OSError } from "../errno/index.js";
-import { ReceiveBuffer } from "./receive_buffer.js";
+import { ByteQueue } from "./byte_queue.js";
 import { socket_error_from_node } from "./errors.js";
 import type { SocketOptions } from "./options.js";
 
@@ -16,7 +16,7 @@ export interface ConnectionOwner {
 const FIN_WAIT_MS = 60_000;
 
 export class Connection {
-  readonly rbuf = new ReceiveBuffer();
+  readonly rbuf = new ByteQueue();
   /** The peer's FIN arrived. */
   eof = false;
   /** The connection ended abnormally (reset, refused, aborted): TCP_CLOSE. */
@@ -26,9 +26,10 @@ export class Connection {
   established: boolean;
   /** send() found no room; the next flushed write makes us writable again. */
   private blocked = false;
+  /** A send went out this tick, and end_batch is scheduled for the tick's end (see write()). */
+  private batching = false;
+  /** Later sends of this tick are corked, to leave together at the tick's end. */
   private corked = false;
-  /** The tick of this connection's last send (see write()). */
-  private write_tick = -1;
   private paused: boolean;
   private owner: ConnectionOwner | null = null;
   private early_error: OSError | null = null;
@@ -154,27 +155,28 @@ export class Connection {
     // Only a write behind others, or one that fills the buffer, can be the one whose flush
     // makes the socket writable again; the rest need no completion callback.
     const cb = fills || this.conn.writableLength > 0 ? this.on_written : undefined;
-    if (this.write_tick !== tick) {
+    if (!this.batching) {
       // The first send of this tick goes straight out (one syscall, no corking cost) ...
-      this.write_tick = tick;
-      schedule_tick_end();
+      this.batching = true;
+      process.nextTick(this.end_batch);
     } else if (!this.corked) {
       // ... and the rest of the iteration's sends leave together in one writev.
       this.corked = true;
       this.conn.cork();
-      corked.push(this);
     }
     this.conn.write(chunk, cb);
     if (fills) this.blocked = true;
     return chunk.length;
   }
 
-  uncork(): void {
+  /** The tick's end (once the loop iteration's handlers have all run): corked sends leave in one writev. */
+  private readonly end_batch = (): void => {
+    this.batching = false;
     if (this.corked) {
       this.corked = false;
       this.conn.uncork();
     }
-  }
+  };
 
   private readonly on_written = (): void => {
     if (this.blocked && this.writable_now) {
@@ -250,25 +252,6 @@ export class Connection {
 const EMPTY = Buffer.alloc(0);
 
 function noop(): void {}
-
-/** Node ticks with sends in them, counted so a connection knows its first send of a tick. */
-let tick = 0;
-let tick_end_scheduled = false;
-const corked: Connection[] = [];
-
-function schedule_tick_end(): void {
-  if (!tick_end_scheduled) {
-    tick_end_scheduled = true;
-    process.nextTick(end_tick);
-  }
-}
-
-function end_tick(): void {
-  tick++;
-  tick_end_scheduled = false;
-  for (const c of corked) c.uncork();
-  corked.length = 0;
-}
 
 
 /**

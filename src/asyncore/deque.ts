@@ -1,7 +1,7 @@
-// producer_fifo: Python's collections.deque, with O(1) operations at both ends.
+// deque: Python's collections.deque as an output queue's entries (async_chat.producer_fifo), O(1) at both ends.
 
 /**
- * The few deque operations asynchat and its ports use. `length` replaces Python's truthiness
+ * The deque operations asynchat and its ports use. `length` replaces Python's truthiness
  * (`if self.producer_fifo:` becomes `if (this.producer_fifo.length)`); `at(0)`/`set(0, x)`
  * replace `fifo[0]`; `popleft()` replaces `del fifo[0]`.
  */
@@ -24,6 +24,16 @@ export class deque<T> implements Iterable<T> {
   appendleft(item: T): void {
     if (this.head > 0) this.items[--this.head] = item;
     else this.items.unshift(item);
+  }
+
+  /** `fifo.extend(items)`: each appended in order. */
+  extend(items: Iterable<T>): void {
+    for (const x of items) this.append(x);
+  }
+
+  /** `fifo.extendleft(items)`: each prepended in turn, so they end up reversed, as in Python. */
+  extendleft(items: Iterable<T>): void {
+    for (const x of items) this.appendleft(x);
   }
 
   /** Removes and returns the first item; IndexError-like RangeError when empty, as Python. */

@@ -1,6 +1,11 @@
-// A byte queue of chunks handed out as slices: bytes received but not yet recv()'d, or queued but not yet sent.
+// ByteQueue: a FIFO of byte chunks handed out as slices, for either direction of a stream.
 
-export class ReceiveBuffer {
+/**
+ * Bytes held as the chunks they arrived in, consumed from the front. The input side reads it
+ * with take() (what Node delivered and recv() has not taken yet); the output side with
+ * peek() and drop() (what send() queued and the socket has not taken yet).
+ */
+export class ByteQueue {
   private chunks: Buffer[] = [];
   private head = 0;
   /** Total bytes held. */

@@ -1,12 +1,12 @@
-// ReceiveBuffer: take/peek across Node chunk boundaries, for every way a byte string can be split.
+// ByteQueue: take (input side), peek/drop (output side) across chunk boundaries, for every way a byte string can be split.
 import { expect } from "chai";
-import { ReceiveBuffer, ZERO_COPY_MIN } from "../../src/socket/receive_buffer.js";
+import { ByteQueue, ZERO_COPY_MIN } from "../../src/socket/byte_queue.js";
 
 const DATA = Buffer.from("0123456789abcdefghij", "latin1");
 
 /** A buffer fed DATA in chunks cut at the given offsets. */
-function fed(cuts: number[]): ReceiveBuffer {
-  const rb = new ReceiveBuffer();
+function fed(cuts: number[]): ByteQueue {
+  const rb = new ByteQueue();
   let at = 0;
   for (const c of [...cuts, DATA.length]) {
     rb.push(DATA.subarray(at, c));
@@ -25,7 +25,7 @@ function splits(): number[][] {
   return out;
 }
 
-describe("socket/ReceiveBuffer", () => {
+describe("socket/ByteQueue", () => {
   describe("take()", () => {
     it("returns exactly n bytes from the front, in order, at every split offset and size", () => {
       for (const cuts of splits()) {
@@ -47,7 +47,7 @@ describe("socket/ReceiveBuffer", () => {
     });
 
     it("coalesces several chunks into one result of up to n bytes", () => {
-      const rb = new ReceiveBuffer();
+      const rb = new ByteQueue();
       for (const s of ["ab", "cd", "ef", "gh"]) rb.push(Buffer.from(s));
       expect(rb.take(7).toString()).to.equal("abcdefg");
       expect(rb.take(7).toString()).to.equal("h");
@@ -55,7 +55,7 @@ describe("socket/ReceiveBuffer", () => {
 
     it("hands out a slice of the chunk (no copy) when the front chunk holds n bytes", () => {
       const chunk = Buffer.from("hello world");
-      const rb = new ReceiveBuffer();
+      const rb = new ByteQueue();
       rb.push(chunk);
       const got = rb.take(5);
       expect(got.buffer).to.equal(chunk.buffer);
@@ -65,7 +65,7 @@ describe("socket/ReceiveBuffer", () => {
 
     it("hands out a large front chunk alone, as a slice, rather than copying it to join the next", () => {
       const big = Buffer.alloc(ZERO_COPY_MIN, 1);
-      const rb = new ReceiveBuffer();
+      const rb = new ByteQueue();
       rb.push(big);
       rb.push(Buffer.from("tail"));
       const got = rb.take(ZERO_COPY_MIN + 100);
@@ -74,7 +74,7 @@ describe("socket/ReceiveBuffer", () => {
     });
 
     it("returns an empty Buffer when empty or when n <= 0, consuming nothing", () => {
-      const rb = new ReceiveBuffer();
+      const rb = new ByteQueue();
       expect(rb.take(10).length).to.equal(0);
       rb.push(Buffer.from("xy"));
       expect(rb.take(0).length).to.equal(0);
@@ -83,7 +83,7 @@ describe("socket/ReceiveBuffer", () => {
     });
 
     it("ignores empty pushes", () => {
-      const rb = new ReceiveBuffer();
+      const rb = new ByteQueue();
       rb.push(Buffer.alloc(0));
       rb.push(Buffer.from("a"));
       rb.push(Buffer.alloc(0));
@@ -93,7 +93,7 @@ describe("socket/ReceiveBuffer", () => {
     });
 
     it("stays correct after many chunks are consumed (front compaction)", () => {
-      const rb = new ReceiveBuffer();
+      const rb = new ByteQueue();
       let expected = "";
       for (let i = 0; i < 300; i++) {
         const s = String.fromCharCode(65 + (i % 26));
@@ -126,6 +126,35 @@ describe("socket/ReceiveBuffer", () => {
       rb.take(3);
       expect(rb.peek(6).toString()).to.equal("345678");
       expect(rb.take(20).toString()).to.equal(DATA.subarray(3).toString());
+    });
+  });
+
+  describe("drop()", () => {
+    it("peek(n) then drop(k) for every 1 <= k <= n walks the bytes in order, at every split offset", () => {
+      for (const cuts of splits()) {
+        for (let n = 1; n <= 7; n++) {
+          for (let k = 1; k <= n; k++) {
+            const rb = fed(cuts);
+            let sent = "";
+            for (let guard = 0; rb.length > 0 && guard < 100; guard++) {
+              const view = rb.peek(n);
+              // a send that takes k of the n bytes offered
+              const took = Math.min(k, view.length);
+              sent += view.subarray(0, took).toString("latin1");
+              rb.drop(took);
+            }
+            expect(sent, `cuts ${cuts} n ${n} k ${k}`).to.equal(DATA.toString("latin1"));
+            expect(rb.length).to.equal(0);
+          }
+        }
+      }
+    });
+
+    it("drops no more than it holds", () => {
+      const rb = fed([3]);
+      rb.drop(DATA.length + 10);
+      expect(rb.length).to.equal(0);
+      expect(rb.peek(5).length).to.equal(0);
     });
   });
 
