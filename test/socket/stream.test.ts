@@ -164,17 +164,16 @@ function suite(fam: Family): void {
     });
 
     it("binding an address another process holds throws OSError EADDRINUSE", async () => {
-      const py = [
-        "import socket, sys",
-        `s = socket.socket(${fam.family}, socket.SOCK_STREAM)`,
-        fam.family === AF_UNIX ? "s.bind(sys.argv[1])" : `s.bind((${JSON.stringify(fam.host)}, 0))`,
-        "s.listen()",
-        "a = s.getsockname()",
-        "print(a if isinstance(a, str) else a[1], flush=True)",
-        "sys.stdin.read()",
+      // The other process: a Node child listening on the address, until its stdin closes.
+      const js = [
+        `const [path, host] = process.argv.slice(1);`,
+        `const s = require("node:net").createServer();`,
+        `const ready = () => { const a = s.address(); console.log(typeof a === "string" ? a : a.port); };`,
+        `if (path) s.listen(path, ready); else s.listen(0, host, ready);`,
+        `process.stdin.on("end", () => process.exit(0)).resume();`,
       ].join("\n");
       const path = fam.family === AF_UNIX ? (fam.bind_address() as string) : "";
-      const child = t.child(spawn("python3", ["-c", py, path]));
+      const child = t.child(spawn(process.execPath, ["-e", js, path, fam.host ?? ""]));
       child.on("error", () => undefined);
       const line = (await next_event<Buffer>(child.stdout, "data")).toString().trim();
       const held: Address = fam.family === AF_UNIX ? line : [fam.host!, Number(line)];
