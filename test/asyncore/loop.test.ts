@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import * as sinon from "sinon";
 import * as asyncore from "../../src/asyncore/index.js";
 import * as socket from "../../src/socket/index.js";
-import { loop_until, within } from "../helpers/asyncore.js";
+import { loop_until, when_waiting, within } from "../helpers/asyncore.js";
 import { FAMILIES, accept_one, listening_socket, receive_exactly, wait_for } from "../helpers/net.js";
 
 /** A regular file: Linux reports it always ready for reading and writing. This test's own file will do. */
@@ -44,22 +44,6 @@ class FileChannel extends asyncore.file_dispatcher {
     this.calls.push(`error ${String(err)}`);
     this.close();
   }
-}
-
-/**
- * Runs `fn` once the loop over `ch`'s map is waiting: the first readable() call (the loop building
- * its sets) schedules it with setImmediate, which runs after the loop has entered its wait.
- */
-function when_waiting(ch: asyncore.dispatcher, fn: () => void): void {
-  const readable = ch.readable.bind(ch);
-  let armed = true;
-  ch.readable = (): boolean => {
-    if (armed) {
-      armed = false;
-      setImmediate(fn);
-    }
-    return readable();
-  };
 }
 
 class Client extends asyncore.dispatcher_with_send {

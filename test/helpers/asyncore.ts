@@ -56,6 +56,22 @@ export async function loop_until(
   throw new Error(`${opts.what ?? "flag"} not set (map size ${map.size})`);
 }
 
+/**
+ * Runs `fn` once the loop over `ch`'s map is waiting: the first readable() call (the loop building
+ * its sets) schedules it with setImmediate, which runs after the loop has entered its wait.
+ */
+export function when_waiting(ch: asyncore.Channel, fn: () => void): void {
+  const readable = ch.readable.bind(ch);
+  let armed = true;
+  ch.readable = (): boolean => {
+    if (armed) {
+      armed = false;
+      setImmediate(fn);
+    }
+    return readable();
+  };
+}
+
 /** Run `f` with console.log/process.stdout and process.stderr captured; returns the lines written. */
 export function capture_output(f: () => void): { stdout: string[]; stderr: string[] } {
   let out = "";
