@@ -62,7 +62,7 @@ class Client extends asyncore.dispatcher_with_send {
  * Registers, in the calling describe, an afterEach that closes every map made with new_map() and
  * every Node server and connection made with connected_client(); returns those two makers.
  */
-function loop_fixture() {
+function resources() {
   const maps: asyncore.SocketMap[] = [];
   const servers: Server[] = [];
   const conns: NodeSocket[] = [];
@@ -102,7 +102,7 @@ function loop_fixture() {
 
 for (const use_poll of [false, true]) {
   describe(`loop (${use_poll ? "poll2" : "poll"})`, () => {
-    const { new_map, connected_client } = loop_fixture();
+    const { new_map, connected_client } = resources();
 
     it("takes positional (timeout, use_poll, map, count) and runs count iterations", async () => {
       const map = new_map();
@@ -304,7 +304,7 @@ for (const use_poll of [false, true]) {
 }
 
 describe("loop (several maps)", () => {
-  const { new_map } = loop_fixture();
+  const { new_map } = resources();
 
   it("poll3 is poll2, as in CPython", () => {
     expect(asyncore.poll3).to.equal(asyncore.poll2);
@@ -370,7 +370,7 @@ describe("loop (several maps)", () => {
 });
 
 describe("loop (an idle loop's timer, on a fake clock)", () => {
-  const { new_map } = loop_fixture();
+  const { new_map } = resources();
   const sandbox = sinon.createSandbox();
   const open: socket.socket[] = [];
   afterEach(() => {
