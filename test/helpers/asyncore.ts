@@ -59,7 +59,8 @@ export async function loop_until(
 
 /**
  * Runs `fn` once the loop over `ch`'s map is waiting: the first readable() call (the loop building
- * its sets) schedules it with setImmediate, which runs after the loop has entered its wait.
+ * its sets) schedules it with setImmediate, which runs after the loop has entered its wait. `ch`
+ * must be readable (in the read set) and nothing ready, so that the loop's next step is the wait.
  */
 export function when_waiting(ch: asyncore.Channel, fn: () => void): void {
   const readable = ch.readable.bind(ch);

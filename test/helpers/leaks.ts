@@ -173,7 +173,7 @@ function check(): void {
   if (extra.length) {
     const handles = active_handles()
       .filter((h) => !baseline_handles.has(h))
-      .map((h) => `    ${describe_handle(h)}, open since ${first_seen.get(h) ?? "the last test"}`);
+      .map((h) => `    ${describe_handle(h)}, ${first_seen.has(h) ? `open since ${first_seen.get(h)}` : "opened after the last test (in an after hook?)"}`);
     problems.push([`after all tests, these keep the process alive: ${extra.join(", ")}`, ...handles].join("\n"));
     // They would keep mocha from exiting: end the process once the failure has been reported.
     real_setTimeout(() => {
