@@ -41,18 +41,21 @@ export async function poll(timeout: number | null = 0.0, map?: SocketMap | null)
     // Python sleeps here; the sleep still wakes for a new channel or queued output.
     await yield_to_node();
     const ms = timeout === null ? null : timeout * 1000;
-    if (ms !== 0 && !intr.consume()) await wait_for_change([], ms, intr.sleeper);
+    const pending = ms !== 0 && intr.consume();
+    if (ms !== 0 && !pending) await wait_for_change([], ms, intr.sleeper);
     if (t) {
       t.waited_ms = performance.now() - started;
-      t.woke = intr.consume() ? "interrupt" : "timeout";
+      t.woke = pending || intr.consume() ? "interrupt" : "timeout";
       trace.finish(t);
     }
     return;
   }
   const [rr, ww, ee] = await select(r, w, e, timeout, intr);
   if (t) {
-    t.waited_ms = performance.now() - started;
-    t.woke = rr.length || ww.length || ee.length ? "ready" : timeout === 0 ? "timeout" : "interrupt";
+    const now = performance.now();
+    t.waited_ms = now - started;
+    // Nothing ready: select() returned at its deadline, or early for the interrupt.
+    t.woke = rr.length || ww.length || ee.length ? "ready" : timeout !== null && now >= started + timeout * 1000 ? "timeout" : "interrupt";
     const names = new Map<number, string[]>();
     for (const fd of rr) names.set(fd, ["read"]);
     for (const fd of ww) names.set(fd, [...(names.get(fd) ?? []), "write"]);
@@ -145,8 +148,10 @@ export async function poll2(timeout: number | null = 0.0, map?: SocketMap | null
   const started = t ? performance.now() : 0;
   const ready = await pollster.poll(ms, intr);
   if (t) {
-    t.waited_ms = performance.now() - started;
-    t.woke = ready.length ? "ready" : ms === 0 ? "timeout" : "interrupt";
+    const now = performance.now();
+    t.waited_ms = now - started;
+    // Nothing ready: poll() returned at its deadline, or early for the interrupt.
+    t.woke = ready.length ? "ready" : ms !== null && ms >= 0 && now >= started + ms ? "timeout" : "interrupt";
     for (const [fd, flags] of ready) t.ready.push({ ...trace.ref(fd, m.get(fd)), events: trace.event_names(flags) });
   }
   try {

@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { expect } from "chai";
 import { framer, type terminator } from "../../src/asynchat/index.js";
 import { cut, prng, rand_int, recorder } from "../helpers/chat.js";
+import { python3_or_skip } from "../helpers/python.js";
 
 type jterm = null | number | { b: string };
 interface jcase {
@@ -88,18 +89,9 @@ function ours(c: jcase): jresult {
   };
 }
 
-function python(): string | null {
-  const r = spawnSync("python3", ["-c", "import asynchat"], { encoding: "utf8", timeout: 10000 });
-  return r.status === 0 ? "python3" : null;
-}
-
 describe("asynchat framing vs CPython 3.11 handle_read (call for call)", () => {
-  const py = python();
-
   it("makes the same collect_incoming_data/found_terminator calls on 400 random read sequences", function () {
-    if (!py) {
-      this.skip(); // python3 with asynchat (CPython <= 3.11) is not installed here
-    }
+    const py = python3_or_skip(this, "asynchat"); // CPython 3.11 or older
     this.timeout(30000);
     const rnd = prng(3110);
     const alphabet = Buffer.from("ab\r\nq.", "latin1");
@@ -124,7 +116,7 @@ describe("asynchat framing vs CPython 3.11 handle_read (call for call)", () => {
       }
       cases.push({ schedule: Array.from({ length: rand_int(rnd, 1, 3) }, jt), first: jt(), segments });
     }
-    const r = spawnSync(py!, ["-c", ORACLE], { input: JSON.stringify(cases), encoding: "utf8", timeout: 20000, maxBuffer: 64 << 20 });
+    const r = spawnSync(py, ["-c", ORACLE], { input: JSON.stringify(cases), encoding: "utf8", timeout: 20000, maxBuffer: 64 << 20 });
     expect(r.status, r.stderr).to.equal(0);
     const want = JSON.parse(r.stdout) as jresult[];
     expect(want.length).to.equal(cases.length);

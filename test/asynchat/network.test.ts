@@ -256,7 +256,7 @@ for (const lc of LOOP_CASES) {
       c.push(SERVER_QUIT);
       await run(c, s);
       expect(c.buffer.length).to.equal(big.length);
-      expect(c.buffer.equals(big)).to.equal(true);
+      expect(c.buffer).to.deep.equal(big);
     });
   });
 }

@@ -704,7 +704,7 @@ function suite(c: LoopCase): void {
       const cat = new Cat({ readable: child.stdout!, writable: child.stdin! });
       try {
         await loop_until(() => n >= payload.length, { use_poll, what: "echo back", ms: 10000 });
-        expect(Buffer.concat(got).equals(payload)).to.equal(true);
+        expect(Buffer.concat(got)).to.deep.equal(payload);
       } finally {
         cat.close();
         child.kill();

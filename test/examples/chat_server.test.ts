@@ -2,7 +2,6 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
-import * as sinon from "sinon";
 import * as asyncore from "asyncore-ts/asyncore";
 import * as socket from "asyncore-ts/socket";
 import { start, MAX_LINE, type ChatStarted } from "../../examples/chat_server.js";
@@ -159,20 +158,16 @@ describe("examples/chat_server", function () {
   it("shares one map with another server (the echo server)", async () => {
     const s = serve();
     const echo = new EchoServer("127.0.0.1", 0, fx.map);
-    sinon.stub(console, "log"); // EchoServer logs each connection
-    try {
-      const addr = (echo.socket as socket.socket).getsockname() as [string, number];
-      const e = await LineClient.connect(addr);
-      fx.clients.push(e);
-      const alice = await join(s, "alice");
-      const bob = await join(s, "bob", [alice]);
-      e.send_line("ping");
-      alice.send_line("between");
-      expect(await e.read_line()).to.equal("ping");
-      expect(await bob.read_line()).to.equal("<alice> between");
-    } finally {
-      (console.log as sinon.SinonStub).restore();
-    }
+    fx.sandbox.stub(console, "log"); // EchoServer logs each connection
+    const addr = (echo.socket as socket.socket).getsockname() as [string, number];
+    const e = await LineClient.connect(addr);
+    fx.clients.push(e);
+    const alice = await join(s, "alice");
+    const bob = await join(s, "bob", [alice]);
+    e.send_line("ping");
+    alice.send_line("between");
+    expect(await e.read_line()).to.equal("ping");
+    expect(await bob.read_line()).to.equal("<alice> between");
   });
 
   it("serves IPv6 (::1) the same way", async () => {

@@ -7,7 +7,7 @@ import * as asyncore from "../../src/asyncore/index.js";
 import * as socket from "../../src/socket/index.js";
 import { EchoHandler, EchoServer } from "../../examples/echo_server.js";
 import sinon from "sinon";
-import { drive, loop_until, within } from "../helpers/asyncore.js";
+import { drive, loop_until, once_looped, within } from "../helpers/asyncore.js";
 import { Child } from "../helpers/clients.js";
 import { alive, free_port, pids_printed, retry_refused } from "../helpers/workers.js";
 
@@ -32,8 +32,10 @@ function exchange(port: number, data: Buffer): Promise<Buffer> {
 
 describe("examples/echo_server", () => {
   const map: asyncore.SocketMap = new Map();
+  const sandbox = sinon.createSandbox();
   let stop: (() => Promise<void>) | null = null;
   afterEach(async () => {
+    sandbox.restore();
     asyncore.close_all(map, true);
     if (stop) await stop();
     stop = null;
@@ -47,11 +49,9 @@ describe("examples/echo_server", () => {
       const payloads = [Buffer.from("hello\n"), Buffer.alloc(300_000), Buffer.from("x")];
       for (let i = 0; i < payloads[1]!.length; i++) payloads[1]![i] = (i * 7) % 256;
       const results = await Promise.all(payloads.map((p) => exchange(port, p)));
-      results.forEach((r, i) => expect(r.equals(payloads[i]!), `payload ${i}`).to.equal(true));
+      results.forEach((r, i) => expect(r, `payload ${i}`).to.deep.equal(payloads[i]));
       // Only the listener is left: each handler closed when its client's FIN came.
-      await within((async () => {
-        while (map.size > 1) await new Promise((r) => setTimeout(r, 5));
-      })(), 2000, "handlers closed");
+      await once_looped(map, () => map.size === 1, 5000, "the handlers to close");
       expect([...map.values()]).to.deep.equal([server]);
     });
   }
@@ -64,14 +64,13 @@ describe("examples/echo_server", () => {
     const port = (s.getsockname() as readonly unknown[])[1] as number;
     const client = net.connect({ host: "127.0.0.1", port });
     client.on("error", () => undefined);
-    const log = sinon.stub(console, "log");
+    const log = sandbox.stub(console, "log");
     let local_port: number | undefined;
     try {
       await within(new Promise((r) => client.on("connect", r)), 5000, "connect");
       local_port = client.localPort;
       await loop_until(() => map.size === 2, { use_poll: false, map, what: "accepted" });
     } finally {
-      log.restore();
       client.destroy();
     }
     const handlers = [...map.values()].filter((d) => d instanceof EchoHandler);

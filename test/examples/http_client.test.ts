@@ -67,7 +67,7 @@ describe("examples/http_client", () => {
         expect(s.seen).to.deep.equal({ method: "GET", url: "/index.html", version: "1.0", host });
         const all = Buffer.concat(printed);
         expect(all.toString("latin1")).to.match(/^HTTP\/1\.1 200 OK\r\n/);
-        expect(all.subarray(all.length - body.length).equals(body)).to.equal(true);
+        expect(all.subarray(all.length - body.length)).to.deep.equal(body);
         expect(printed.length).to.be.greaterThan(2);
         for (const p of printed.slice(0, -1)) expect(p.length).to.be.within(1, 8192);
         // At end of stream recv() closes the channel and returns b'', which is printed too.

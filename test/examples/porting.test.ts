@@ -2,27 +2,19 @@
 // child process and driven by the same scripted client; their transcripts and process_message
 // summaries must be identical. Python's smtplib then delivers a message to the TypeScript one.
 import { expect } from "chai";
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Child, LineClient, with_timeout } from "../helpers/clients.js";
+import { python3_or_skip } from "../helpers/python.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const PY_SERVER = join(ROOT, "examples", "porting", "smtp_server.py");
 const TS_SERVER = fileURLToPath(new URL("../../examples/porting/smtp_server.js", import.meta.url));
 const LIMIT = 1024;
 const HOST = os.hostname();
-
-const python3 = ((): string | null => {
-  const r = spawnSync("python3", ["-W", "ignore", "-c", "import asyncore, asynchat, smtplib; print('ok')"], {
-    encoding: "utf8",
-    timeout: 10000,
-  });
-  return r.status === 0 && r.stdout.trim() === "ok" ? "python3" : null;
-})();
 
 // One message with dot-stuffed lines, as the client puts it on the wire (the final CRLF.CRLF is
 // added by the step runner), and what process_message must get: unstuffed, lines joined by "\n".
@@ -177,12 +169,9 @@ describe("examples/porting: one SMTP server in Python and TypeScript", function 
   });
 
   it("the Python original gives the identical transcript and summaries", async function () {
-    if (!python3) {
-      console.log("      (skipped: python3 with asyncore/asynchat/smtplib is not available on this machine)");
-      this.skip();
-    }
+    const python3 = python3_or_skip(this, "asyncore", "asynchat", "smtplib");
     const [[py_child, py_port], [ts_child, ts_port]] = await Promise.all([
-      start(python3!, ["-W", "ignore", PY_SERVER]),
+      start(python3, ["-W", "ignore", PY_SERVER]),
       start(process.execPath, [TS_SERVER]),
     ]);
     const [py, ts] = await Promise.all([drive(py_child, py_port), drive(ts_child, ts_port)]);
@@ -203,12 +192,9 @@ describe("examples/porting: one SMTP server in Python and TypeScript", function 
   });
 
   it("Python's smtplib delivers a message to the TypeScript port", async function () {
-    if (!python3) {
-      console.log("      (skipped: python3 with smtplib is not available on this machine)");
-      this.skip();
-    }
+    const python3 = python3_or_skip(this, "smtplib");
     const [server, port] = await start(process.execPath, [TS_SERVER]);
-    const client = new Child(python3!, ["-W", "ignore", "-c", SMTPLIB_CLIENT, String(port)]);
+    const client = new Child(python3, ["-W", "ignore", "-c", SMTPLIB_CLIENT, String(port)]);
     children.push(client);
     const r = await with_timeout(client.done, 15000, "the smtplib client to finish");
     expect(r.code, `smtplib client failed: ${r.stderr}`).to.equal(0);

@@ -1,13 +1,12 @@
 // examples/smtp_server.ts: driven by Python's smtplib (a client no one here wrote) in a child
 // process, and by a plain Node client for the error replies.
 import { expect } from "chai";
-import * as sinon from "sinon";
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as socket from "asyncore-ts/socket";
 import { b } from "asyncore-ts";
 import { SMTPServer, SMTPChannel, getaddr, unstuff, type MessageOptions } from "../../examples/smtp_server.js";
 import { Child, LineClient, with_timeout } from "../helpers/clients.js";
+import { python3_or_skip } from "../helpers/python.js";
 import { loop_fixture } from "../helpers/loop_fixture.js";
 
 interface received {
@@ -35,11 +34,6 @@ class CrlfChannel extends SMTPChannel {
 function sha256(data: Buffer): string {
   return createHash("sha256").update(data).digest("hex");
 }
-
-const python3 = ((): string | null => {
-  const r = spawnSync("python3", ["-c", "import smtplib, sys; print(sys.version_info[0])"], { encoding: "utf8", timeout: 10000 });
-  return r.status === 0 && r.stdout.trim() === "3" ? "python3" : null;
-})();
 
 // The smtplib side: 20 messages over one connection (one of 1 MiB, one whose lines start with
 // dots, most with 8-bit bytes), each sent with sendmail() as raw bytes with BODY=8BITMIME; smtplib
@@ -129,16 +123,14 @@ describe("examples/smtp_server", function () {
   }
 
   describe("with Python's smtplib as the client", function () {
+    let python3: string;
     before(function () {
-      if (!python3) {
-        console.log("      (skipped: python3 with smtplib is not available on this machine)");
-        this.skip();
-      }
+      python3 = python3_or_skip(this, "smtplib");
     });
 
     async function run_client(server: RecordingServer): Promise<expected[]> {
       const [host, port] = server.address() as [string, number];
-      const child = new Child(python3!, ["-c", CLIENT, host, String(port)]);
+      const child = new Child(python3, ["-c", CLIENT, host, String(port)]);
       fx.children.push(child);
       const r = await with_timeout(child.done, 15000, "the smtplib client to finish");
       expect(r.code, `smtplib client failed: ${r.stderr}`).to.equal(0);
@@ -320,21 +312,17 @@ describe("examples/smtp_server", function () {
 
     it("an error in process_message goes to handle_error and closes only that channel", async () => {
       const server = serve();
-      sinon.stub(server, "process_message").throws(new Error("delivery failed"));
-      sinon.stub(console, "log");
-      try {
-        const c = await connect(server);
-        const other = await connect(server);
-        for (const l of ["HELO x", "MAIL FROM:<a@b>", "RCPT TO:<c@d>", "DATA"]) await cmd(c, l);
-        c.write("hi\r\n.\r\n");
-        await c.wait_end();
-        expect(fx.errors.callCount).to.equal(1);
-        expect(String(fx.errors.firstCall.args[0])).to.include("delivery failed");
-        expect(await cmd(other, "NOOP")).to.deep.equal(["250 OK"]);
-      } finally {
-        (console.log as sinon.SinonStub).restore();
-        fx.errors.resetHistory();
-      }
+      fx.sandbox.stub(server, "process_message").throws(new Error("delivery failed"));
+      fx.sandbox.stub(console, "log");
+      const c = await connect(server);
+      const other = await connect(server);
+      for (const l of ["HELO x", "MAIL FROM:<a@b>", "RCPT TO:<c@d>", "DATA"]) await cmd(c, l);
+      c.write("hi\r\n.\r\n");
+      await c.wait_end();
+      expect(fx.errors.callCount).to.equal(1);
+      expect(String(fx.errors.firstCall.args[0])).to.include("delivery failed");
+      expect(await cmd(other, "NOOP")).to.deep.equal(["250 OK"]);
+      fx.errors.resetHistory(); // the one expected call, checked
     });
   });
 

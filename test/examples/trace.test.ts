@@ -1,4 +1,5 @@
-// `npm run trace -- echo`: the printed timeline is the same on every run, apart from timings and ports.
+// `npm run trace -- echo`: the printed timeline is the same on every run, apart from timings and
+// ports, also when the kernel orders a connection's two ends the other way round.
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
@@ -6,10 +7,19 @@ import { promisify } from "node:util";
 import { expect } from "chai";
 
 const run = promisify(execFile);
-const script = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "examples", "trace.js");
+const here = dirname(fileURLToPath(import.meta.url));
+const script = join(here, "..", "..", "examples", "trace.js");
+/** Preloaded, it makes each client see its connect complete before the server sees the connection. */
+const connect_first = join(here, "..", "helpers", "connect_first.js");
 
 async function trace(...args: string[]): Promise<string> {
   const { stdout } = await run(process.execPath, [script, ...args], { timeout: 15000 });
+  return stdout;
+}
+
+/** The trace with the kernel's other order of a connection's two ends (test/helpers/connect_first.ts). */
+async function trace_connect_first(...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, ["--import", connect_first, script, ...args], { timeout: 15000 });
   return stdout;
 }
 
@@ -25,6 +35,11 @@ for (const mode of ["select", "poll"] as const) {
     it("prints the same timeline twice once timings and ports are masked", async () => {
       const [a, b] = [await trace(...args), await trace(...args)];
       expect(mask(a)).to.equal(mask(b));
+    });
+
+    it("prints the same timeline when the client sees its connect complete before the server sees the connection", async () => {
+      const [a, b] = [await trace(...args), await trace_connect_first(...args)];
+      expect(mask(b)).to.equal(mask(a));
     });
 
     it("shows the accept, both round trips and the closing, one block per iteration", async () => {
@@ -48,6 +63,11 @@ for (const example of ["http", "chat"] as const) {
         const [a, b] = [await trace(...args), await trace(...args)];
         expect(mask(a)).to.equal(mask(b));
         expect(a).to.match(/map empty after \d+ iterations/);
+      });
+
+      it(`prints the same timeline when each client sees its connect complete before the server sees the connection (${args.join(" ")})`, async () => {
+        const [a, b] = [await trace(...args), await trace_connect_first(...args)];
+        expect(mask(b)).to.equal(mask(a));
       });
     }
 

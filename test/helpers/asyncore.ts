@@ -1,6 +1,7 @@
 // Test helpers for the asyncore layer: the family × loop-kind matrix, bounded and background loops, output capture.
 import * as asyncore from "../../src/asyncore/index.js";
 import type * as socket from "../../src/socket/index.js";
+import { with_timeout } from "./clients.js";
 import { FAMILIES, unix_path as net_unix_path } from "./net.js";
 
 export interface FamilyCase {
@@ -54,6 +55,38 @@ export async function loop_until(
   }
   if (done()) return;
   throw new Error(`${opts.what ?? "flag"} not set (map size ${map.size})`);
+}
+
+/**
+ * Runs `fn` once the loop over `ch`'s map is waiting: the first readable() call (the loop building
+ * its sets) schedules it with setImmediate, which runs after the loop has entered its wait. `ch`
+ * must be readable (in the read set) and nothing ready, so that the loop's next step is the wait.
+ */
+export function when_waiting(ch: asyncore.Channel, fn: () => void): void {
+  const readable = ch.readable.bind(ch);
+  let armed = true;
+  ch.readable = (): boolean => {
+    if (armed) {
+      armed = false;
+      setImmediate(fn);
+    }
+    return readable();
+  };
+}
+
+/**
+ * Resolves once `done()` holds, checked now and after each iteration of any loop over `map` (a
+ * loop running elsewhere, e.g. drive()); rejects after `ms` with `what` in the message.
+ */
+export function once_looped(map: asyncore.SocketMap, done: () => boolean, ms: number, what: string): Promise<void> {
+  let stop = (): void => undefined;
+  const reached = new Promise<void>((resolve) => {
+    if (done()) return resolve();
+    stop = asyncore.add_observer((t) => {
+      if (t.map === map && done()) resolve();
+    });
+  });
+  return with_timeout(reached, ms, what).finally(() => stop());
 }
 
 /** Run `f` with console.log/process.stdout and process.stderr captured; returns the lines written. */

@@ -16,7 +16,9 @@ export class LoopFixture {
   clients!: LineClient[];
   /** Child processes to kill after the test. */
   children!: Child[];
-  /** A spy on dispatcher.prototype.handle_error: after the test it must not have been called. */
+  /** The test's sinon sandbox, restored after it: stub and spy through it. */
+  readonly sandbox = sinon.createSandbox();
+  /** A spy on dispatcher.prototype.handle_error: after the test it must not have been called (resetHistory() once a test has checked the calls it expected). */
   errors!: sinon.SinonSpy;
 
   /** Starts loop({ timeout: 1, map }) in the background; a rejection is kept in loop_error. */
@@ -30,7 +32,8 @@ export class LoopFixture {
 /**
  * Registers, in the calling describe(), a beforeEach that makes a fresh LoopFixture state and an
  * afterEach that closes the clients, kills the children, closes every channel of the map, waits
- * (bounded) for loop() to return, and expects no loop() rejection and no handle_error call.
+ * (bounded) for loop() to return, restores the sandbox, and expects no loop() rejection and no
+ * handle_error call.
  */
 export function loop_fixture(): LoopFixture {
   const f = new LoopFixture();
@@ -40,15 +43,18 @@ export function loop_fixture(): LoopFixture {
     f.loop_error = null;
     f.clients = [];
     f.children = [];
-    f.errors = sinon.spy(asyncore.dispatcher.prototype, "handle_error");
+    f.errors = f.sandbox.spy(asyncore.dispatcher.prototype, "handle_error");
   });
 
   afterEach(async () => {
     for (const c of f.clients) c.close();
     for (const c of f.children) c.kill();
     asyncore.close_all(f.map);
-    if (f.looping) await with_timeout(f.looping, 5000, "loop() to return after close_all");
-    f.errors.restore();
+    try {
+      if (f.looping) await with_timeout(f.looping, 5000, "loop() to return after close_all");
+    } finally {
+      f.sandbox.restore();
+    }
     expect(f.loop_error, "loop() rejected").to.equal(null);
     expect(f.errors.callCount, "handle_error calls").to.equal(0);
   });

@@ -1,7 +1,6 @@
 // Shared helpers for network tests: the IPv4/IPv6/AF_UNIX matrix, event-driven readiness waits, plain Node peers, thrown errors.
 import * as net from "node:net";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EventEmitter } from "node:events";
@@ -80,10 +79,17 @@ export const FAMILIES: readonly Family[] = [
       return { path: addr };
     },
     refused_address: () => {
-      // A socket file that nobody listens on: what a bound-but-closed Python socket leaves behind.
-      const path = unix_path();
-      execFileSync("python3", ["-c", "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", path]);
-      return path;
+      // A socket file that nobody listens on, as a bound and closed socket leaves behind on Linux.
+      // A Node server binds its path before listen() returns (node_assumptions.test.ts) and
+      // removes it on close(): moved aside first, the file stays, and its socket is gone.
+      const bound = unix_path();
+      const stale = unix_path();
+      const server = net.createServer();
+      server.on("error", () => undefined);
+      server.listen(bound);
+      renameSync(bound, stale);
+      server.close();
+      return stale;
     },
   },
 ];

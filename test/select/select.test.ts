@@ -1,37 +1,52 @@
 // select.select() and select.poll() over real emulated sockets: signatures, flags, return shapes, errors.
 import { expect } from "chai";
+import * as sinon from "sinon";
 import * as select from "../../src/select/index.js";
 import * as socket from "../../src/socket/index.js";
 import { EBADF, ENOENT, OSError, ValueError } from "../../src/errno/index.js";
 import { FAMILIES, WAIT_MS, accept_one, listening_socket, wait_for } from "../helpers/net.js";
+import { with_timeout as within } from "../helpers/clients.js";
 
-const open: socket.socket[] = [];
-function track<T extends socket.socket>(s: T): T {
-  open.push(s);
-  return s;
+/**
+ * Registers, in the calling describe, an afterEach that closes every socket made through the
+ * returned track() and pair().
+ */
+function sockets() {
+  const open: socket.socket[] = [];
+  afterEach(() => {
+    for (const s of open.splice(0)) s.close();
+  });
+  function track<T extends socket.socket>(s: T): T {
+    open.push(s);
+    return s;
+  }
+  /** A connected pair [client, server-side] of `fam`, established. */
+  async function pair(fam = FAMILIES[0]!): Promise<[socket.socket, socket.socket]> {
+    const l = track(listening_socket(fam));
+    const c = track(new socket.socket(fam.family));
+    c.connect_ex(l.getsockname());
+    const [s] = await accept_one(l);
+    track(s);
+    await wait_for(c, select.POLLOUT);
+    return [c, s];
+  }
+  return { track, pair };
 }
-afterEach(() => {
-  for (const s of open.splice(0)) s.close();
-});
 
-/** A connected pair [client, server-side] of `fam`, established. */
-async function pair(fam = FAMILIES[0]!): Promise<[socket.socket, socket.socket]> {
-  const l = track(listening_socket(fam));
-  const c = track(new socket.socket(fam.family));
-  c.connect_ex(l.getsockname());
-  const [s] = await accept_one(l);
-  track(s);
-  await wait_for(c, select.POLLOUT);
-  return [c, s];
+/** Whether `p` has settled, as of now. */
+function tracked<T>(p: Promise<T>): { settled: () => boolean; p: Promise<T> } {
+  let done = false;
+  const q = p.finally(() => {
+    done = true;
+  });
+  return { settled: () => done, p: q };
 }
-
-const elapsed = async <T>(p: Promise<T>): Promise<[T, number]> => {
-  const t0 = performance.now();
-  const v = await p;
-  return [v, performance.now() - t0];
-};
 
 describe("select.select", () => {
+  const { track, pair } = sockets();
+  const sandbox = sinon.createSandbox();
+  afterEach(() => sandbox.restore());
+
   for (const fam of FAMILIES) {
     it(`${fam.name}: a listener is readable once a client waits, a connected socket writable, data readable`, async () => {
       const l = track(listening_socket(fam));
@@ -65,25 +80,33 @@ describe("select.select", () => {
     void s2;
   });
 
-  it("with nothing ready waits for the timeout, then returns three empty lists", async () => {
+  it("with nothing ready waits for the timeout (on a fake clock), then returns three empty lists", async () => {
     const [, s] = await pair();
-    const [res, ms] = await elapsed(select.select([s], [], [s], 0.1));
-    expect(res).to.deep.equal([[], [], []]);
-    expect(ms).to.be.within(90, 1000);
+    const clock = sandbox.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const w = tracked(select.select([s], [], [s], 0.1));
+    await clock.tickAsync(99);
+    expect(w.settled()).to.equal(false);
+    await clock.tickAsync(1);
+    expect(w.settled()).to.equal(true);
+    expect(await w.p).to.deep.equal([[], [], []]);
   });
+
+  // In the next four, select() is waiting (nothing was ready when it was called) when the test acts;
+  // its timeout is 30 s (or none), and each is bounded to 5 s: returning means it noticed.
 
   it("wakes as soon as a descriptor becomes ready, long before the timeout", async () => {
     const [c, s] = await pair();
-    setTimeout(() => c.send(Buffer.from("x")), 30);
-    const [[r], ms] = await elapsed(select.select([s], [], [], 30));
+    const waiting = select.select([s], [], [], 30);
+    c.send(Buffer.from("x"));
+    const [r] = await within(waiting, WAIT_MS, "select() to see the data");
     expect(r).to.deep.equal([s]);
-    expect(ms).to.be.below(1000);
   });
 
   it("timeout null waits until something is ready", async () => {
     const [c, s] = await pair();
-    setTimeout(() => c.close(), 20);
-    const [r] = await select.select([s], [], [], null);
+    const waiting = select.select([s], [], [], null);
+    c.close();
+    const [r] = await within(waiting, WAIT_MS, "select() to see the end of stream");
     expect(r).to.deep.equal([s]);
     expect(s.recv(10).length).to.equal(0); // end of stream
   });
@@ -91,10 +114,9 @@ describe("select.select", () => {
   it("an interrupt ends the wait early with nothing ready", async () => {
     const [, s] = await pair();
     const intr = new select.Interrupt();
-    setTimeout(() => intr.fire(), 20);
-    const [res, ms] = await elapsed(select.select([s], [], [], 30, intr));
-    expect(res).to.deep.equal([[], [], []]);
-    expect(ms).to.be.below(1000);
+    const waiting = select.select([s], [], [], 30, intr);
+    intr.fire();
+    expect(await within(waiting, WAIT_MS, "select() to return")).to.deep.equal([[], [], []]);
   });
 
   it("a closed socket or a number no descriptor has is OSError EBADF", async () => {
@@ -111,9 +133,10 @@ describe("select.select", () => {
 
   it("a descriptor closed while select waits is OSError EBADF", async () => {
     const [, s] = await pair();
-    setTimeout(() => s.close(), 20);
+    const waiting = select.select([s], [], [], 30);
+    s.close();
     let err: unknown;
-    await select.select([s], [], [], 5).catch((e: unknown) => (err = e));
+    await within(waiting, WAIT_MS, "select() to fail").catch((e: unknown) => (err = e));
     expect(err).to.be.instanceOf(OSError);
     expect((err as OSError).errno).to.equal(EBADF);
   });
@@ -143,6 +166,10 @@ describe("select.select", () => {
 });
 
 describe("select.poll", () => {
+  const { track, pair } = sockets();
+  const sandbox = sinon.createSandbox();
+  afterEach(() => sandbox.restore());
+
   it("register defaults to POLLIN|POLLPRI|POLLOUT; poll() gives [fd, revents] pairs sorted by fd", async () => {
     const [c, s] = await pair();
     const p = new select.poll();
@@ -199,17 +226,21 @@ describe("select.poll", () => {
     expect(() => p.unregister(s)).to.throw(select.KeyError);
   });
 
-  it("poll(ms) waits up to ms with nothing ready; poll() without timeout waits for an event", async () => {
+  it("poll(ms) waits up to ms (on a fake clock) with nothing ready; poll() without timeout waits for an event", async () => {
     const [c, s] = await pair();
     const p = new select.poll();
     p.register(s, select.POLLIN);
-    const [res, ms] = await elapsed(p.poll(100));
-    expect(res).to.deep.equal([]);
-    expect(ms).to.be.within(90, 1000);
-    setTimeout(() => c.send(Buffer.from("x")), 20);
-    const [res2, ms2] = await elapsed(p.poll());
-    expect(res2).to.deep.equal([[s.fileno(), select.POLLIN]]);
-    expect(ms2).to.be.below(1000);
+    const clock = sandbox.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const w = tracked(p.poll(100));
+    await clock.tickAsync(99);
+    expect(w.settled()).to.equal(false);
+    await clock.tickAsync(1);
+    expect(w.settled()).to.equal(true);
+    expect(await w.p).to.deep.equal([]);
+    clock.restore();
+    const waiting = p.poll();
+    c.send(Buffer.from("x"));
+    expect(await within(waiting, WAIT_MS, "poll() to see the data")).to.deep.equal([[s.fileno(), select.POLLIN]]);
     let err: unknown;
     await p.poll("1" as unknown as number).catch((e: unknown) => (err = e));
     expect(err).to.be.instanceOf(TypeError);
@@ -223,10 +254,10 @@ describe("select.poll", () => {
     s.close();
     expect(await p.poll(0)).to.deep.equal([[p.registered().keys().next().value as number, select.POLLNVAL]]);
     p.unregister([...p.registered().keys()][0]!);
-    setTimeout(() => c.close(), 20);
-    const [res, ms] = await elapsed(p.poll(5000));
+    const waiting = p.poll(30_000);
+    c.close();
+    const res = await within(waiting, WAIT_MS, "poll() to see the close");
     expect(res).to.deep.equal([[[...p.registered().keys()][0], select.POLLNVAL]]);
-    expect(ms).to.be.below(1000);
   });
 
   it("registering a number that no descriptor has reports POLLNVAL, as Linux does", async () => {
@@ -248,10 +279,9 @@ describe("select.poll", () => {
     const p = new select.poll();
     p.register(s, select.POLLIN);
     const intr = new select.Interrupt();
-    setTimeout(() => intr.fire(), 20);
-    const [res, ms] = await elapsed(p.poll(30_000, intr));
-    expect(res).to.deep.equal([]);
-    expect(ms).to.be.below(1000);
+    const waiting = p.poll(30_000, intr);
+    intr.fire();
+    expect(await within(waiting, WAIT_MS, "poll() to return")).to.deep.equal([]);
   });
 
   it("the peer's close makes the socket POLLIN (recv gives b''); both directions shut is POLLHUP", async () => {

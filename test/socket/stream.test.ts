@@ -164,17 +164,16 @@ function suite(fam: Family): void {
     });
 
     it("binding an address another process holds throws OSError EADDRINUSE", async () => {
-      const py = [
-        "import socket, sys",
-        `s = socket.socket(${fam.family}, socket.SOCK_STREAM)`,
-        fam.family === AF_UNIX ? "s.bind(sys.argv[1])" : `s.bind((${JSON.stringify(fam.host)}, 0))`,
-        "s.listen()",
-        "a = s.getsockname()",
-        "print(a if isinstance(a, str) else a[1], flush=True)",
-        "sys.stdin.read()",
+      // The other process: a Node child listening on the address, until its stdin closes.
+      const js = [
+        `const [path, host] = process.argv.slice(1);`,
+        `const s = require("node:net").createServer();`,
+        `const ready = () => { const a = s.address(); console.log(typeof a === "string" ? a : a.port); };`,
+        `if (path) s.listen(path, ready); else s.listen(0, host, ready);`,
+        `process.stdin.on("end", () => process.exit(0)).resume();`,
       ].join("\n");
       const path = fam.family === AF_UNIX ? (fam.bind_address() as string) : "";
-      const child = t.child(spawn("python3", ["-c", py, path]));
+      const child = t.child(spawn(process.execPath, ["-e", js, path, fam.host ?? ""]));
       child.on("error", () => undefined);
       const line = (await next_event<Buffer>(child.stdout, "data")).toString().trim();
       const held: Address = fam.family === AF_UNIX ? line : [fam.host!, Number(line)];
@@ -262,7 +261,7 @@ function suite(fam: Family): void {
       // Everything may not be in yet: peek then take the same bytes.
       const first = Buffer.from(ours.recv(100, 2 /* MSG_PEEK */));
       expect(first.length).to.be.greaterThan(0);
-      expect(ours.recv(first.length).equals(first)).to.equal(true);
+      expect(ours.recv(first.length)).to.deep.equal(first);
     });
 
     it("returns an empty Buffer at end of stream, every time it is called", async () => {
@@ -347,7 +346,7 @@ function suite(fam: Family): void {
       // Once the bytes have left, the socket is writable again and the peer got exactly what send() took.
       const got = await receive_exactly(peer, 3000 + second);
       await wait_for(ours, POLLOUT);
-      expect(got.equals(data.subarray(0, 3000 + second))).to.equal(true);
+      expect(got).to.deep.equal(data.subarray(0, 3000 + second));
     });
 
     it("stays unwritable while the peer does not read, and is writable again once the peer drains", async function () {
@@ -508,7 +507,7 @@ function suite(fam: Family): void {
       expect(ours.fileno()).to.equal(-1);
       const got = await received;
       expect(got.length).to.equal(data.length);
-      expect(got.equals(data)).to.equal(true);
+      expect(got).to.deep.equal(data);
     });
 
     it("makes the socket POLLNVAL and every operation throw OSError EBADF; a second close() is a no-op", async () => {
@@ -553,7 +552,7 @@ function suite(fam: Family): void {
       });
       expect(ours.send(data)).to.equal(data.length);
       ours.close();
-      expect((await got).equals(data)).to.equal(true);
+      expect(await got).to.deep.equal(data);
       // Node may show the reset after the data as an error or as an end of stream; either way the
       // connection is gone at once: the peer's very first write fails (after a FIN alone it would succeed).
       const seen = await outcome;
@@ -614,7 +613,7 @@ function suite(fam: Family): void {
       expect(written).to.be.lessThan(total);
       expect(peer.writableLength).to.be.greaterThan(0);
       // Reading resumes the flow: the data is intact and in order.
-      expect(held.equals(Buffer.concat([chunk, chunk]).subarray(0, held.length))).to.equal(true);
+      expect(held).to.deep.equal(Buffer.concat([chunk, chunk]).subarray(0, held.length));
     });
     it("raising SO_RCVBUF while paused lets more bytes in without a recv()", async function () {
       const { ours, peer } = await accepted_pair();
@@ -627,7 +626,7 @@ function suite(fam: Family): void {
       ours.setsockopt(SOL_SOCKET, SO_RCVBUF, 1 << 20);
       await wait_for(ours, POLLHUP);
       // All of it is buffered now: recv() hands it out (chunk by chunk) without waiting, then end of stream.
-      expect(drain(ours).equals(data)).to.equal(true);
+      expect(drain(ours)).to.deep.equal(data);
     });
   });
 
