@@ -1,5 +1,5 @@
 // The asyncore layer: Python's asyncore module.
-export { socket_map, wake, type SocketMap, type Channel } from "./map.js";
+export { socket_map, wake, iterations, type SocketMap, type Channel } from "./map.js";
 export { ExitNow, _DISCONNECTED } from "./exceptions.js";
 export { compact_traceback, current_error, type CompactTraceback, type TracebackEntry } from "./traceback.js";
 export { read, write, _exception, readwrite } from "./dispatch.js";
@@ -9,7 +9,7 @@ export { dispatcher_with_send } from "./dispatcher_with_send.js";
 export { file_wrapper, NotImplementedError, type FileSource } from "./file_wrapper.js";
 export { file_dispatcher } from "./file_dispatcher.js";
 export {
-  add_observer, iterations, type IterationTrace, type Observer, type Dispatch, type Action,
+  add_observer, type IterationTrace, type Observer, type Dispatch, type Action,
   type ChannelRef,
 } from "./trace.js";
 
