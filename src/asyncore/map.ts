@@ -30,7 +30,7 @@ export type SocketMap = Map<number, Channel>;
 /** The default map, Python's `asyncore.socket_map`. */
 export const socket_map: SocketMap = new Map();
 
-/** poll2()'s poll object, kept between iterations with the mask each fd is registered for. */
+/** poll2()'s poll object, kept between iterations with the mask each fd is registered for (ARCHITECTURE.md, "Poll registrations"). */
 export class Registrations {
   readonly pollster = new Poller();
   private readonly masks = new Map<number, number>();

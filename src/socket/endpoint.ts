@@ -2,7 +2,7 @@
 import type { OSError } from "../errno/index.js";
 import type { OptionKey, SocketOptions } from "./options.js";
 
-/** What an endpoint tells the socket that owns it: the same few calls for every kind. */
+/** What an endpoint tells the socket that owns it: the same few calls for every kind (ARCHITECTURE.md, "The emulation"). */
 export interface EndpointOwner {
   readonly family: number;
   /** The socket's options, read where they are used (SO_RCVBUF as data arrives, SO_SNDBUF at send, …). */

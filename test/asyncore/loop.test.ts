@@ -1,5 +1,5 @@
-// The loop's own contract (DESIGN.md, "The loop"): arguments, yielding, event-driven waits and
-// wake-ups, several maps at once, idle CPU, ExitNow, and no handler calls after close.
+// The loop's own contract (ARCHITECTURE.md, "The loop's rules"): arguments, yielding, event-driven
+// waits and wake-ups, several maps at once, idle CPU, ExitNow, and no handler calls after close.
 import { expect } from "chai";
 import { mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket as NodeSocket } from "node:net";
