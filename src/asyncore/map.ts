@@ -6,9 +6,9 @@ export interface Channel {
   /**
    * The channel's descriptor while it is in a map; null once del_channel() took it out. The loop
    * reads it to run no handler of a closed channel, not even for events it already collected
-   * (ARCHITECTURE.md, "No handler after close").
+   * (ARCHITECTURE.md, "No handler after close"). A channel without it counts as open.
    */
-  readonly _fileno: number | null;
+  readonly _fileno?: number | null;
   readable(): boolean;
   writable(): boolean;
   /** A listening channel: never in the write set. */

@@ -106,9 +106,9 @@ export class Connection implements Endpoint {
 
   /**
    * setsockopt() changed `key`. TCP_NODELAY and SO_KEEPALIVE go to Node's socket once it is
-   * connected (Node applies them to a connected handle only); a larger SO_RCVBUF may let a
-   * paused connection read again, and SO_SNDBUF moves the line between writable and not.
-   * SO_LINGER is read at close.
+   * connected (apply_options() catches up with those set while connecting); a larger SO_RCVBUF
+   * may let a paused connection read again, and SO_SNDBUF moves the line between writable and
+   * not. SO_LINGER is read at close.
    */
   option_changed(key: OptionKey): void {
     const o = this.owner?.options;

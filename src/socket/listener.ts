@@ -74,7 +74,7 @@ export class Listener implements Endpoint {
     return this.queue.length > 0 ? POLLIN : 0;
   }
 
-  /** The options a listener uses (SO_REUSEPORT, IPV6_V6ONLY) count at bind(); later changes do nothing, as on Linux. */
+  /** The options a listener uses (SO_REUSEPORT, IPV6_V6ONLY) count at bind(); a later change is kept but moves no binding. */
   option_changed(): void {}
 
   take(): Connection | undefined {
