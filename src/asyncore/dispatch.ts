@@ -9,9 +9,9 @@ function handle_error(obj: Channel, err: unknown): void {
   while_handling(err, () => obj.handle_error(err));
 }
 
-/** A channel that del_channel() removed from its map gets no further events (see DESIGN.md). */
+/** A channel that del_channel() removed from its map gets no further events (ARCHITECTURE.md, "No handler after close"). */
 function gone(obj: Channel): boolean {
-  return (obj as { _fileno?: unknown })._fileno === null;
+  return obj._fileno === null;
 }
 
 export function read(obj: Channel): void {

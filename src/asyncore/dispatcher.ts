@@ -9,7 +9,7 @@ import {
   type Address, type BytesLike,
 } from "../socket/index.js";
 import { _DISCONNECTED, errno_of_error } from "./errors.js";
-import { interrupt_of, socket_map, type Channel, type SocketMap } from "./map.js";
+import { socket_map, wake, type Channel, type SocketMap } from "./map.js";
 import { compact_traceback, current_error, type_repr } from "./traceback.js";
 import * as trace from "./trace.js";
 
@@ -110,7 +110,7 @@ export class dispatcher implements Channel {
   add_channel(map?: SocketMap | null): void {
     const m = map ?? this._map;
     m.set(this._fileno as number, this);
-    interrupt_of(m).fire();
+    wake(m);
   }
 
   del_channel(map?: SocketMap | null): void {
@@ -118,7 +118,7 @@ export class dispatcher implements Channel {
     const m = map ?? this._map;
     if (fd !== null && m.get(fd) === this) {
       m.delete(fd);
-      interrupt_of(m).fire();
+      wake(m);
     } else if (fd !== null && m.has(fd)) {
       m.delete(fd);
     }
@@ -181,7 +181,7 @@ export class dispatcher implements Channel {
     this.connected = false;
     this.connecting = true;
     const err = this.sock().connect_ex(address);
-    interrupt_of(this._map).fire();
+    wake(this._map);
     if (err === EINPROGRESS || err === EALREADY || err === EWOULDBLOCK) {
       this.addr = address;
       return;
@@ -225,7 +225,7 @@ export class dispatcher implements Channel {
       throw err;
     } finally {
       // Output queued from a timer changes what writable() says: wake a waiting loop.
-      interrupt_of(this._map).fire();
+      wake(this._map);
     }
   }
 
@@ -283,7 +283,7 @@ export class dispatcher implements Channel {
     } else if (!this.connected) {
       if (this.connecting) {
         this.handle_connect_event();
-        // handle_connect() may have closed the channel: no more handlers (DESIGN.md).
+        // handle_connect() may have closed the channel: no more handlers (ARCHITECTURE.md, "No handler after close").
         if (this._fileno === null) return;
       }
       this.handle_read();

@@ -1,5 +1,5 @@
 // The asyncore layer: Python's asyncore module.
-export { socket_map, wake, type SocketMap, type Channel } from "./map.js";
+export { socket_map, wake, iterations, type SocketMap, type Channel } from "./map.js";
 export { ExitNow, _DISCONNECTED } from "./errors.js";
 export { NotImplementedError } from "../errno/index.js";
 export { compact_traceback, current_error, type CompactTraceback, type TracebackEntry } from "./traceback.js";
@@ -15,7 +15,7 @@ export { file_wrapper, type FileSource } from "./file_wrapper.js";
 export { file_dispatcher } from "./file_dispatcher.js";
 export { run_workers, type WorkerOptions, type WorkerSharing } from "./workers.js";
 export {
-  add_observer, iterations, type IterationTrace, type Observer, type Dispatch, type Action,
+  add_observer, type IterationTrace, type Observer, type Dispatch, type Action,
   type ChannelRef,
 } from "./trace.js";
 

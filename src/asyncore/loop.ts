@@ -1,12 +1,10 @@
 // asyncore's loop: poll (select-based), poll2/poll3 (poll-based), loop() and close_all().
 import { EBADF } from "../errno/index.js";
-import {
-  POLLIN, POLLOUT, POLLPRI, poll as Poller, select, yield_to_node,
-} from "../select/index.js";
+import { POLLIN, POLLOUT, POLLPRI, select, yield_to_node } from "../select/index.js";
 import { wait_for_change } from "../select/wait.js";
 import { _exception, read, readwrite, write } from "./dispatch.js";
 import { errno_of_error, is_reraised } from "./errors.js";
-import { interrupt_of, socket_map, type Channel, type SocketMap } from "./map.js";
+import { socket_map, state_of, type SocketMap } from "./map.js";
 import * as trace from "./trace.js";
 
 function seconds(timeout: number | null | undefined): number | null {
@@ -17,9 +15,10 @@ function seconds(timeout: number | null | undefined): number | null {
 export async function poll(timeout: number | null = 0.0, map?: SocketMap | null): Promise<void> {
   const m = map ?? socket_map;
   if (m.size === 0) return;
-  const intr = interrupt_of(m);
+  const st = state_of(m);
+  const intr = st.interrupt;
   intr.reset();
-  const t = trace.tracing ? trace.begin(m, "select", seconds(timeout)) : null;
+  const t = trace.tracing ? trace.begin(m, st, "select", seconds(timeout)) : null;
   const r: number[] = [];
   const w: number[] = [];
   const e: number[] = [];
@@ -86,14 +85,6 @@ export async function poll(timeout: number | null = 0.0, map?: SocketMap | null)
   }
 }
 
-/** The poll object a map keeps between iterations, and the masks registered in it. */
-interface PollState {
-  readonly pollster: Poller;
-  readonly masks: Map<number, number>;
-}
-
-const poll_states = new WeakMap<SocketMap, PollState>();
-
 /**
  * One iteration over poll(): Python's asyncore.poll2(timeout, map). CPython builds a new poll
  * object each time; this one keeps it and re-registers only the fds whose interest changed,
@@ -102,51 +93,30 @@ const poll_states = new WeakMap<SocketMap, PollState>();
 export async function poll2(timeout: number | null = 0.0, map?: SocketMap | null): Promise<void> {
   const m = map ?? socket_map;
   if (m.size === 0) return;
-  const intr = interrupt_of(m);
+  const st = state_of(m);
+  const intr = st.interrupt;
   intr.reset();
-  let st = poll_states.get(m);
-  if (!st) {
-    st = { pollster: new Poller(), masks: new Map() };
-    poll_states.set(m, st);
-  }
-  const { pollster, masks } = st;
+  const regs = st.registrations;
   const ms = timeout === null ? null : Math.trunc(timeout * 1000);
-  const t = trace.tracing ? trace.begin(m, "poll", seconds(timeout)) : null;
-  let seen = 0;
+  const t = trace.tracing ? trace.begin(m, st, "poll", seconds(timeout)) : null;
+  let wanted = 0;
   // forEach: no [key, value] pair allocated per channel, which shows at 10,000 channels.
   m.forEach((obj, fd) => {
     let flags = 0;
     if (obj.readable()) flags |= POLLIN | POLLPRI;
     // accepting sockets are never in the write set
     if (obj.writable() && !obj.accepting) flags |= POLLOUT;
-    const had = masks.get(fd);
-    if (flags) {
-      seen++;
-      if (had !== flags) {
-        pollster.register(fd, flags);
-        masks.set(fd, flags);
-      }
-    } else if (had !== undefined) {
-      pollster.unregister(fd);
-      masks.delete(fd);
-    }
+    if (flags) wanted++;
+    regs.set(fd, flags);
     if (t) {
       if (flags & POLLIN) t.readable.push(trace.ref(fd, obj));
       if (flags & POLLOUT) t.writable.push(trace.ref(fd, obj));
       if (flags) t.exceptional.push(trace.ref(fd, obj));
     }
   });
-  if (masks.size > seen) {
-    // Channels left the map since the last iteration: stop watching them.
-    for (const fd of masks.keys()) {
-      if (!m.has(fd)) {
-        pollster.unregister(fd);
-        masks.delete(fd);
-      }
-    }
-  }
+  regs.sweep(m, wanted);
   const started = t ? performance.now() : 0;
-  const ready = await pollster.poll(ms, intr);
+  const ready = await regs.pollster.poll(ms, intr);
   if (t) {
     const now = performance.now();
     t.waited_ms = now - started;
@@ -202,7 +172,7 @@ export async function loop(
   const poll_fun = use_poll ? poll2 : poll;
   // While the loop runs, its wait timer stays ref'd between iterations instead of being
   // toggled twice per iteration; it lets go when the loop ends.
-  const sleeper = interrupt_of(m).sleeper;
+  const sleeper = state_of(m).interrupt.sleeper;
   sleeper.hold();
   try {
     if (count === null) {
@@ -223,7 +193,7 @@ export function close_all(map: SocketMap | null = null, ignore_all = false): voi
   const m = map ?? socket_map;
   for (const x of [...m.values()]) {
     try {
-      (x as Channel & { close(): void }).close();
+      x.close();
     } catch (err) {
       if (errno_of_error(err) === EBADF) continue;
       if (is_reraised(err) || !ignore_all) throw err;

@@ -1,41 +1,121 @@
-// The socket map (fd → channel) and each map's in-process self-pipe that wakes its waiting loop.
-import { Interrupt } from "../select/index.js";
+// The socket map (fd → channel) and the one object that holds what the loop keeps for each map.
+import { Interrupt, poll as Poller } from "../select/index.js";
 
-/** Anything the loop can drive: what asyncore's poll functions call on a map entry. */
+/** Anything the loop can drive: what asyncore's poll functions and close_all() use of a map entry. */
 export interface Channel {
+  /**
+   * The channel's descriptor while it is in a map; null once del_channel() took it out. The loop
+   * reads it to run no handler of a closed channel, not even for events it already collected
+   * (ARCHITECTURE.md, "No handler after close"). A channel without it counts as open.
+   */
+  readonly _fileno?: number | null;
   readable(): boolean;
   writable(): boolean;
+  /** A listening channel: never in the write set. */
   readonly accepting?: boolean;
   handle_read_event(): void;
   handle_write_event(): void;
   handle_expt_event(): void;
   handle_close(): void;
   handle_error(err?: unknown): void;
+  close(): void;
 }
 
-/** Python's `dict` socket map: fd → channel. */
+/**
+ * Python's `dict` socket map: fd → channel. A plain Map, because that is what ported code makes
+ * (`map = {}` becomes `new Map()`); what the loop keeps per map lives in its MapState instead.
+ */
 export type SocketMap = Map<number, Channel>;
 
 /** The default map, Python's `asyncore.socket_map`. */
 export const socket_map: SocketMap = new Map();
 
-const interrupts = new WeakMap<SocketMap, Interrupt>();
+/** poll2()'s poll object, kept between iterations with the mask each fd is registered for (ARCHITECTURE.md, "Poll registrations"). */
+export class Registrations {
+  readonly pollster = new Poller();
+  private readonly masks = new Map<number, number>();
 
-/** The self-pipe of a map (made on first use). */
-export function interrupt_of(map: SocketMap): Interrupt {
-  let i = interrupts.get(map);
-  if (!i) {
-    i = new Interrupt();
-    interrupts.set(map, i);
+  /** `fd`'s interest this iteration (0: none); the poll object hears only of changes. */
+  set(fd: number, flags: number): void {
+    const had = this.masks.get(fd);
+    if (flags) {
+      if (had !== flags) {
+        this.pollster.register(fd, flags);
+        this.masks.set(fd, flags);
+      }
+    } else if (had !== undefined) {
+      this.pollster.unregister(fd);
+      this.masks.delete(fd);
+    }
   }
-  return i;
+
+  /**
+   * After a pass over `map` that set a non-zero interest for `wanted` fds: more registered than
+   * that means channels left the map since the last pass, so stop watching them.
+   */
+  sweep(map: SocketMap, wanted: number): void {
+    if (this.masks.size <= wanted) return;
+    for (const fd of this.masks.keys()) {
+      if (!map.has(fd)) {
+        this.pollster.unregister(fd);
+        this.masks.delete(fd);
+      }
+    }
+  }
+}
+
+/**
+ * Everything the loop keeps for one map between iterations. The map itself stays a plain Map
+ * (see SocketMap), so this is found through the map, in one table (state_of).
+ */
+export class MapState {
+  /**
+   * The map's in-process self-pipe: firing it wakes the loop waiting on the map (a channel added
+   * or removed, output queued) — ARCHITECTURE.md, "Wake-ups".
+   */
+  readonly interrupt = new Interrupt();
+  #registrations: Registrations | null = null;
+  #observed = 0;
+
+  /** poll2()'s registrations (made on its first iteration over this map). */
+  get registrations(): Registrations {
+    return (this.#registrations ??= new Registrations());
+  }
+
+  /** Iterations run while the loop was observed (the number the next trace gets is one more). */
+  get observed_iterations(): number {
+    return this.#observed;
+  }
+
+  /** An observed iteration begins: its number. */
+  count_observed(): number {
+    return ++this.#observed;
+  }
+}
+
+const states = new WeakMap<SocketMap, MapState>();
+
+/** The state of a map (made on first use; it goes with the map). */
+export function state_of(map: SocketMap): MapState {
+  let s = states.get(map);
+  if (s === undefined) {
+    s = new MapState();
+    states.set(map, s);
+  }
+  return s;
 }
 
 /**
  * Wake a loop waiting on `map` so that it re-reads readable()/writable() at once. Channels
  * added or removed and output queued through send()/push() wake it by themselves; call this
  * after changing state that a predicate reads from outside a handler (a timer, a promise).
+ * A map no loop has run on has nothing to wake: its first iteration reads everything anyway.
  */
 export function wake(map: SocketMap = socket_map): void {
-  interrupts.get(map)?.fire();
+  states.get(map)?.interrupt.fire();
+}
+
+/** How many iterations a map's loop has run while being observed. */
+export function iterations(map: SocketMap): number {
+  return states.get(map)?.observed_iterations ?? 0;
 }

@@ -1,5 +1,5 @@
 // Watching the loop: per-iteration records of the sets built, what was ready, what ran, and the wait.
-import type { Channel, SocketMap } from "./map.js";
+import type { Channel, MapState, SocketMap } from "./map.js";
 
 /** A channel as a trace shows it. */
 export interface ChannelRef {
@@ -45,7 +45,6 @@ export interface IterationTrace {
 export type Observer = (t: IterationTrace) => void;
 
 const observers = new Set<Observer>();
-const counters = new WeakMap<SocketMap, number>();
 let current: Dispatch | null = null;
 
 /** True while someone observes: the loop builds trace records only then. */
@@ -71,9 +70,9 @@ export function ref(fd: number, obj: Channel | undefined): ChannelRef {
   return { fd, repr };
 }
 
-export function begin(map: SocketMap, mode: "select" | "poll", timeout: number | null): IterationTrace {
-  const n = (counters.get(map) ?? 0) + 1;
-  counters.set(map, n);
+/** An observed iteration of `map` (whose state numbers it) begins. */
+export function begin(map: SocketMap, state: MapState, mode: "select" | "poll", timeout: number | null): IterationTrace {
+  const n = state.count_observed();
   return {
     map, iteration: n, mode, timeout, readable: [], writable: [], exceptional: [], ready: [],
     dispatched: [], waited_ms: 0, woke: "idle",
@@ -94,11 +93,6 @@ export function note(action: Action): void {
 export function finish(t: IterationTrace): void {
   current = null;
   for (const fn of observers) fn(t);
-}
-
-/** How many iterations a map's loop has run while being observed. */
-export function iterations(map: SocketMap): number {
-  return counters.get(map) ?? 0;
 }
 
 const EVENT_NAMES: ReadonlyArray<readonly [number, string]> = [

@@ -3,27 +3,27 @@ import type { Socket as NodeSocket } from "node:net";
 import { EAGAIN, EPIPE, os_error, type OSError } from "../errno/index.js";
 import { ByteQueue } from "./byte_queue.js";
 import { socket_error_from_node } from "./errors.js";
-import type { SocketOptions } from "./options.js";
+import type { Endpoint, EndpointOwner } from "./endpoint.js";
+import type { OptionKey } from "./options.js";
+import { POLLHUP, POLLIN, POLLOUT } from "./readiness.js";
 
-/** What a connection tells the socket that owns it. */
-export interface ConnectionOwner {
-  readonly options: SocketOptions;
-  connection_changed(): void;
-  connection_error(err: OSError): void;
-}
+/**
+ * Where the connection stands: connecting, connected, or ended abnormally (reset, refused,
+ * aborted: Linux's TCP_CLOSE) before it connected ("failed") or after ("reset").
+ */
+type Phase = "connecting" | "connected" | "failed" | "reset";
 
 /** How long a closed connection waits for the peer's FIN before it is torn down (Linux's FIN_WAIT2). */
 const FIN_WAIT_MS = 60_000;
 
-export class Connection {
+export class Connection implements Endpoint {
   readonly rbuf = new ByteQueue();
+  #phase: Phase;
   /** The peer's FIN arrived. */
-  eof = false;
-  /** The connection ended abnormally (reset, refused, aborted): TCP_CLOSE. */
-  dead = false;
-  rd_shut = false;
-  wr_shut = false;
-  established: boolean;
+  private eof = false;
+  /** shutdown(SHUT_RD), shutdown(SHUT_WR): each direction closes on its own, as Linux's sk_shutdown bits. */
+  private rd_shut = false;
+  private wr_shut = false;
   /** send() found no room; the next flushed write makes us writable again. */
   private blocked = false;
   /** A send went out this tick, and end_batch is scheduled for the tick's end (see write()). */
@@ -31,7 +31,7 @@ export class Connection {
   /** Later sends of this tick are corked, to leave together at the tick's end. */
   private corked = false;
   private paused: boolean;
-  private owner: ConnectionOwner | null = null;
+  private owner: EndpointOwner | null = null;
   private early_error: OSError | null = null;
   private released = false;
 
@@ -39,44 +39,105 @@ export class Connection {
     readonly conn: NodeSocket,
     established: boolean,
   ) {
-    this.established = established;
+    this.#phase = established ? "connected" : "connecting";
     this.paused = true;
     conn.on("data", (chunk: Buffer) => this.on_data(chunk));
     conn.on("end", () => {
       this.eof = true;
-      this.owner?.connection_changed();
+      this.owner?.changed();
     });
     conn.on("error", (e: Error) => this.on_error(e));
     conn.on("close", () => {
       if (!this.eof && !this.dead && !this.released) {
-        this.dead = true;
-        this.owner?.connection_changed();
+        this.die();
+        this.owner?.changed();
       }
     });
     conn.on("connect", () => {
-      this.established = true;
+      this.#phase = "connected";
       this.apply_options();
-      this.owner?.connection_changed();
+      this.owner?.changed();
     });
     conn.unref();
   }
 
+  /** The handshake completed (it stays so after the connection ends). */
+  get established(): boolean {
+    return this.#phase === "connected" || this.#phase === "reset";
+  }
+
+  /** The connection ended abnormally, before or after it connected. */
+  get dead(): boolean {
+    return this.#phase === "failed" || this.#phase === "reset";
+  }
+
+  private die(): void {
+    if (this.#phase === "connecting") this.#phase = "failed";
+    else if (this.#phase === "connected") this.#phase = "reset";
+  }
+
   /** Hand the connection to its socket; events from now on go there. */
-  attach(owner: ConnectionOwner): void {
+  attach(owner: EndpointOwner): void {
     this.owner = owner;
     if (this.early_error) {
-      owner.connection_error(this.early_error);
+      owner.error(this.early_error);
       this.early_error = null;
     }
     if (this.established) this.apply_options();
     this.resume_if_room();
   }
 
+  /** Readiness as Linux's tcp_poll() reports it. */
+  poll_flags(): number {
+    switch (this.#phase) {
+      case "connecting":
+        return 0;
+      case "failed":
+      case "reset":
+        return POLLIN | POLLOUT | POLLHUP;
+      case "connected": {
+        const rd_done = this.eof || this.rd_shut;
+        let f = this.rbuf.length > 0 || rd_done ? POLLIN : 0;
+        if (this.writable_now) f |= POLLOUT;
+        if (rd_done && this.wr_shut) f |= POLLHUP;
+        return f;
+      }
+    }
+  }
+
+  /**
+   * setsockopt() changed `key`. TCP_NODELAY and SO_KEEPALIVE go to Node's socket once it is
+   * connected (apply_options() catches up with those set while connecting); a larger SO_RCVBUF
+   * may let a paused connection read again, and SO_SNDBUF moves the line between writable and
+   * not. SO_LINGER is read at close.
+   */
+  option_changed(key: OptionKey): void {
+    const o = this.owner?.options;
+    if (!o || this.released) return;
+    switch (key) {
+      case "nodelay":
+        if (this.established && !this.conn.destroyed) this.conn.setNoDelay(o.nodelay);
+        break;
+      case "keepalive":
+        if (this.established && !this.conn.destroyed) this.conn.setKeepAlive(o.keepalive);
+        break;
+      case "rcvbuf":
+        this.resume_if_room();
+        break;
+      case "sndbuf":
+        this.owner?.changed();
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Connected: what setsockopt() asked for before now reaches Node. */
   private apply_options(): void {
     const o = this.owner?.options;
-    if (!o || this.conn.destroyed) return;
-    if (o.nodelay) this.conn.setNoDelay(true);
-    if (o.keepalive) this.conn.setKeepAlive(true);
+    if (!o) return;
+    if (o.nodelay) this.option_changed("nodelay");
+    if (o.keepalive) this.option_changed("keepalive");
   }
 
   private on_data(chunk: Buffer): void {
@@ -84,20 +145,15 @@ export class Connection {
     const was_empty = this.rbuf.length === 0;
     this.rbuf.push(chunk);
     if (this.rbuf.length >= (this.owner?.options.rcvbuf ?? 0)) this.pause();
-    if (was_empty) this.owner?.connection_changed();
+    if (was_empty) this.owner?.changed();
   }
 
   private on_error(e: Error): void {
     if (this.released) return;
-    this.dead = true;
+    this.die();
     const err = socket_error_from_node(e);
-    if (this.owner) this.owner.connection_error(err);
+    if (this.owner) this.owner.error(err);
     else this.early_error = err;
-  }
-
-  /** SO_RCVBUF changed: a larger buffer may let a paused connection read again. */
-  options_changed(): void {
-    if (!this.released) this.resume_if_room();
   }
 
   private pause(): void {
@@ -124,10 +180,6 @@ export class Connection {
     }
     if (this.eof || this.dead || this.rd_shut) return Buffer.alloc(0);
     return null;
-  }
-
-  get readable_now(): boolean {
-    return this.rbuf.length > 0 || this.eof || this.rd_shut;
   }
 
   get writable_now(): boolean {
@@ -181,7 +233,7 @@ export class Connection {
   private readonly on_written = (): void => {
     if (this.blocked && this.writable_now) {
       this.blocked = false;
-      this.owner?.connection_changed();
+      this.owner?.changed();
     }
   };
 
@@ -206,7 +258,8 @@ export class Connection {
    * unread bytes, or that receives more, resets the connection — here only once what send() took
    * has been handed to the kernel, so that close() still loses none of it.
    */
-  release(linger: number | null): void {
+  release(): void {
+    const linger = this.owner?.options.linger ?? null;
     this.released = true;
     this.owner = null;
     const unread = this.rbuf.length > 0 && !this.rd_shut;

@@ -4,14 +4,14 @@ import { type OSError } from "../errno/index.js";
 import { python_address, type Address } from "./address.js";
 import { socket_error_from_node } from "./errors.js";
 import { AF_INET6 } from "./constants.js";
+import type { Endpoint, EndpointOwner } from "./endpoint.js";
 import { literal_lookup } from "./lookup.js";
-import type { SocketOptions } from "./options.js";
+import { POLLIN, POLLOUT } from "./readiness.js";
 
-export interface DatagramOwner {
-  readonly family: number;
-  readonly options: SocketOptions;
-  datagram_changed(): void;
-  datagram_error(err: OSError): void;
+/** connect()'s peer: the default destination and the only source accepted. */
+interface Peer {
+  readonly host: string;
+  readonly port: number;
 }
 
 interface Datagram {
@@ -19,15 +19,14 @@ interface Datagram {
   readonly from: Address;
 }
 
-export class DatagramEndpoint {
+export class DatagramEndpoint implements Endpoint {
   readonly udp: UdpSocket;
   private queue: Datagram[] = [];
   private queued_bytes = 0;
-  /** connect()'s peer: the default destination and the only source accepted. */
-  peer: { host: string; port: number } | null = null;
+  #peer: Peer | null = null;
 
   constructor(
-    private readonly owner: DatagramOwner,
+    private readonly owner: EndpointOwner,
     host: string,
     port: number,
   ) {
@@ -42,7 +41,7 @@ export class DatagramEndpoint {
     this.udp.on("error", (e: Error) => {
       const err = socket_error_from_node(e);
       if (this.binding) this.bind_error = err;
-      else if (!this.closed) owner.datagram_error(err);
+      else if (!this.closed) owner.error(err);
     });
     // With the lookup answered in place, Node binds now and emits a bind failure synchronously.
     this.binding = true;
@@ -59,23 +58,40 @@ export class DatagramEndpoint {
   private bind_error: OSError | null = null;
   private closed = false;
 
+  get peer(): Peer | null {
+    return this.#peer;
+  }
+
+  /** connect(): send there by default, and take datagrams only from there. */
+  connect(host: string, port: number): void {
+    this.#peer = { host, port };
+  }
+
   bound_address(): Address {
     const a = this.udp.address();
     return python_address(this.owner.family, a.address, a.port);
   }
 
   private on_message(msg: Buffer, rinfo: RemoteInfo): void {
-    if (this.peer && (rinfo.address !== this.peer.host || rinfo.port !== this.peer.port)) return;
+    const peer = this.#peer;
+    if (peer && (rinfo.address !== peer.host || rinfo.port !== peer.port)) return;
     // A full receive buffer drops datagrams, as the kernel does.
     if (this.queued_bytes + msg.length > this.owner.options.rcvbuf) return;
     this.queue.push({ data: msg, from: python_address(this.owner.family, rinfo.address, rinfo.port) });
     this.queued_bytes += msg.length;
-    if (this.queue.length === 1) this.owner.datagram_changed();
+    if (this.queue.length === 1) this.owner.changed();
   }
 
-  get readable_now(): boolean {
-    return this.queue.length > 0;
+  /** Readiness as Linux's udp_poll() reports it: always writable (sends never wait), readable while a datagram waits. */
+  poll_flags(): number {
+    return this.queue.length > 0 ? POLLIN | POLLOUT : POLLOUT;
   }
+
+  /**
+   * The options a UDP socket uses count when it is made (SO_REUSEADDR, SO_REUSEPORT,
+   * IPV6_V6ONLY: bind() happens then) or are read as datagrams arrive (SO_RCVBUF).
+   */
+  option_changed(): void {}
 
   /** The next datagram, cut to n bytes (the rest is lost, as with recvfrom), or null. */
   receive(n: number, peek: boolean): Datagram | null {
@@ -95,7 +111,7 @@ export class DatagramEndpoint {
 
   send(data: Buffer, host: string, port: number): void {
     this.udp.send(data, port, host, (e) => {
-      if (e) this.owner.datagram_error(socket_error_from_node(e));
+      if (e) this.owner.error(socket_error_from_node(e));
     });
   }
 

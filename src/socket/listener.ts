@@ -4,38 +4,32 @@ import { dirname } from "node:path";
 import { createServer, isIP, type Server, type Socket as NodeSocket } from "node:net";
 import { getuid } from "node:process";
 import {
-  EACCES, EADDRINUSE, EADDRNOTAVAIL, ENOENT, type OSError,
+  EACCES, EADDRINUSE, EADDRNOTAVAIL, ENOENT,
 } from "../errno/index.js";
 import { Connection, reset_connection } from "./connection.js";
 import { is_local_host } from "./address.js";
 import { socket_error_from_node } from "./errors.js";
-import { SOMAXCONN } from "./constants.js";
+import { AF_INET6, SOMAXCONN } from "./constants.js";
+import type { Endpoint, EndpointOwner } from "./endpoint.js";
 import { port_table, type Binding } from "./port_table.js";
+import { POLLHUP, POLLIN, POLLOUT } from "./readiness.js";
+import { listener_sharing } from "./sharing.js";
 
-/** What a listener tells the socket that owns it. */
-export interface ListenerOwner {
-  listener_changed(): void;
-  listener_error(err: OSError): void;
-  /** An accept failure (EMFILE…) that must not take the listener down. */
-  listener_warning(message: string): void;
-}
-
-/** Where a stream socket binds: a path, or an internet address. */
-export type BindTarget =
+/** Where a stream socket binds: a path, or an internet address (an IP literal, or a name Node has to look up). */
+export type BindAddress =
   | { readonly kind: "path"; readonly path: string }
-  | {
-      readonly kind: "inet";
-      readonly version: 4 | 6;
-      /** An IP literal, or a name Node has to look up. */
-      readonly host: string;
-      readonly port: number;
-      readonly v6only: boolean;
-      readonly reuseport: boolean;
-      /** Let node:cluster's primary hold the listening socket (workers sharing one port). */
-      readonly cluster: boolean;
-    };
+  | { readonly kind: "inet"; readonly host: string; readonly port: number };
 
-type InetTarget = BindTarget & { readonly kind: "inet" };
+/** An internet address to bind, with what the socket's options and the process's sharing make of it. */
+interface InetTarget {
+  readonly version: 4 | 6;
+  readonly host: string;
+  readonly port: number;
+  readonly v6only: boolean;
+  readonly reuseport: boolean;
+  /** Let node:cluster's primary hold the listening socket (workers sharing one port). */
+  readonly cluster: boolean;
+}
 
 /** bind()'s outcome: the port now known (null for a path, or while Node still binds), or the errno. */
 export type BindResult = { readonly ok: true; readonly port: number | null } | { readonly ok: false; readonly errno: number };
@@ -48,16 +42,16 @@ type Source =
   | { readonly kind: "port"; detach(): void }
   | { readonly kind: "server"; readonly server: Server };
 
-export class Listener {
+export class Listener implements Endpoint {
   /** Accepted by Node, waiting for accept(); at most a few thousand, so shift() is cheap. */
   private queue: Connection[] = [];
   private limit = 0;
   /** close() was called: Node's late events (a failed listen's 'error') no longer reach the owner. */
   private closed = false;
   private source: Source = { kind: "none" };
-  phase: Phase = "bound";
+  private phase: Phase = "bound";
 
-  constructor(private readonly owner: ListenerOwner) {}
+  constructor(private readonly owner: EndpointOwner) {}
 
   /** listen(n): from now on connections queue for accept(), at most `n` + Linux's SYN backlog. */
   listen(backlog: number): void {
@@ -67,9 +61,22 @@ export class Listener {
     this.limit = Math.max(backlog, 0) + 1 + SOMAXCONN;
   }
 
-  get pending(): number {
-    return this.queue.length;
+  /** listen() was called: SO_ACCEPTCONN. */
+  get listening(): boolean {
+    return this.phase === "listening";
   }
+
+  /**
+   * Readiness as Linux reports a stream socket's: bound but not listening, it is writable and
+   * hung up (as a socket that is not connected); listening, readable while a connection waits.
+   */
+  poll_flags(): number {
+    if (this.phase === "bound") return POLLOUT | POLLHUP;
+    return this.queue.length > 0 ? POLLIN : 0;
+  }
+
+  /** The options a listener uses (SO_REUSEPORT, IPV6_V6ONLY) count at bind(); a later change is kept but moves no binding. */
+  option_changed(): void {}
 
   take(): Connection | undefined {
     return this.queue.shift();
@@ -86,8 +93,18 @@ export class Listener {
    * Bind as Linux's bind() would: for a path or an IP literal the outcome, port or errno, is
    * known before this returns (PORTING.md, "bind() is synchronous").
    */
-  bind(t: BindTarget): BindResult {
-    if (t.kind === "path") return this.bind_path(t.path);
+  bind(a: BindAddress): BindResult {
+    if (a.kind === "path") return this.bind_path(a.path);
+    const { family, options } = this.owner;
+    const sharing = listener_sharing();
+    const t: InetTarget = {
+      version: family === AF_INET6 ? 6 : 4,
+      host: a.host,
+      port: a.port,
+      v6only: family === AF_INET6 && options.v6only,
+      reuseport: options.reuseport || sharing === "reuseport",
+      cluster: sharing === "cluster",
+    };
     if (t.cluster) {
       // The cluster's primary binds for every worker, later; errors arrive as the socket's error.
       this.own_server().listen({ host: t.host, port: t.port, backlog: SOMAXCONN, exclusive: false });
@@ -135,24 +152,24 @@ export class Listener {
   private on_connection(c: NodeSocket): void {
     // The error listener comes first: the connection is ours from birth.
     const conn = new Connection(c, true);
-    if (this.closed || this.phase !== "listening" || this.pending >= this.limit) {
+    if (this.closed || this.phase !== "listening" || this.queue.length >= this.limit) {
       // Bound but not listening (or queue overflow): the kernel would refuse.
       reset_connection(c);
       return;
     }
     this.queue.push(conn);
-    if (this.pending === 1) this.owner.listener_changed();
+    if (this.queue.length === 1) this.owner.changed();
   }
 
   private on_error(e: Error & { syscall?: string }): void {
     if (this.closed) return;
     if (e.syscall === "accept") {
       // libuv keeps the listening handle and backs off (its EMFILE trick); so do we.
-      this.owner.listener_warning(`accept() failed: ${socket_error_from_node(e).message}; still listening`);
+      this.owner.warn(`accept() failed: ${socket_error_from_node(e).message}; still listening`);
       return;
     }
     // A bind Node completed later (a host name, a cluster worker) failed.
-    this.owner.listener_error(socket_error_from_node(e));
+    this.owner.error(socket_error_from_node(e));
   }
 
   close(): void {

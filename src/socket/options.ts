@@ -5,6 +5,7 @@ import {
   SO_LINGER, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, TCP_NODELAY,
 } from "./constants.js";
 import { as_buffer, type BytesLike } from "./bytes.js";
+import { check_reuseport } from "./sharing.js";
 
 export interface SocketOptions {
   sndbuf: number;
@@ -61,7 +62,8 @@ function int_value(value: number | boolean | BytesLike): number {
 
 /**
  * setsockopt() for the options the emulation keeps: stores the value and returns which one
- * changed, for the socket to apply. ENOPROTOOPT for options it does not know.
+ * changed, for the socket's endpoint to apply. ENOPROTOOPT for options it does not know, and
+ * for SO_REUSEPORT on a Node that cannot set it (the value then stays as it was).
  */
 export function store_option(o: SocketOptions, level: number, option: number, value: number | boolean | BytesLike): OptionKey {
   if (level === SOL_SOCKET && option === SO_LINGER) {
@@ -75,6 +77,7 @@ export function store_option(o: SocketOptions, level: number, option: number, va
   const key = stored_key(level, option);
   if (key === undefined) throw os_error(ENOPROTOOPT);
   const n = int_value(value);
+  if (key === "reuseport" && n !== 0) check_reuseport();
   if (key === "sndbuf" || key === "rcvbuf") o[key] = Math.max(n, 1);
   else o[key] = n !== 0;
   return key;

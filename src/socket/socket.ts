@@ -13,14 +13,14 @@ import {
   AF_INET, AF_INET6, AF_UNIX, MSG_PEEK, SHUT_RD, SHUT_RDWR, SHUT_WR, SOCK_DGRAM, SOCK_STREAM,
   SOL_SOCKET, SO_ACCEPTCONN, SO_ERROR, SO_TYPE, SOMAXCONN,
 } from "./constants.js";
-import { Connection, type ConnectionOwner } from "./connection.js";
-import { DatagramEndpoint, type DatagramOwner } from "./datagram.js";
+import { Connection } from "./connection.js";
+import { DatagramEndpoint } from "./datagram.js";
+import type { Endpoint, EndpointOwner } from "./endpoint.js";
 import { allocate_fd, release_fd } from "./fd_table.js";
-import { Listener, type BindTarget, type ListenerOwner } from "./listener.js";
-import { check_reuseport, listener_sharing } from "./sharing.js";
+import { Listener, type BindAddress } from "./listener.js";
 import { as_buffer, py_type, type BytesLike } from "./bytes.js";
 import { default_options, option_result, read_option, store_option, type SocketOptions } from "./options.js";
-import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, Pollable } from "./readiness.js";
+import { POLLERR, POLLHUP, POLLNVAL, POLLOUT, Pollable } from "./readiness.js";
 
 type Stage =
   | { readonly kind: "fresh" }
@@ -43,7 +43,7 @@ function check_int(n: unknown): number {
   return n;
 }
 
-export class socket extends Pollable implements ConnectionOwner, ListenerOwner, DatagramOwner {
+export class socket extends Pollable {
   readonly family: number;
   readonly type: number;
   readonly proto: number;
@@ -52,7 +52,10 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
   on_warning: WarningSink = (m) => process.emitWarning(m, "SocketWarning");
   private fd: number;
   private stage: Stage = FRESH;
+  /** The pending error (Linux's sk_err), whichever endpoint met it: reported once. */
   private pending: OSError | null = null;
+  /** What this socket's endpoint reports to it; kept off the socket's Python-shaped surface. */
+  private readonly owner: EndpointOwner;
   private timeout: number | null = 0;
   private bound_to: Address | null = null;
   private peer: Address | null = null;
@@ -67,6 +70,16 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
     this.family = family;
     this.type = type;
     this.proto = proto;
+    this.owner = {
+      family,
+      options: this.options,
+      changed: () => this.notify(),
+      error: (err) => {
+        this.pending = err;
+        this.notify();
+      },
+      warn: (message) => this.on_warning(message),
+    };
     this.fd = allocate_fd(this);
   }
 
@@ -84,7 +97,7 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
       s.peer = python_address(family, c.remoteAddress, c.remotePort);
       s.local = python_address(family, c.localAddress, c.localPort);
     }
-    conn.attach(s);
+    conn.attach(s.owner);
     return s;
   }
 
@@ -101,58 +114,35 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
 
   poll_flags(): number {
     const st = this.stage;
-    let f = this.pending ? POLLERR : 0;
+    const err = this.pending ? POLLERR : 0;
     switch (st.kind) {
       case "closed":
         return POLLNVAL;
       case "fresh":
-        return f | (this.type === SOCK_DGRAM ? POLLOUT : POLLOUT | POLLHUP);
+        // Not connected: a stream socket is writable and hung up, as Linux reports it.
+        return err | (this.type === SOCK_DGRAM ? POLLOUT : POLLOUT | POLLHUP);
       case "listener":
-        if (st.listener.phase === "bound") return f | POLLOUT | POLLHUP;
-        return f | (st.listener.pending > 0 ? POLLIN : 0);
+        return err | st.listener.poll_flags();
+      case "stream":
+        return err | st.conn.poll_flags();
       case "datagram":
-        return f | POLLOUT | (st.ep.readable_now ? POLLIN : 0);
-      case "stream": {
-        const c = st.conn;
-        if (c.dead) return f | POLLIN | POLLOUT | POLLHUP;
-        if (!c.established) return f;
-        if (c.readable_now) f |= POLLIN;
-        if (c.writable_now) f |= POLLOUT;
-        if ((c.eof || c.rd_shut) && c.wr_shut) f |= POLLHUP;
-        return f;
-      }
+        return err | st.ep.poll_flags();
     }
   }
 
-  connection_changed(): void {
-    this.notify();
-  }
-
-  connection_error(err: OSError): void {
-    this.pending = err;
-    this.notify();
-  }
-
-  listener_changed(): void {
-    this.notify();
-  }
-
-  listener_error(err: OSError): void {
-    this.pending = err;
-    this.notify();
-  }
-
-  listener_warning(message: string): void {
-    this.on_warning(message);
-  }
-
-  datagram_changed(): void {
-    this.notify();
-  }
-
-  datagram_error(err: OSError): void {
-    this.pending = err;
-    this.notify();
+  /** The endpoint behind this socket, once there is one. */
+  private endpoint(): Endpoint | null {
+    const st = this.stage;
+    switch (st.kind) {
+      case "listener":
+        return st.listener;
+      case "stream":
+        return st.conn;
+      case "datagram":
+        return st.ep;
+      default:
+        return null;
+    }
   }
 
   // ---- errors ------------------------------------------------------------------------------
@@ -180,13 +170,16 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
     if (this.stage.kind !== "fresh") throw os_error(EINVAL);
     if (this.type === SOCK_DGRAM) {
       const t = inet_target(this.family, address, true);
-      const ep = new DatagramEndpoint(this, t.host, t.port);
+      const ep = new DatagramEndpoint(this.owner, t.host, t.port);
       this.stage = { kind: "datagram", ep };
       this.bound_to = ep.bound_address();
       return;
     }
-    const listener = new Listener(this);
-    const target = this.bind_target(address);
+    const listener = new Listener(this.owner);
+    const target: BindAddress =
+      this.family === AF_UNIX
+        ? { kind: "path", path: unix_path(address) }
+        : { kind: "inet", ...inet_target(this.family, address, true) };
     const result = listener.bind(target);
     if (!result.ok) {
       // The listener swallows the 'error' Node emits for this on the next tick: bind() reports it.
@@ -197,21 +190,6 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
     else if (result.port !== null) this.bound_to = python_address(this.family, target.host, result.port);
     this.stage = { kind: "listener", listener };
     this.notify();
-  }
-
-  private bind_target(address: Address): BindTarget {
-    if (this.family === AF_UNIX) return { kind: "path", path: unix_path(address) };
-    const t = inet_target(this.family, address, true);
-    const sharing = listener_sharing();
-    return {
-      kind: "inet",
-      version: this.family === AF_INET6 ? 6 : 4,
-      host: t.host,
-      port: t.port,
-      v6only: this.family === AF_INET6 && this.options.v6only,
-      reuseport: this.options.reuseport || sharing === "reuseport",
-      cluster: sharing === "cluster",
-    };
   }
 
   listen(backlog: number = Math.min(SOMAXCONN, 128)): void {
@@ -270,7 +248,7 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
   accept(): [socket, Address] {
     this.check_open();
     const st = this.stage;
-    if (st.kind !== "listener" || st.listener.phase !== "listening") throw os_error(EINVAL);
+    if (st.kind !== "listener" || !st.listener.listening) throw os_error(EINVAL);
     this.throw_pending();
     const conn = st.listener.take();
     if (conn === undefined) throw os_error(EAGAIN);
@@ -302,7 +280,7 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
     if (this.family === AF_UNIX && !existsSync(unix_path(address))) return ENOENT;
     let local: { localAddress?: string; localPort?: number } = {};
     if (st.kind === "listener") {
-      if (st.listener.phase === "listening") return EINVAL;
+      if (st.listener.listening) return EINVAL;
       // A client bound before connecting: give the address back to connect from it.
       const b = this.bound_to;
       st.listener.close();
@@ -314,13 +292,13 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
       const path = unix_path(address);
       this.peer = path;
       this.stage = { kind: "stream", conn };
-      conn.attach(this);
+      conn.attach(this.owner);
       node.connect({ path });
     } else {
       const t = inet_target(this.family, address, false);
       this.peer = python_address(this.family, t.host, t.port);
       this.stage = { kind: "stream", conn };
-      conn.attach(this);
+      conn.attach(this.owner);
       node.connect({ host: t.host, port: t.port, family: this.family === AF_INET6 ? 6 : 4, ...local });
     }
     return EINPROGRESS;
@@ -328,14 +306,13 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
 
   private connect_datagram(address: Address): void {
     const t = inet_target(this.family, address, false);
-    const ep = this.datagram_endpoint();
-    ep.peer = { host: t.host, port: t.port };
+    this.datagram_endpoint().connect(t.host, t.port);
   }
 
   private datagram_endpoint(): DatagramEndpoint {
     const st = this.stage;
     if (st.kind === "datagram") return st.ep;
-    const ep = new DatagramEndpoint(this, this.family === AF_INET6 ? "::" : "0.0.0.0", 0);
+    const ep = new DatagramEndpoint(this.owner, this.family === AF_INET6 ? "::" : "0.0.0.0", 0);
     this.stage = { kind: "datagram", ep };
     this.bound_to = ep.bound_address();
     return ep;
@@ -448,7 +425,7 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
         st.listener.close();
         break;
       case "stream":
-        st.conn.release(this.options.linger);
+        st.conn.release();
         break;
       case "datagram":
         st.ep.close();
@@ -482,32 +459,8 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
 
   setsockopt(level: number, option: number, value: number | boolean | BytesLike): void {
     this.check_open();
-    switch (store_option(this.options, level, option, value)) {
-      case "keepalive":
-        this.with_node((s) => s.setKeepAlive(this.options.keepalive));
-        break;
-      case "nodelay":
-        this.with_node((s) => s.setNoDelay(this.options.nodelay));
-        break;
-      case "sndbuf":
-        this.notify();
-        break;
-      case "reuseport":
-        if (this.options.reuseport) {
-          try {
-            check_reuseport();
-          } catch (e) {
-            this.options.reuseport = false;
-            throw e;
-          }
-        }
-        break;
-      case "rcvbuf":
-        if (this.stage.kind === "stream") this.stage.conn.options_changed();
-        break;
-      default:
-        break;
-    }
+    const key = store_option(this.options, level, option, value);
+    this.endpoint()?.option_changed(key);
   }
 
   getsockopt(level: number, option: number, buflen?: number): number | Buffer {
@@ -516,15 +469,10 @@ export class socket extends Pollable implements ConnectionOwner, ListenerOwner, 
     if (level === SOL_SOCKET && option === SO_ERROR) v = this.take_pending()?.errno ?? 0;
     else if (level === SOL_SOCKET && option === SO_TYPE) v = this.type;
     else if (level === SOL_SOCKET && option === SO_ACCEPTCONN) {
-      v = Number(this.stage.kind === "listener" && this.stage.listener.phase === "listening");
+      v = Number(this.stage.kind === "listener" && this.stage.listener.listening);
     } else v = read_option(this.options, level, option);
     if (v === null) throw os_error(ENOPROTOOPT);
     return option_result(v, buflen);
-  }
-
-  private with_node(f: (s: NodeSocket) => void): void {
-    const st = this.stage;
-    if (st.kind === "stream" && st.conn.established && !st.conn.conn.destroyed) f(st.conn.conn);
   }
 
   // ---- repr --------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-// The loop's own contract: arguments, yielding, event-driven waits and wake-ups, several maps at
-// once, an idle loop's timer, ExitNow, and no handler calls after close.
+// The loop's own contract (ARCHITECTURE.md, "The loop's rules"): arguments, yielding, event-driven
+// waits and wake-ups, several maps at once, an idle loop's timer, ExitNow, and no handler calls after close.
 import { expect } from "chai";
 import { openSync, closeSync } from "node:fs";
 import { createServer, type Server, type Socket as NodeSocket } from "node:net";

@@ -1,7 +1,9 @@
 // Connection's write batching: each connection sends its tick's first write at once and corks the rest until its tick ends.
 import * as net from "node:net";
 import { expect } from "chai";
-import { Connection, type ConnectionOwner } from "../../src/socket/connection.js";
+import { Connection } from "../../src/socket/connection.js";
+import type { EndpointOwner } from "../../src/socket/endpoint.js";
+import { AF_INET } from "../../src/socket/constants.js";
 import { default_options } from "../../src/socket/options.js";
 import { next_event, receive_exactly } from "../helpers/net.js";
 
@@ -13,10 +15,12 @@ interface pair {
   readonly peer: net.Socket;
 }
 
-const owner: ConnectionOwner = {
+const owner: EndpointOwner = {
+  family: AF_INET,
   options: default_options(),
-  connection_changed() {},
-  connection_error() {},
+  changed() {},
+  error() {},
+  warn() {},
 };
 
 /** Resolves once the ticks queued so far (the connections' tick ends among them) have run. */
@@ -88,7 +92,7 @@ describe("socket/Connection write batching", () => {
     conn.write(Buffer.from("ab"));
     conn.write(Buffer.from("cd"));
     conn.write(Buffer.from("ef"));
-    conn.release(null);
+    conn.release();
     await tick_end();
     expect((await got).toString()).to.equal("abcdef");
   });
