@@ -114,10 +114,14 @@ export class output_queue<E extends output_entry = output_entry> {
         if (first === null) return "close";
       }
       let data: Buffer;
-      if (first instanceof ByteQueue) {
-        data = first.peek(size);
-      } else if (first instanceof Uint8Array) {
-        data = as_view(first).subarray(0, size);
+      let run: ByteQueue | null = null;
+      if (first instanceof Uint8Array) {
+        // The head itself when it fits: no new view per send.
+        const head = as_view(first);
+        data = head.length > size ? head.subarray(0, size) : head;
+      } else if (first instanceof ByteQueue) {
+        run = first;
+        data = run.peek(size);
       } else if (typeof first === "string") {
         if (!encode) throw new TypeError("a bytes-like object is required, not 'str'");
         data = encode(first.slice(0, size));
@@ -131,8 +135,8 @@ export class output_queue<E extends output_entry = output_entry> {
 
       const num_sent = send(data);
       if (num_sent) {
-        if (first instanceof ByteQueue) {
-          first.drop(num_sent);
+        if (run) {
+          run.drop(num_sent);
         } else if (num_sent < data.length || size < (first as BytesLike | string).length) {
           // A str keeps its rest as encoded bytes, so the count stays in bytes.
           const rest = typeof first === "string" ? encode!(first) : as_view(first as BytesLike);

@@ -46,7 +46,10 @@ export class ByteQueue {
   peek(n: number): Buffer {
     const first = this.chunks[this.head];
     if (first === undefined) return EMPTY;
-    if (first.length >= n || this.chunks.length - this.head === 1) return first.subarray(0, n);
+    if (first.length >= n || this.chunks.length - this.head === 1) {
+      // The chunk itself when it is all that is asked for: no new view.
+      return first.length > n ? first.subarray(0, n) : first;
+    }
     const parts: Buffer[] = [];
     let left = n;
     for (let i = this.head; i < this.chunks.length && left > 0; i++) {

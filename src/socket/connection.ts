@@ -306,7 +306,6 @@ const EMPTY = Buffer.alloc(0);
 
 function noop(): void {}
 
-
 /**
  * Abort a connection as close() with SO_LINGER {1, 0} does: an RST for TCP. Node can reset only TCP
  * handles (resetAndDestroy throws ERR_INVALID_HANDLE_TYPE for a pipe), so an AF_UNIX one is destroyed.

@@ -191,6 +191,18 @@ describe("asyncore output_queue (I/O-free)", () => {
       expect(offered).to.deep.equal(["abc", "abc", "c"]);
     });
 
+    it("offers a head that fits as itself, and a longer one as a view: sends copy nothing", () => {
+      const small = B("fits");
+      const large = Buffer.alloc(10, 1);
+      const q = new output_queue();
+      q.append(small);
+      q.append(large);
+      const offered: Buffer[] = [];
+      while (q.flush((d) => (offered.push(d), d.length), 8) !== "idle");
+      expect(offered[0]).to.equal(small);
+      expect(offered.slice(1).map((d) => [d.length, d.buffer === large.buffer])).to.deep.equal([[8, true], [2, true]]);
+    });
+
     it("lets a send's other errors propagate, the queue unchanged", () => {
       const q = new output_queue();
       q.push(B("abc"), 65536);

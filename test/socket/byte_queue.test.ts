@@ -121,6 +121,15 @@ describe("socket/ByteQueue", () => {
       }
     });
 
+    it("returns the front chunk itself when it is all that is asked for (no new view)", () => {
+      const chunk = Buffer.from("abc");
+      const rb = new ByteQueue();
+      rb.push(chunk);
+      expect(rb.peek(3)).to.equal(chunk);
+      expect(rb.peek(100)).to.equal(chunk);
+      expect(rb.peek(2).buffer).to.equal(chunk.buffer);
+    });
+
     it("sees the rest after a partial take() of the front chunk", () => {
       const rb = fed([5, 12]);
       rb.take(3);
