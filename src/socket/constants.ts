@@ -19,6 +19,8 @@ export const SO_ERROR = 4;
 export const SO_SNDBUF = 7;
 export const SO_RCVBUF = 8;
 export const SO_KEEPALIVE = 9;
+/** Accepted and stored; Node cannot set it on the kernel socket (PORTING.md, "Urgent data"). */
+export const SO_OOBINLINE = 10;
 export const SO_LINGER = 13;
 export const SO_REUSEPORT = 15;
 export const SO_ACCEPTCONN = 30;
