@@ -2,6 +2,7 @@
 // Usage: node smtp_server.js [port [data_size_limit]]; prints the bound port.
 import * as asynchat from "asyncore-ts/asynchat";
 import * as asyncore from "asyncore-ts/asyncore";
+import * as codecs from "asyncore-ts/codecs";
 import { createHash } from "node:crypto";
 import * as socket from "asyncore-ts/socket";
 import * as os from "node:os";
@@ -67,7 +68,7 @@ export class SMTPChannel extends asynchat.async_chat {
   }
 
   override push(msg: string | socket.BytesLike): void {
-    super.push(typeof msg === "string" ? Buffer.from(msg + "\r\n", "utf8") : msg);
+    super.push(typeof msg === "string" ? codecs.encode(msg + "\r\n") : msg);
   }
 
   override collect_incoming_data(data: Buffer): void {
@@ -97,7 +98,7 @@ export class SMTPChannel extends asynchat.async_chat {
     }
     const too_long = this.num_bytes > this.command_size_limit;
     this.num_bytes = 0;
-    const [text, , rest] = partition(line.toString("latin1"), " ");
+    const [text, , rest] = partition(codecs.decode(line, "latin-1"), " ");
     const [command, arg] = [text.toUpperCase(), rest.trim() || null];
     const method = (this as unknown as Record<string, unknown>)["smtp_" + command];
     if (!line.length) {
@@ -243,6 +244,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const port = process.argv.length > 2 ? Number(process.argv[2]) : 8025;
   const limit = process.argv.length > 3 ? Number(process.argv[3]) : 33554432;
   const server = new SMTPServer(["127.0.0.1", port], limit);
-  console.log((server.socket as socket.socket).getsockname()[1]);
+  console.log(server.socket!.getsockname()[1]);
   await asyncore.loop();
 }

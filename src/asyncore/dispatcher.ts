@@ -63,8 +63,13 @@ export interface dispatcher {
   ignore_log_types: ReadonlySet<string>;
 }
 
-export class dispatcher implements Channel {
-  socket: SocketLike | null = null;
+/**
+ * `S` is the type of `this.socket`: the socket layer's `socket` by default, so a subclass calls
+ * `this.socket!.getsockname()` or `setsockopt()` without a cast; file_dispatcher's is a
+ * file_wrapper. Code that takes any dispatcher writes `dispatcher<SocketLike>`.
+ */
+export class dispatcher<S extends SocketLike = socket> implements Channel {
+  socket: S | null = null;
   _map: SocketMap;
   _fileno: number | null = null;
   family_and_type?: readonly [number, number];
@@ -132,8 +137,9 @@ export class dispatcher implements Channel {
     this.set_socket(sock);
   }
 
+  /** Any socket-like object, as in Python (a test double too); `this.socket` is then typed `S`. */
   set_socket(sock: SocketLike, map?: SocketMap | null): void {
-    this.socket = sock;
+    this.socket = sock as S;
     this._fileno = sock.fileno();
     if (sock instanceof socket) sock.on_warning = (m) => this.log_info(m, "error");
     this.add_channel(map);
@@ -164,7 +170,7 @@ export class dispatcher implements Channel {
   private sock(): socket {
     const s = this.socket;
     if (s === null) throw os_error(EBADF);
-    return s as socket;
+    return s as SocketLike as socket;
   }
 
   listen(num: number): void {

@@ -3,7 +3,7 @@ import { dispatcher } from "./dispatcher.js";
 import { file_wrapper, type FileSource } from "./file_wrapper.js";
 import type { SocketMap } from "./map.js";
 
-export class file_dispatcher extends dispatcher {
+export class file_dispatcher extends dispatcher<file_wrapper> {
   constructor(fd: FileSource, map?: SocketMap | null) {
     super(null, map);
     this.connected = true;

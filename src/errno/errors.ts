@@ -99,12 +99,53 @@ export class UnicodeError extends ValueError {
   static { brand(this, "builtins.UnicodeError"); }
 }
 
-/** Python's `UnicodeEncodeError`: a character the encoding cannot hold (asynchat's `use_encoding`). */
+/** How Python's UnicodeError messages show one code point: '\\xe9', '\\u20ac', '\\U0001f600'. */
+function escaped(cp: number): string {
+  const hex = cp.toString(16);
+  return cp <= 0xff ? `\\x${hex.padStart(2, "0")}` : cp <= 0xffff ? `\\u${hex.padStart(4, "0")}` : `\\U${hex.padStart(8, "0")}`;
+}
+
+/**
+ * Python's `UnicodeEncodeError(encoding, object, start, end, reason)`: code points
+ * `[start, end)` of `object` (positions count code points, as Python's str does, not UTF-16
+ * units) cannot be encoded. The message is Python's, e.g. "'ascii' codec can't encode
+ * character '\\xe9' in position 3: ordinal not in range(128)".
+ */
 export class UnicodeEncodeError extends UnicodeError {
   static { brand(this, "builtins.UnicodeEncodeError"); }
 
-  constructor(encoding: string, position: number) {
-    super(`'${encoding}' codec can't encode character in position ${position}: ordinal not in range`);
+  constructor(
+    readonly encoding: string = "",
+    readonly object: string = "",
+    readonly start: number = 0,
+    readonly end: number = 0,
+    readonly reason: string = "",
+  ) {
+    const cps = Array.from(object);
+    super(end === start + 1 && start < cps.length
+      ? `'${encoding}' codec can't encode character '${escaped(cps[start]!.codePointAt(0)!)}' in position ${start}: ${reason}`
+      : `'${encoding}' codec can't encode characters in position ${start}-${end - 1}: ${reason}`);
+  }
+}
+
+/**
+ * Python's `UnicodeDecodeError(encoding, object, start, end, reason)`: bytes `[start, end)` of
+ * `object` cannot be decoded, e.g. "'utf-8' codec can't decode byte 0xff in position 0:
+ * invalid start byte".
+ */
+export class UnicodeDecodeError extends UnicodeError {
+  static { brand(this, "builtins.UnicodeDecodeError"); }
+
+  constructor(
+    readonly encoding: string = "",
+    readonly object: Uint8Array = new Uint8Array(0),
+    readonly start: number = 0,
+    readonly end: number = 0,
+    readonly reason: string = "",
+  ) {
+    super(end === start + 1 && start < object.length
+      ? `'${encoding}' codec can't decode byte 0x${object[start]!.toString(16).padStart(2, "0")} in position ${start}: ${reason}`
+      : `'${encoding}' codec can't decode bytes in position ${start}-${end - 1}: ${reason}`);
   }
 }
 

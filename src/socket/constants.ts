@@ -6,6 +6,8 @@ export const AF_UNSPEC = 0;
 
 export const SOCK_STREAM = 1;
 export const SOCK_DGRAM = 2;
+/** Only as getaddrinfo's third kind of answer: raw sockets cannot be made. */
+export const SOCK_RAW = 3;
 
 export const SOL_SOCKET = 1;
 export const IPPROTO_IP = 0;
@@ -19,6 +21,8 @@ export const SO_ERROR = 4;
 export const SO_SNDBUF = 7;
 export const SO_RCVBUF = 8;
 export const SO_KEEPALIVE = 9;
+/** Accepted and stored; Node cannot set it on the kernel socket (PORTING.md, "Urgent data"). */
+export const SO_OOBINLINE = 10;
 export const SO_LINGER = 13;
 export const SO_REUSEPORT = 15;
 export const SO_ACCEPTCONN = 30;
@@ -34,6 +38,15 @@ export const MSG_PEEK = 2;
 export const MSG_DONTWAIT = 0x40;
 
 export const SOMAXCONN = 4096;
+
+/** getaddrinfo's flags (glibc values). */
+export const AI_PASSIVE = 1;
+export const AI_CANONNAME = 2;
+export const AI_NUMERICHOST = 4;
+export const AI_V4MAPPED = 8;
+export const AI_ALL = 16;
+export const AI_ADDRCONFIG = 32;
+export const AI_NUMERICSERV = 1024;
 
 /** Default emulated buffer sizes (bytes); SO_SNDBUF/SO_RCVBUF change them per socket. */
 export const DEFAULT_SNDBUF = 262144;

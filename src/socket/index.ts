@@ -17,3 +17,11 @@ export {
 export { OSError as error } from "../errno/index.js";
 /** Python's `socket.timeout` is TimeoutError. */
 export { TimeoutError as timeout } from "../errno/index.js";
+export {
+  htons, ntohs, htonl, ntohl, inet_aton, inet_ntoa, inet_pton, inet_ntop, getservbyname, getaddrinfo,
+  gethostbyname, gethostbyaddr, gethostname, getfqdn, herror, type AddrInfo,
+} from "./functions.js";
+export {
+  create_server, create_connection, create_connection_async, socketpair, has_dualstack_ipv6,
+  type CreateServerOptions,
+} from "./create.js";

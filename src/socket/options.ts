@@ -2,7 +2,7 @@
 import { EINVAL, ENOPROTOOPT, os_error } from "../errno/index.js";
 import {
   DEFAULT_RCVBUF, DEFAULT_SNDBUF, IPPROTO_IPV6, IPPROTO_TCP, IPV6_V6ONLY, SOL_SOCKET, SO_KEEPALIVE,
-  SO_LINGER, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, TCP_NODELAY,
+  SO_LINGER, SO_OOBINLINE, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, TCP_NODELAY,
 } from "./constants.js";
 import { as_buffer, type BytesLike } from "./bytes.js";
 import { check_reuseport } from "./sharing.js";
@@ -17,6 +17,8 @@ export interface SocketOptions {
   /** SO_LINGER: null when off; 0 means close() resets the connection. */
   linger: number | null;
   v6only: boolean;
+  /** SO_OOBINLINE: kept for getsockopt only; Node's kernel socket never has it (PORTING.md). */
+  oobinline: boolean;
 }
 
 export function default_options(): SocketOptions {
@@ -29,11 +31,12 @@ export function default_options(): SocketOptions {
     reuseport: false,
     linger: null,
     v6only: false,
+    oobinline: false,
   };
 }
 
 /** The options kept in SocketOptions, by (level, option). */
-type FlagKey = "reuseaddr" | "reuseport" | "keepalive" | "nodelay" | "v6only";
+type FlagKey = "reuseaddr" | "reuseport" | "keepalive" | "nodelay" | "v6only" | "oobinline";
 type SizeKey = "sndbuf" | "rcvbuf";
 export type OptionKey = FlagKey | SizeKey | "linger";
 
@@ -41,6 +44,7 @@ const STORED: ReadonlyArray<readonly [level: number, option: number, key: FlagKe
   [SOL_SOCKET, SO_REUSEADDR, "reuseaddr"],
   [SOL_SOCKET, SO_REUSEPORT, "reuseport"],
   [SOL_SOCKET, SO_KEEPALIVE, "keepalive"],
+  [SOL_SOCKET, SO_OOBINLINE, "oobinline"],
   [SOL_SOCKET, SO_SNDBUF, "sndbuf"],
   [SOL_SOCKET, SO_RCVBUF, "rcvbuf"],
   [IPPROTO_TCP, TCP_NODELAY, "nodelay"],

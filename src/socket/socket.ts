@@ -10,7 +10,7 @@ import {
   inet_target, python_address, unix_path, format_address, type Address,
 } from "./address.js";
 import {
-  AF_INET, AF_INET6, AF_UNIX, MSG_PEEK, SHUT_RD, SHUT_RDWR, SHUT_WR, SOCK_DGRAM, SOCK_STREAM,
+  AF_INET, AF_INET6, AF_UNIX, MSG_OOB, MSG_PEEK, SHUT_RD, SHUT_RDWR, SHUT_WR, SOCK_DGRAM, SOCK_STREAM,
   SOL_SOCKET, SO_ACCEPTCONN, SO_ERROR, SO_TYPE, SOMAXCONN,
 } from "./constants.js";
 import { Connection } from "./connection.js";
@@ -324,6 +324,8 @@ export class socket extends Pollable {
     this.check_open();
     check_int(bufsize);
     if (bufsize < 0) throw new ValueError("negative buffersize in recv");
+    // Linux: EINVAL with SO_OOBINLINE or no urgent byte waiting, and Node never sees one.
+    if (this.type === SOCK_STREAM && (flags & MSG_OOB) !== 0) throw os_error(EINVAL);
     const st = this.stage;
     if (st.kind === "datagram") return this.recvfrom(bufsize, flags)[0];
     if (st.kind !== "stream") {

@@ -1,7 +1,7 @@
 // async_chat without a network: a scripted fake socket drives handle_read and initiate_send.
 import { expect } from "chai";
 import sinon from "sinon";
-import { async_chat, simple_producer, type producer } from "../../src/asynchat/index.js";
+import { async_chat, simple_producer, type producer, UnicodeEncodeError } from "../../src/asynchat/index.js";
 import type { SocketMap } from "../../src/asyncore/index.js";
 import { BlockingIOError, ConnectionResetError, EAGAIN, ECONNRESET, OSError, ValueError, EIO } from "../../src/errno/index.js";
 
@@ -130,7 +130,18 @@ describe("asynchat.async_chat (fake socket)", () => {
     const e = new enc(null, new Map());
     e.set_terminator("é\n");
     expect(e.get_terminator()).to.deep.equal(Buffer.from([0xe9, 0x0a]));
-    expect(() => e.set_terminator("€")).to.throw(/codec can't encode/);
+    expect(() => e.set_terminator("€")).to.throw(
+      UnicodeEncodeError, "'latin-1' codec can't encode character '\\u20ac' in position 0: ordinal not in range(256)");
+    class utf8 extends enc {
+      override get encoding(): string {
+        return "UTF8";
+      }
+    }
+    const u = new utf8(null, new Map());
+    u.set_terminator("€");
+    expect(u.get_terminator()).to.deep.equal(Buffer.from("€"));
+    expect(() => u.set_terminator("a\ud800")).to.throw(
+      UnicodeEncodeError, "'utf-8' codec can't encode character '\\ud800' in position 1: surrogates not allowed");
   });
 
   it("reads class attributes at use time, so a subclass getter or field overrides them", () => {

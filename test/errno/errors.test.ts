@@ -4,7 +4,7 @@ import {
   ArithmeticError, AssertionError, BlockingIOError, BrokenPipeError, ChildProcessError, ConnectionAbortedError,
   ConnectionError, ConnectionRefusedError, ConnectionResetError, Exception, FileExistsError, FileNotFoundError,
   InterruptedError, IsADirectoryError, KeyError, LookupError, NotADirectoryError, NotImplementedError, OSError,
-  OverflowError, PermissionError, ProcessLookupError, RuntimeError, TimeoutError, UnicodeEncodeError,
+  OverflowError, PermissionError, ProcessLookupError, RuntimeError, TimeoutError, UnicodeEncodeError, UnicodeDecodeError,
   UnicodeError, ValueError, ECONNREFUSED, errno_from_node, from_node_error, os_error,
 } from "../../src/errno/index.js";
 
@@ -139,7 +139,7 @@ describe("errno/errors", () => {
       [ChildProcessError, OSError], [ProcessLookupError, OSError],
       [BrokenPipeError, ConnectionError], [ConnectionAbortedError, ConnectionError],
       [ConnectionRefusedError, ConnectionError], [ConnectionResetError, ConnectionError],
-      [ValueError, Exception], [UnicodeError, ValueError], [UnicodeEncodeError, UnicodeError],
+      [ValueError, Exception], [UnicodeError, ValueError], [UnicodeEncodeError, UnicodeError], [UnicodeDecodeError, UnicodeError],
       [LookupError, Exception], [KeyError, LookupError],
       [ArithmeticError, Exception], [OverflowError, ArithmeticError],
       [RuntimeError, Exception], [NotImplementedError, RuntimeError],
