@@ -45,7 +45,8 @@ export class DatagramEndpoint implements Endpoint {
     });
     // With the lookup answered in place, Node binds now and emits a bind failure synchronously.
     this.binding = true;
-    this.udp.bind(port, host);
+    // exclusive: in a cluster worker a UDP socket is its own, not the primary's (bound later).
+    this.udp.bind({ port, address: host, exclusive: true });
     this.binding = false;
     this.udp.unref();
     if (this.bind_error) {

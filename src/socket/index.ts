@@ -5,6 +5,9 @@ export { as_buffer, type BytesLike } from "./bytes.js";
 export { type Address, type Inet4Address, type Inet6Address, format_address } from "./address.js";
 export { gaierror } from "./errors.js";
 export {
+  set_listener_sharing, listener_sharing, reuseport_supported, REUSEPORT_NODE, type ListenerSharing,
+} from "./sharing.js";
+export {
   Pollable, type Watcher, POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL, POLLRDNORM,
   POLLRDBAND, POLLWRNORM, POLLWRBAND, POLLMSG, POLLRDHUP,
 } from "./readiness.js";
