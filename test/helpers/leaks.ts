@@ -84,29 +84,9 @@ function beyond(baseline: Map<string, number>): string[] {
   return out;
 }
 
-/** process._getActiveHandles(): undocumented, but in every Node this suite supports; it names the objects. */
-function active_handles(): object[] {
-  const f = (process as unknown as { _getActiveHandles?: () => object[] })._getActiveHandles;
-  return typeof f === "function" ? f.call(process) : [];
-}
-
-function describe_handle(h: object): string {
-  const o = h as Record<string, unknown> & { constructor: { name: string } };
-  const name = o.constructor?.name ?? "handle";
-  try {
-    if (typeof o.pid === "number") return `${name} pid ${o.pid} (${String(o.spawnargs ?? "")})`;
-    if (typeof o.remotePort === "number") return `${name} ${String(o.localAddress)}:${String(o.localPort)} ⇄ ${String(o.remoteAddress)}:${o.remotePort}`;
-    if (typeof o.address === "function") return `${name} ${JSON.stringify((o.address as () => unknown).call(h))}`;
-  } catch {
-    // fall through to the bare name
-  }
-  return name;
-}
-
 let baseline = new Map<string, number>();
-const baseline_handles = new WeakSet<object>();
-/** For each Node handle seen open after a test, the first such test. */
-const first_seen = new WeakMap<object, string>();
+/** For each resource type that outnumbered the baseline after a test, the first such test. */
+const first_seen = new Map<string, string>();
 const problems: string[] = [];
 let mark = 0;
 
@@ -118,7 +98,6 @@ function where(test: Mocha.Runnable | undefined): string {
 
 function before_all(this: Mocha.Context): void {
   baseline = count(process.getActiveResourcesInfo());
-  for (const h of active_handles()) baseline_handles.add(h);
   const root = this.test?.parent;
   if (root) {
     const ours = new Set<unknown>([before_all, before_each, after_each, settle, check]);
@@ -148,8 +127,9 @@ function after_each(this: Mocha.Context): void {
     asyncore.close_all(null, true);
   }
   for (const d of open_fds(mark, next_fd())) problems.push(`${where(test)} left ${d} open`);
-  for (const h of active_handles()) {
-    if (!baseline_handles.has(h) && !first_seen.has(h)) first_seen.set(h, where(test));
+  // Node's documented view names resource types only: remember after which test each type first outnumbered the baseline.
+  for (const [type, n] of count(process.getActiveResourcesInfo())) {
+    if (n > (baseline.get(type) ?? 0) && !first_seen.has(type)) first_seen.set(type, where(test));
   }
 }
 
@@ -171,9 +151,10 @@ function check(): void {
   if (fds.length) problems.push(`after all tests, emulated descriptors are still open: ${fds.join("; ")}`);
   const extra = beyond(baseline);
   if (extra.length) {
-    const handles = active_handles()
-      .filter((h) => !baseline_handles.has(h))
-      .map((h) => `    ${describe_handle(h)}, ${first_seen.has(h) ? `open since ${first_seen.get(h)}` : "opened after the last test (in an after hook?)"}`);
+    const handles = extra.map((t) => {
+      const type = t.split(" ×")[0]!;
+      return `    ${t}: more than at the start since ${first_seen.get(type) ?? "the last test (an after hook?)"}`;
+    });
     problems.push([`after all tests, these keep the process alive: ${extra.join(", ")}`, ...handles].join("\n"));
     // They would keep mocha from exiting: end the process once the failure has been reported.
     real_setTimeout(() => {
