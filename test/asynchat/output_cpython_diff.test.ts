@@ -2,13 +2,10 @@
 import { spawnSync } from "node:child_process";
 import { expect } from "chai";
 import { async_chat, simple_producer } from "../../src/asynchat/index.js";
-import {
-  BlockingIOError, ConnectionResetError, EAGAIN, ECONNRESET, EIO, OSError,
-} from "../../src/errno/index.js";
+import { OSError } from "../../src/errno/index.js";
 import { prng, rand_int } from "../helpers/chat.js";
+import { scripted_socket, type answer, type event } from "../helpers/scripted_socket.js";
 
-/** What the fake socket's next send() does: take up to n bytes, or raise. */
-type answer = number | "block" | "reset" | "eio";
 
 /** One call on the channel, with the answers its sends get (an unscripted send blocks). */
 type op =
@@ -24,7 +21,6 @@ interface jcase {
   readonly ops: op[];
 }
 
-type event = (string | number | null)[];
 type jentry = null | { b: string } | { p: string; rest: string };
 interface jresult {
   log: event[];
@@ -115,29 +111,6 @@ for case in json.load(sys.stdin):
 json.dump(out, sys.stdout)
 `;
 
-class fake_socket {
-  script: answer[] = [];
-  constructor(private readonly log: event[]) {}
-  send(data: Uint8Array): number {
-    const a = this.script.shift() ?? "block";
-    this.log.push(["send", Buffer.from(data).toString("hex"), a]);
-    if (a === "block") throw new BlockingIOError(EAGAIN, "Resource temporarily unavailable");
-    if (a === "reset") throw new ConnectionResetError(ECONNRESET, "Connection reset by peer");
-    if (a === "eio") throw new OSError(EIO, "Input/output error");
-    return Math.min(a, data.length);
-  }
-  fileno(): number {
-    return 1000;
-  }
-  recv(): Buffer {
-    throw new BlockingIOError(EAGAIN);
-  }
-  close(): void {}
-  getsockopt(): number {
-    return 0;
-  }
-}
-
 class logged_producer extends simple_producer {
   constructor(readonly name: string, data: Buffer | string, bs: number, private readonly log: event[]) {
     super(data, bs);
@@ -169,7 +142,7 @@ const hex = (x: Uint8Array | string): string => (typeof x === "string" ? Buffer.
 function ours(c: jcase): jresult {
   const log: event[] = [];
   const ch = new chat(c.size, log);
-  const sock = new fake_socket(log);
+  const sock = new scripted_socket(log);
   ch.socket = sock as unknown as typeof ch.socket; // a double, not in a map; the field is typed as the real socket
   for (const o of c.ops) {
     sock.script = [...o.sends];

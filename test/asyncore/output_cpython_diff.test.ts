@@ -3,13 +3,10 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { expect } from "chai";
 import { dispatcher_with_send } from "../../src/asyncore/index.js";
-import {
-  BlockingIOError, ConnectionResetError, EAGAIN, ECONNRESET, EIO, OSError,
-} from "../../src/errno/index.js";
+import { OSError } from "../../src/errno/index.js";
 import { prng, rand_int } from "../helpers/chat.js";
+import { scripted_socket, type answer, type event } from "../helpers/scripted_socket.js";
 
-/** What the fake socket's next send() does: take up to n bytes, or raise. */
-type answer = number | "block" | "reset" | "eio";
 
 /** One call on the channel, with the answers its sends get (an unscripted send blocks). */
 type op =
@@ -23,7 +20,6 @@ interface jcase {
   readonly ops: op[];
 }
 
-type event = (string | number | null)[];
 interface jresult {
   log: event[];
   out_buffer: string;
@@ -95,29 +91,6 @@ function digest(data: Uint8Array): string {
   return `${data.length}:${createHash("sha1").update(data).digest("hex").slice(0, 16)}`;
 }
 
-class fake_socket {
-  script: answer[] = [];
-  constructor(private readonly log: event[]) {}
-  send(data: Uint8Array): number {
-    const a = this.script.shift() ?? "block";
-    this.log.push(["send", digest(data), a]);
-    if (a === "block") throw new BlockingIOError(EAGAIN, "Resource temporarily unavailable");
-    if (a === "reset") throw new ConnectionResetError(ECONNRESET, "Connection reset by peer");
-    if (a === "eio") throw new OSError(EIO, "Input/output error");
-    return Math.min(a, data.length);
-  }
-  fileno(): number {
-    return 1000;
-  }
-  recv(): Buffer {
-    throw new BlockingIOError(EAGAIN);
-  }
-  close(): void {}
-  getsockopt(): number {
-    return 0;
-  }
-}
-
 class sender extends dispatcher_with_send {
   constructor(connected: boolean, private readonly events: event[]) {
     super(null, new Map());
@@ -132,7 +105,7 @@ class sender extends dispatcher_with_send {
 function ours(c: jcase): jresult {
   const log: event[] = [];
   const d = new sender(c.connected, log);
-  const sock = new fake_socket(log);
+  const sock = new scripted_socket(log, digest);
   d.socket = sock as unknown as typeof d.socket; // a double, not in a map; the field is typed as the real socket
   for (const o of c.ops) {
     sock.script = [...o.sends];
