@@ -10,6 +10,7 @@ import {
 } from "../socket/index.js";
 import { _DISCONNECTED, errno_of_error } from "./errors.js";
 import { socket_map, wake, type Channel, type SocketMap } from "./map.js";
+import { settle } from "./returned_promise.js";
 import { compact_traceback, current_error, type_repr } from "./traceback.js";
 import * as trace from "./trace.js";
 
@@ -23,6 +24,9 @@ export interface SocketLike {
   setblocking?(flag: boolean): void;
   getpeername?(): Address;
 }
+
+/** Sockets a dispatcher took with set_socket(): an accepted socket not among them is closed if handle_accepted fails. */
+const owned = new WeakSet<object>();
 
 let next_id = 0x7f3a00001000;
 const ids = new WeakMap<object, number>();
@@ -134,6 +138,7 @@ export class dispatcher implements Channel {
 
   set_socket(sock: SocketLike, map?: SocketMap | null): void {
     this.socket = sock;
+    owned.add(sock);
     this._fileno = sock.fileno();
     if (sock instanceof socket) sock.on_warning = (m) => this.log_info(m, "error");
     this.add_channel(map);
@@ -279,16 +284,16 @@ export class dispatcher implements Channel {
 
   handle_read_event(): void {
     if (this.accepting) {
-      this.handle_accept();
+      settle(this, this.handle_accept());
     } else if (!this.connected) {
       if (this.connecting) {
         this.handle_connect_event();
         // handle_connect() may have closed the channel: no more handlers (ARCHITECTURE.md, "No handler after close").
         if (this._fileno === null) return;
       }
-      this.handle_read();
+      settle(this, this.handle_read());
     } else {
-      this.handle_read();
+      settle(this, this.handle_read());
     }
   }
 
@@ -296,7 +301,7 @@ export class dispatcher implements Channel {
     const err = this.sock().getsockopt(SOL_SOCKET, SO_ERROR) as number;
     if (err !== 0) throw os_error(err);
     if (trace.tracing) trace.note({ kind: "connect" });
-    this.handle_connect();
+    settle(this, this.handle_connect());
     this.connected = true;
     this.connecting = false;
   }
@@ -307,13 +312,13 @@ export class dispatcher implements Channel {
       this.handle_connect_event();
       if (this._fileno === null) return;
     }
-    this.handle_write();
+    settle(this, this.handle_write());
   }
 
   handle_expt_event(): void {
     const err = this.sock().getsockopt(SOL_SOCKET, SO_ERROR) as number;
-    if (err !== 0) this.handle_close();
-    else this.handle_expt();
+    if (err !== 0) settle(this, this.handle_close());
+    else settle(this, this.handle_expt());
   }
 
   /**
@@ -353,9 +358,31 @@ export class dispatcher implements Channel {
     this.log_info("unhandled connect event", "warning");
   }
 
+  /**
+   * If handle_accepted raises (or its promise rejects) before a dispatcher took the new socket,
+   * the socket is closed: CPython's would be collected and closed, and the client sees EOF.
+   * PORTING.md, "An accepted socket nobody took".
+   */
   handle_accept(): void {
     const pair = this.accept();
-    if (pair !== null) this.handle_accepted(pair[0], pair[1]);
+    if (pair === null) return;
+    const [sock, addr] = pair;
+    const close_unowned = (): void => {
+      if (owned.has(sock)) return;
+      try {
+        sock.close();
+      } catch {
+        // Already closed by the handler, or gone: nothing left to release.
+      }
+    };
+    let result: unknown;
+    try {
+      result = this.handle_accepted(sock, addr);
+    } catch (err) {
+      close_unowned();
+      throw err;
+    }
+    settle(this, result, close_unowned);
   }
 
   handle_accepted(sock: socket, addr: Address): void {

@@ -44,7 +44,21 @@ function frames(err: unknown): TracebackEntry[] {
   return out.reverse();
 }
 
+/** Stand-in classes for the two thrown values that have no wrapper: reported as `<class 'undefined'>`, `<class 'null'>`. */
+const NO_WRAPPER = {
+  undefined: named_class("undefined"),
+  null: named_class("null"),
+} as const;
+
+function named_class(name: string): ErrorType {
+  const c = class {};
+  Object.defineProperty(c, "name", { value: name });
+  return c;
+}
+
 function type_of(err: unknown): ErrorType {
+  if (err === undefined) return NO_WRAPPER.undefined;
+  if (err === null) return NO_WRAPPER.null;
   if (err !== null && typeof err === "object") return (err as object).constructor as ErrorType;
   return Object(err).constructor as ErrorType;
 }
@@ -59,7 +73,8 @@ export function type_repr(t: ErrorType): string {
  * info is "[file|function|line] ..." from outermost to innermost frame.
  */
 export function compact_traceback(err: unknown = current_error()): CompactTraceback {
-  if (err === undefined) throw new AssertionError("traceback does not exist");
+  // `throw undefined` is a thrown value like any other: only with nothing being handled is there no traceback.
+  if (err === undefined && handling.length === 0) throw new AssertionError("traceback does not exist");
   let tb = frames(err);
   if (tb.length === 0) tb = [["?", "?", "0"]];
   const info = tb.map(([f, fn, l]) => `[${f}|${fn}|${l}]`).join(" ");
