@@ -7,6 +7,7 @@ import {
   EACCES, EADDRINUSE, EADDRNOTAVAIL, ENOENT,
 } from "../errno/index.js";
 import { Connection, reset_connection } from "./connection.js";
+import { accepted_and_full, accepted_closed } from "./fd_limit.js";
 import { is_local_host } from "./address.js";
 import { socket_error_from_node } from "./errors.js";
 import { AF_INET6, SOMAXCONN } from "./constants.js";
@@ -159,6 +160,12 @@ export class Listener implements Endpoint {
     }
     this.queue.push(conn);
     if (this.queue.length === 1) this.owner.changed();
+    c.once("close", accepted_closed);
+    if (accepted_and_full()) {
+      // This connection took the last descriptor: until one is freed, libuv accepts and closes
+      // new connections itself (its EMFILE trick) and Node is never told. PORTING.md, "The accept queue".
+      this.owner.warn("accept() failed: [Errno 24] Too many open files; new connections are closed until descriptors are freed; still listening");
+    }
   }
 
   private on_error(e: Error & { syscall?: string }): void {
