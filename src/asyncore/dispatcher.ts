@@ -1,7 +1,7 @@
 // asyncore.dispatcher: a socket in a map, with Python's event methods and default handlers.
 import { inspect } from "node:util";
 import {
-  EAGAIN, EALREADY, EBADF, ECONNABORTED, EINPROGRESS, EINVAL, EISCONN, ENOTCONN, EWOULDBLOCK,
+  AttributeError, EAGAIN, EALREADY, EBADF, ECONNABORTED, EINPROGRESS, EINVAL, EISCONN, ENOTCONN, EWOULDBLOCK,
   os_error,
 } from "../errno/index.js";
 import {
@@ -146,9 +146,9 @@ export class dispatcher implements Channel {
 
   /** Turn SO_REUSEADDR on, if the socket allows it. */
   set_reuse_addr(): void {
-    const s = this.socket as socket | null;
+    const s = this.sock("setsockopt");
     try {
-      s?.setsockopt(SOL_SOCKET, SO_REUSEADDR, (s.getsockopt(SOL_SOCKET, SO_REUSEADDR) as number) | 1);
+      s.setsockopt(SOL_SOCKET, SO_REUSEADDR, (s.getsockopt(SOL_SOCKET, SO_REUSEADDR) as number) | 1);
     } catch (err) {
       if (errno_of_error(err) === null) throw err;
     }
@@ -166,26 +166,27 @@ export class dispatcher implements Channel {
 
   // ---- socket methods ------------------------------------------------------------------------
 
-  private sock(): socket {
+  /** The socket, for its method `attr`: before create_socket() CPython fails on None with AttributeError. */
+  private sock(attr: string): socket {
     const s = this.socket;
-    if (s === null) throw os_error(EBADF);
+    if (s === null) throw new AttributeError(`'NoneType' object has no attribute '${attr}'`);
     return s as socket;
   }
 
   listen(num: number): void {
     this.accepting = true;
-    return this.sock().listen(num);
+    return this.sock("listen").listen(num);
   }
 
   bind(addr: Address): void {
     this.addr = addr;
-    return this.sock().bind(addr);
+    return this.sock("bind").bind(addr);
   }
 
   connect(address: Address): void {
     this.connected = false;
     this.connecting = true;
-    const err = this.sock().connect_ex(address);
+    const err = this.sock("connect_ex").connect_ex(address);
     wake(this._map);
     if (err === EINPROGRESS || err === EALREADY || err === EWOULDBLOCK) {
       this.addr = address;
@@ -203,7 +204,7 @@ export class dispatcher implements Channel {
   accept(): [socket, Address] | null {
     let pair: [socket, Address];
     try {
-      pair = this.sock().accept();
+      pair = this.sock("accept").accept();
     } catch (err) {
       if (err instanceof TypeError) return null;
       const no = errno_of_error(err);
@@ -217,7 +218,7 @@ export class dispatcher implements Channel {
   /** Bytes sent; 0 when the buffer is full or the peer is gone (then handle_close ran). */
   send(data: BytesLike): number {
     try {
-      const n = this.sock().send(data);
+      const n = this.sock("send").send(data);
       if (trace.tracing) trace.note({ kind: "send", bytes: n });
       return n;
     } catch (err) {
@@ -237,7 +238,7 @@ export class dispatcher implements Channel {
   /** Up to buffer_size bytes; an empty Buffer (after handle_close) at end of stream. */
   recv(buffer_size: number): Buffer {
     try {
-      const data = this.sock().recv(buffer_size);
+      const data = this.sock("recv").recv(buffer_size);
       if (trace.tracing) trace.note({ kind: "recv", bytes: data.length });
       if (data.length === 0) {
         this.handle_close();
@@ -298,7 +299,7 @@ export class dispatcher implements Channel {
   }
 
   handle_connect_event(): void {
-    const err = this.sock().getsockopt(SOL_SOCKET, SO_ERROR) as number;
+    const err = this.sock("getsockopt").getsockopt(SOL_SOCKET, SO_ERROR) as number;
     if (err !== 0) throw os_error(err);
     if (trace.tracing) trace.note({ kind: "connect" });
     settle(this, this.handle_connect());
@@ -316,7 +317,7 @@ export class dispatcher implements Channel {
   }
 
   handle_expt_event(): void {
-    const err = this.sock().getsockopt(SOL_SOCKET, SO_ERROR) as number;
+    const err = this.sock("getsockopt").getsockopt(SOL_SOCKET, SO_ERROR) as number;
     if (err !== 0) settle(this, this.handle_close());
     else settle(this, this.handle_expt());
   }
