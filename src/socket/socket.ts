@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { inspect } from "node:util";
 import {
   EAFNOSUPPORT, EAGAIN, EALREADY, EBADF, EINPROGRESS, EINVAL, EISCONN, ENOENT, ENOPROTOOPT,
-  EMSGSIZE, ENOTCONN, EPIPE, EPROTONOSUPPORT, EDESTADDRREQ, OSError, OverflowError, ValueError, os_error,
+  EMSGSIZE, ENOTCONN, EPIPE, EPROTONOSUPPORT, ESOCKTNOSUPPORT, EDESTADDRREQ, OSError, OverflowError, ValueError, os_error,
 } from "../errno/index.js";
 import {
   inet_target, python_address, unix_path, format_address, type Address,
@@ -54,6 +54,9 @@ function check_c_int(n: unknown): number {
 /** Linux's SOCK_MAX and IPPROTO_MAX: beyond them socket() is EINVAL rather than "not supported". */
 const SOCK_MAX = 11;
 const IPPROTO_MAX = 263;
+/** The socket types Linux offers per family: stream, datagram, raw, packet; AF_UNIX stream, datagram, raw (as datagram), seqpacket. */
+const INET_TYPES: ReadonlySet<number> = new Set([1, 2, 3, 10]);
+const UNIX_TYPES: ReadonlySet<number> = new Set([1, 2, 3, 5]);
 
 /** socket()'s protocol as Linux checks it: 0 (or CPython's -1) for the default, else the one protocol of the type. */
 function check_protocol(family: number, type: number, proto: number): void {
@@ -83,6 +86,8 @@ export class socket extends Pollable {
   private bound_to: Address | null = null;
   private peer: Address | null = null;
   private local: Address | null = null;
+  /** connect() has reported an established connection once (accepted sockets are born connected). */
+  private connect_reported = false;
 
   constructor(family: number = AF_INET, type: number = SOCK_STREAM, proto = 0) {
     super();
@@ -90,8 +95,10 @@ export class socket extends Pollable {
     check_int(type);
     check_int(proto);
     if (family !== AF_INET && family !== AF_INET6 && family !== AF_UNIX) throw os_error(EAFNOSUPPORT);
-    // Linux: a type beyond SOCK_MAX is EINVAL; a known one Node cannot make, EPROTONOSUPPORT.
+    // Linux: a type beyond SOCK_MAX is EINVAL; one the family has no protocol for, ESOCKTNOSUPPORT;
+    // one Linux would make but Node cannot (raw, packet, AF_UNIX seqpacket), EPROTONOSUPPORT.
     if (type < 0 || type >= SOCK_MAX) throw os_error(EINVAL);
+    if (!(family === AF_UNIX ? UNIX_TYPES : INET_TYPES).has(type)) throw os_error(ESOCKTNOSUPPORT);
     if (type !== SOCK_STREAM && type !== SOCK_DGRAM) throw os_error(EPROTONOSUPPORT);
     check_protocol(family, type, proto);
     // Node has no AF_UNIX datagram sockets (see PORTING.md).
@@ -117,6 +124,7 @@ export class socket extends Pollable {
     const s = new socket(family, SOCK_STREAM);
     Object.assign(s.options, options);
     s.stage = { kind: "stream", conn };
+    s.connect_reported = true;
     const c = conn.conn;
     if (family === AF_UNIX) {
       // Linux: the peer of an accepted AF_UNIX socket is unnamed; its own name is the listener's path.
@@ -303,7 +311,14 @@ export class socket extends Pollable {
         const e = this.take_pending();
         return e?.errno ?? EISCONN;
       }
-      return st.conn.established ? EISCONN : EALREADY;
+      if (!st.conn.established) return EALREADY;
+      // Linux: the first connect() after a non-blocking connect completed reports its success
+      // (the socket moves from SS_CONNECTING to SS_CONNECTED); later ones give EISCONN.
+      if (!this.connect_reported) {
+        this.connect_reported = true;
+        return 0;
+      }
+      return EISCONN;
     }
     // AF_UNIX: a missing path fails at once and leaves the socket as it was, as on Linux.
     if (this.family === AF_UNIX && !existsSync(unix_path(address))) return ENOENT;
