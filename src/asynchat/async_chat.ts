@@ -18,6 +18,8 @@ function type_name(x: unknown): string {
   if (x === undefined) return "undefined";
   if (typeof x === "string") return "str";
   if (typeof x === "number") return Number.isInteger(x) ? "int" : "float";
+  // A plain object is what a Python dict becomes in JS.
+  if (typeof x === "object" && [Object.prototype, null].includes(Object.getPrototypeOf(x))) return "dict";
   if (typeof x === "object") return (x as object).constructor?.name ?? "object";
   return typeof x;
 }
