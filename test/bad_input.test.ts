@@ -22,9 +22,9 @@ function outcome(e: unknown): [string, string] {
 }
 
 const opened: Array<{ close(): void }> = [];
-/** A fresh non-blocking TCP socket, closed after the test (Python's S()). */
-function S(): socket.socket {
-  const s = new socket.socket(socket.AF_INET, socket.SOCK_STREAM);
+/** A fresh non-blocking socket (TCP by default), closed after the test (Python's S()). */
+function S(family: number = socket.AF_INET, type: number = socket.SOCK_STREAM): socket.socket {
+  const s = new socket.socket(family, type);
   s.setblocking(false);
   opened.push(s);
   return s;
@@ -130,6 +130,46 @@ const SOCKET: Row[] = [
   ["settimeout('x')", () => S().settimeout(any("x")), "TypeError", "'str' object cannot be interpreted as an integer"],
   // S().settimeout(float("nan"))
   ["settimeout(nan)", () => S().settimeout(NaN), "ValueError", "Invalid value NaN (not a number)"],
+  // S().listen(-2**40)
+  ["listen(-2**40)", () => S().listen(-(2 ** 40)), "OverflowError", "signed integer is less than minimum"],
+  // S(2, 2).listen(1)
+  ["listen() on a datagram socket", () => S(socket.AF_INET, socket.SOCK_DGRAM).listen(1), "OSError", "[Errno 95] Operation not supported"],
+  // s = S(); s.close(); s.listen(1)
+  ["listen() after close", () => closed().listen(1), "OSError", "[Errno 9] Bad file descriptor"],
+  // s = S(); s.close(); s.getsockname()
+  ["getsockname() after close", () => closed().getsockname(), "OSError", "[Errno 9] Bad file descriptor"],
+  // s = S(); s.close(); s.setsockopt(1, 2, 1)
+  ["setsockopt() after close", () => closed().setsockopt(1, 2, 1), "OSError", "[Errno 9] Bad file descriptor"],
+  // s = S(); s.close(); s.shutdown(2)
+  ["shutdown() after close", () => closed().shutdown(2), "OSError", "[Errno 9] Bad file descriptor"],
+  // S().sendall("x")
+  ["sendall('x')", () => S().sendall(any("x")), "TypeError", "a bytes-like object is required, not 'str'"],
+  // S(2, 2).sendto(b"x", "x")
+  ["sendto(b'x', 'x')", () => S(socket.AF_INET, socket.SOCK_DGRAM).sendto(Buffer.from("x"), any("x")), "TypeError", "sendto(): AF_INET address must be tuple, not str"],
+  // S(2, 2).sendto(b"x", ("127.0.0.1", 70000))
+  ["sendto(b'x', ('127.0.0.1', 70000))", () => S(socket.AF_INET, socket.SOCK_DGRAM).sendto(Buffer.from("x"), ["127.0.0.1", 70000]), "OverflowError", "sendto(): port must be 0-65535."],
+  // S(2, 2).sendto("x", ("127.0.0.1", 1))
+  ["sendto('x', addr)", () => S(socket.AF_INET, socket.SOCK_DGRAM).sendto(any("x"), ["127.0.0.1", 1]), "TypeError", "a bytes-like object is required, not 'str'"],
+  // S().sendto(b"x", ("127.0.0.1", 1))
+  ["sendto() on a stream socket", () => S().sendto(Buffer.from("x"), ["127.0.0.1", 1]), "BrokenPipeError", "[Errno 32] Broken pipe"],
+  // S(2, 2).recvfrom(-1)
+  ["recvfrom(-1)", () => S(socket.AF_INET, socket.SOCK_DGRAM).recvfrom(-1), "ValueError", "negative buffersize in recvfrom"],
+  // S(2, 2).recvfrom("x")
+  ["recvfrom('x')", () => S(socket.AF_INET, socket.SOCK_DGRAM).recvfrom(any("x")), "TypeError", "'str' object cannot be interpreted as an integer"],
+  // S(10, 1).bind("x")
+  ["AF_INET6 bind('x')", () => S(socket.AF_INET6).bind(any("x")), "TypeError", "bind(): AF_INET6 address must be tuple, not str"],
+  // S(10, 1).bind(("::1",))
+  ["AF_INET6 bind(('::1',))", () => S(socket.AF_INET6).bind(any(["::1"])), "TypeError", "AF_INET6 address must be a tuple (host, port[, flowinfo[, scopeid]])"],
+  // S(10, 1).bind(("::1", 70000))
+  ["AF_INET6 bind(('::1', 70000))", () => S(socket.AF_INET6).bind(["::1", 70000]), "OverflowError", "bind(): port must be 0-65535."],
+  // S(1, 1).bind(1)
+  ["AF_UNIX bind(1)", () => S(socket.AF_UNIX).bind(any(1)), "TypeError", "a bytes-like object is required, not 'int'"],
+  // S(1, 1).bind(None)
+  ["AF_UNIX bind(None)", () => S(socket.AF_UNIX).bind(any(null)), "TypeError", "a bytes-like object is required, not 'NoneType'"],
+  // S(1, 1).connect(1)
+  ["AF_UNIX connect(1)", () => S(socket.AF_UNIX).connect(any(1)), "TypeError", "a bytes-like object is required, not 'int'"],
+  // s = S(); s.close(); s.accept()
+  ["accept() after close", () => closed().accept(), "OSError", "[Errno 9] Bad file descriptor"],
 ];
 
 const SELECT: Row[] = [
@@ -159,6 +199,12 @@ const SELECT: Row[] = [
   ["poll().modify() unregistered", () => new select.poll().modify(0, 1), "FileNotFoundError", "[Errno 2] No such file or directory"],
   // select.poll().unregister(0)
   ["poll().unregister() unregistered", () => new select.poll().unregister(0), "KeyError", "0"],
+  // select.select(1, [], [], 0)
+  ["select(1, [], [], 0)", () => select.select(any(1), [], [], 0), "TypeError", "arguments 1-3 must be sequences"],
+  // s = S(); s.close(); select.select([s], [], [], 0)
+  ["select([closed socket], [], [], 0)", () => select.select([closed()], [], [], 0), "ValueError", "file descriptor cannot be a negative integer (-1)"],
+  // select.poll().modify(0, "x")
+  ["poll().modify(0, 'x')", () => new select.poll().modify(0, any("x")), "TypeError", "an integer is required"],
   // select.poll().poll("x")
   ["poll().poll('x')", () => new select.poll().poll(any("x")), "TypeError", "timeout must be an integer or None"],
 ];
