@@ -225,7 +225,7 @@ export class dispatcher implements Channel {
       const no = errno_of_error(err);
       if (no === EWOULDBLOCK) return 0;
       if (no !== null && _DISCONNECTED.has(no)) {
-        this.handle_close();
+        settle(this, this.handle_close());
         return 0;
       }
       throw err;
@@ -241,14 +241,14 @@ export class dispatcher implements Channel {
       const data = this.sock("recv").recv(buffer_size);
       if (trace.tracing) trace.note({ kind: "recv", bytes: data.length });
       if (data.length === 0) {
-        this.handle_close();
+        settle(this, this.handle_close());
         return Buffer.alloc(0);
       }
       return data;
     } catch (err) {
       const no = errno_of_error(err);
       if (no !== null && _DISCONNECTED.has(no)) {
-        this.handle_close();
+        settle(this, this.handle_close());
         return Buffer.alloc(0);
       }
       throw err;
@@ -340,7 +340,7 @@ export class dispatcher implements Channel {
       `uncaptured python exception, closing channel ${self_repr} (${type_repr(t)}:${text} ${info})`,
       "error",
     );
-    this.handle_close();
+    settle(this, this.handle_close());
   }
 
   handle_expt(): void {

@@ -158,6 +158,25 @@ describe("asyncore: a handler's returned promise", () => {
     expect(unhandled).to.deep.equal([]);
   });
 
+  it("an async handle_close that the dispatcher calls (here from the default handle_error) is settled too", async () => {
+    const map = new_map();
+    const ch = new FileChannel(map);
+    ch.handle_read = function (this: FileChannel): void {
+      this.reads++;
+      throw new Error("first");
+    };
+    ch.handle_close = async function (this: FileChannel): Promise<void> {
+      this.close();
+      await Promise.resolve();
+      throw new Error("in close");
+    } as unknown as () => void;
+    await asyncore.loop({ timeout: 0, count: 1, map });
+    await new Promise((r) => setImmediate(r));
+    expect(ch.logged).to.have.length(2);
+    expect(ch.logged[1]).to.match(/^error: rejected handler promise after close, channel <FileChannel at 0x[0-9a-f]+> \(Error: in close\)$/);
+    expect(unhandled).to.deep.equal([]);
+  });
+
   it("a resolved promise changes nothing", async () => {
     const map = new_map();
     const ch = new FileChannel(map);
