@@ -8,7 +8,7 @@ import { while_handling } from "./traceback.js";
  * the error goes to the channel's handle_error, as if the handler had raised, while the channel
  * is still in its map; after close it is logged through log_info, as handle_error would have.
  * ExitNow from a promise cannot stop the loop (it is a later tick): it is handled like any other
- * error. PORTING.md, "Async handlers".
+ * error. PORTING.md, "Any thrown value, and async handlers".
  */
 export function settle(obj: Channel, result: unknown, on_reject?: (err: unknown) => void): void {
   if (result === null || (typeof result !== "object" && typeof result !== "function")) return;

@@ -163,7 +163,7 @@ export class Listener implements Endpoint {
     c.once("close", accepted_closed);
     if (accepted_and_full()) {
       // This connection took the last descriptor: until one is freed, libuv accepts and closes
-      // new connections itself (its EMFILE trick) and Node is never told. PORTING.md, "The accept queue".
+      // new connections itself (its EMFILE trick) and Node is never told. PORTING.md, "The accept queue lives in the emulation".
       this.owner.warn("accept() failed: [Errno 24] Too many open files; new connections are closed until descriptors are freed; still listening");
     }
   }
