@@ -236,6 +236,31 @@ const ASYNCORE: Row[] = [
   ["file_dispatcher(99999)", () => new asyncore.file_dispatcher(99999, map()), "OSError", "[Errno 9] Bad file descriptor"],
 ];
 
+/** A map holding one dispatcher with a fresh socket (Python's M()): the loop has something to wait for. */
+function M(): asyncore.SocketMap {
+  const m = map();
+  const d = new asyncore.dispatcher(null, m);
+  d.create_socket();
+  opened.push({ close: () => asyncore.close_all(m) });
+  return m;
+}
+
+const LOOP: Row[] = [
+  // asyncore.loop(timeout="x", map=M(), count=1)
+  ["loop(timeout='x')", () => asyncore.loop({ timeout: any("x"), map: M(), count: 1 }), "TypeError", "timeout must be a float or None"],
+  // asyncore.loop(timeout=-1, map=M(), count=1)
+  ["loop(timeout=-1)", () => asyncore.loop({ timeout: -1, map: M(), count: 1 }), "ValueError", "timeout must be non-negative"],
+  // asyncore.loop(timeout=0, map=M(), count="x")
+  ["loop(count='x')", () => asyncore.loop({ timeout: 0, map: M(), count: any("x") }), "TypeError", "'>' not supported between instances of 'str' and 'int'"],
+  // asyncore.poll(timeout="x", map=M())
+  ["poll(timeout='x')", () => asyncore.poll(any("x"), M()), "TypeError", "timeout must be a float or None"],
+  // asyncore.poll(timeout=-1, map=M())
+  ["poll(timeout=-1)", () => asyncore.poll(-1, M()), "ValueError", "timeout must be non-negative"],
+  // asyncore.poll2(timeout="x", map=M()) gives ValueError "invalid literal for int() with base 10: 'xxx…'"
+  // ("x" * 1000, then int()): deliberately not copied; poll.poll()'s own check instead.
+  ["poll2(timeout='x')", () => asyncore.poll2(any("x"), M()), "TypeError", "timeout must be an integer or None"],
+];
+
 const ASYNCHAT: Row[] = [
   // asynchat.async_chat().set_terminator(-1)
   ["set_terminator(-1)", () => new asynchat.async_chat(null, map()).set_terminator(-1), "ValueError", "the number of received bytes must be positive"],
@@ -270,5 +295,6 @@ describe("bad input, against CPython 3.11", () => {
   table("socket", SOCKET);
   table("select", SELECT);
   table("asyncore", ASYNCORE);
+  table("asyncore loop", LOOP);
   table("asynchat", ASYNCHAT);
 });
