@@ -1,5 +1,6 @@
 // Whether the process has run out of descriptors: libuv then closes the connections it cannot accept without telling Node, so the listener asks.
 import { closeSync, openSync, readFileSync } from "node:fs";
+import { EMFILE, ENFILE } from "../errno/index.js";
 
 /** Accepted connections whose Node socket is still open, across all listeners. */
 let live = 0;
@@ -22,34 +23,35 @@ function soft_limit(): number | null {
   return soft;
 }
 
-/** True when opening one more descriptor fails with EMFILE/ENFILE. */
-function probe_full(): boolean {
+/** EMFILE or ENFILE when opening one more descriptor fails for want of one; 0 when it works. */
+function probe_full(): number {
   try {
     closeSync(openSync("/dev/null", "r"));
-    return false;
+    return 0;
   } catch (e) {
     const code = (e as { code?: string }).code;
-    return code === "EMFILE" || code === "ENFILE";
+    return code === "EMFILE" ? EMFILE : code === "ENFILE" ? ENFILE : 0;
   }
 }
 
 /**
- * Called for each accepted connection; `closed` must be called when its Node socket closes.
- * Returns true the first time a burst of exhaustion is seen: the caller reports it once; it
- * returns true again only after a later connection found room and the limit was reached again.
+ * Called for each accepted connection; accepted_closed() must be called when its Node socket
+ * closes. Returns the errno (EMFILE, ENFILE) the first time a burst of exhaustion is seen, for
+ * the caller to report once; 0 otherwise. It reports again only after a later connection found
+ * room and the limit was reached again.
  */
-export function accepted_and_full(): boolean {
+export function accepted_and_full(): number {
   live++;
   const limit = soft_limit();
-  if (limit === null || limit - live > PROBE_WITHIN) return false;
+  if (limit === null || limit - live > PROBE_WITHIN) return 0;
   const full = probe_full();
-  if (!full) {
+  if (full === 0) {
     at_limit = false;
-    return false;
+    return 0;
   }
-  if (at_limit) return false;
+  if (at_limit) return 0;
   at_limit = true;
-  return true;
+  return full;
 }
 
 export function accepted_closed(): void {
