@@ -18,6 +18,8 @@ function type_name(x: unknown): string {
   if (x === undefined) return "undefined";
   if (typeof x === "string") return "str";
   if (typeof x === "number") return Number.isInteger(x) ? "int" : "float";
+  // A plain object is what a Python dict becomes in JS.
+  if (typeof x === "object" && [Object.prototype, null].includes(Object.getPrototypeOf(x))) return "dict";
   if (typeof x === "object") return (x as object).constructor?.name ?? "object";
   return typeof x;
 }
@@ -118,6 +120,12 @@ export class async_chat extends dispatcher implements framing_target {
   /** Bytes of any length, a str (encoded when use_encoding), a byte count >= 0, or null. */
   set_terminator(term: terminator): void {
     if (term === undefined) term = null;
+    // Python's bool is an int: True counts one byte, False none.
+    if (typeof term === "boolean") term = Number(term);
+    if (typeof term === "object" && term !== null && !(term instanceof Uint8Array)) {
+      // CPython fails at the first data, in bytes.find(); here at once (PORTING.md, "asynchat details").
+      throw new TypeError(`argument should be integer or bytes-like object, not '${type_name(term)}'`);
+    }
     if (typeof term === "string" && this.use_encoding) {
       term = encode(term, this.encoding);
     } else if (typeof term === "number") {
@@ -158,7 +166,8 @@ export class async_chat extends dispatcher implements framing_target {
   /** Queue bytes (split into ac_out_buffer_size slices) and try to send at once. */
   push(data: BytesLike): void {
     if (!(data instanceof Uint8Array)) {
-      throw new TypeError(`data argument must be byte-ish (${type_name(data)})`);
+      // CPython's text, tuple and all: it passes the format and the type as two arguments.
+      throw new TypeError(`('data argument must be byte-ish (%r)', <class '${data === undefined ? "NoneType" : type_name(data)}'>)`);
     }
     this.#out.push(as_view(data), this.ac_out_buffer_size);
     this.initiate_send();

@@ -1,4 +1,6 @@
 // The I/O-free terminator framing of async_chat.handle_read: bytes in, collect/found calls out.
+import type { Channel } from "../asyncore/map.js";
+import { settle } from "../asyncore/returned_promise.js";
 import { prefix_of_bytes } from "./find_prefix.js";
 
 /** A terminator as set_terminator stores it: bytes, a byte count, null (collect forever); str only as CPython keeps it. */
@@ -135,7 +137,7 @@ export class framer {
 
   private found(): void {
     this.collected = 0;
-    this.target.found_terminator();
+    settle(this.target as unknown as Channel, this.target.found_terminator());
   }
 
   /** Hands data to collect_incoming_data; false when the opt-in limit stopped the read. */
@@ -150,7 +152,7 @@ export class framer {
         return false;
       }
     }
-    this.target.collect_incoming_data(data);
+    settle(this.target as unknown as Channel, this.target.collect_incoming_data(data));
     return true;
   }
 

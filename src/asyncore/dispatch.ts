@@ -2,6 +2,7 @@
 import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI } from "../select/index.js";
 import { _DISCONNECTED, errno_of_error, is_reraised } from "./errors.js";
 import type { Channel } from "./map.js";
+import { settle } from "./returned_promise.js";
 import { while_handling } from "./traceback.js";
 
 function handle_error(obj: Channel, err: unknown): void {
@@ -44,11 +45,11 @@ export function readwrite(obj: Channel, flags: number): void {
     if (flags & POLLIN) obj.handle_read_event();
     if (flags & POLLOUT && !gone(obj)) obj.handle_write_event();
     if (flags & POLLPRI && !gone(obj)) obj.handle_expt_event();
-    if (flags & (POLLHUP | POLLERR | POLLNVAL) && !gone(obj)) obj.handle_close();
+    if (flags & (POLLHUP | POLLERR | POLLNVAL) && !gone(obj)) settle(obj, obj.handle_close());
   } catch (e) {
     if (is_reraised(e)) throw e;
     const no = errno_of_error(e);
-    if (no !== null && _DISCONNECTED.has(no)) obj.handle_close();
+    if (no !== null && _DISCONNECTED.has(no)) settle(obj, obj.handle_close());
     else while_handling(e, () => obj.handle_error(e));
   }
 }

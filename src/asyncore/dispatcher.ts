@@ -1,7 +1,7 @@
 // asyncore.dispatcher: a socket in a map, with Python's event methods and default handlers.
 import { inspect } from "node:util";
 import {
-  EAGAIN, EALREADY, EBADF, ECONNABORTED, EINPROGRESS, EINVAL, EISCONN, ENOTCONN, EWOULDBLOCK,
+  AttributeError, EAGAIN, EALREADY, EBADF, ECONNABORTED, EINPROGRESS, EINVAL, EISCONN, ENOTCONN, EWOULDBLOCK,
   os_error,
 } from "../errno/index.js";
 import {
@@ -10,6 +10,7 @@ import {
 } from "../socket/index.js";
 import { _DISCONNECTED, errno_of_error } from "./errors.js";
 import { socket_map, wake, type Channel, type SocketMap } from "./map.js";
+import { settle } from "./returned_promise.js";
 import { compact_traceback, current_error, type_repr } from "./traceback.js";
 import * as trace from "./trace.js";
 
@@ -23,6 +24,9 @@ export interface SocketLike {
   setblocking?(flag: boolean): void;
   getpeername?(): Address;
 }
+
+/** Sockets a dispatcher took with set_socket(): an accepted socket not among them is closed if handle_accepted fails. */
+const owned = new WeakSet<object>();
 
 let next_id = 0x7f3a00001000;
 const ids = new WeakMap<object, number>();
@@ -140,6 +144,7 @@ export class dispatcher<S extends SocketLike = socket> implements Channel {
   /** Any socket-like object, as in Python (a test double too); `this.socket` is then typed `S`. */
   set_socket(sock: SocketLike, map?: SocketMap | null): void {
     this.socket = sock as S;
+    owned.add(sock);
     this._fileno = sock.fileno();
     if (sock instanceof socket) sock.on_warning = (m) => this.log_info(m, "error");
     this.add_channel(map);
@@ -147,9 +152,9 @@ export class dispatcher<S extends SocketLike = socket> implements Channel {
 
   /** Turn SO_REUSEADDR on, if the socket allows it. */
   set_reuse_addr(): void {
-    const s = this.socket as socket | null;
+    const s = this.sock("setsockopt");
     try {
-      s?.setsockopt(SOL_SOCKET, SO_REUSEADDR, (s.getsockopt(SOL_SOCKET, SO_REUSEADDR) as number) | 1);
+      s.setsockopt(SOL_SOCKET, SO_REUSEADDR, (s.getsockopt(SOL_SOCKET, SO_REUSEADDR) as number) | 1);
     } catch (err) {
       if (errno_of_error(err) === null) throw err;
     }
@@ -167,26 +172,27 @@ export class dispatcher<S extends SocketLike = socket> implements Channel {
 
   // ---- socket methods ------------------------------------------------------------------------
 
-  private sock(): socket {
+  /** The socket, for its method `attr`: before create_socket() CPython fails on None with AttributeError. */
+  private sock(attr: string): socket {
     const s = this.socket;
-    if (s === null) throw os_error(EBADF);
+    if (s === null) throw new AttributeError(`'NoneType' object has no attribute '${attr}'`);
     return s as SocketLike as socket;
   }
 
   listen(num: number): void {
     this.accepting = true;
-    return this.sock().listen(num);
+    return this.sock("listen").listen(num);
   }
 
   bind(addr: Address): void {
     this.addr = addr;
-    return this.sock().bind(addr);
+    return this.sock("bind").bind(addr);
   }
 
   connect(address: Address): void {
     this.connected = false;
     this.connecting = true;
-    const err = this.sock().connect_ex(address);
+    const err = this.sock("connect_ex").connect_ex(address);
     wake(this._map);
     if (err === EINPROGRESS || err === EALREADY || err === EWOULDBLOCK) {
       this.addr = address;
@@ -204,7 +210,7 @@ export class dispatcher<S extends SocketLike = socket> implements Channel {
   accept(): [socket, Address] | null {
     let pair: [socket, Address];
     try {
-      pair = this.sock().accept();
+      pair = this.sock("accept").accept();
     } catch (err) {
       if (err instanceof TypeError) return null;
       const no = errno_of_error(err);
@@ -218,14 +224,14 @@ export class dispatcher<S extends SocketLike = socket> implements Channel {
   /** Bytes sent; 0 when the buffer is full or the peer is gone (then handle_close ran). */
   send(data: BytesLike): number {
     try {
-      const n = this.sock().send(data);
+      const n = this.sock("send").send(data);
       if (trace.tracing) trace.note({ kind: "send", bytes: n });
       return n;
     } catch (err) {
       const no = errno_of_error(err);
       if (no === EWOULDBLOCK) return 0;
       if (no !== null && _DISCONNECTED.has(no)) {
-        this.handle_close();
+        settle(this, this.handle_close());
         return 0;
       }
       throw err;
@@ -238,17 +244,17 @@ export class dispatcher<S extends SocketLike = socket> implements Channel {
   /** Up to buffer_size bytes; an empty Buffer (after handle_close) at end of stream. */
   recv(buffer_size: number): Buffer {
     try {
-      const data = this.sock().recv(buffer_size);
+      const data = this.sock("recv").recv(buffer_size);
       if (trace.tracing) trace.note({ kind: "recv", bytes: data.length });
       if (data.length === 0) {
-        this.handle_close();
+        settle(this, this.handle_close());
         return Buffer.alloc(0);
       }
       return data;
     } catch (err) {
       const no = errno_of_error(err);
       if (no !== null && _DISCONNECTED.has(no)) {
-        this.handle_close();
+        settle(this, this.handle_close());
         return Buffer.alloc(0);
       }
       throw err;
@@ -285,24 +291,24 @@ export class dispatcher<S extends SocketLike = socket> implements Channel {
 
   handle_read_event(): void {
     if (this.accepting) {
-      this.handle_accept();
+      settle(this, this.handle_accept());
     } else if (!this.connected) {
       if (this.connecting) {
         this.handle_connect_event();
         // handle_connect() may have closed the channel: no more handlers (ARCHITECTURE.md, "No handler after close").
         if (this._fileno === null) return;
       }
-      this.handle_read();
+      settle(this, this.handle_read());
     } else {
-      this.handle_read();
+      settle(this, this.handle_read());
     }
   }
 
   handle_connect_event(): void {
-    const err = this.sock().getsockopt(SOL_SOCKET, SO_ERROR) as number;
+    const err = this.sock("getsockopt").getsockopt(SOL_SOCKET, SO_ERROR) as number;
     if (err !== 0) throw os_error(err);
     if (trace.tracing) trace.note({ kind: "connect" });
-    this.handle_connect();
+    settle(this, this.handle_connect());
     this.connected = true;
     this.connecting = false;
   }
@@ -313,13 +319,13 @@ export class dispatcher<S extends SocketLike = socket> implements Channel {
       this.handle_connect_event();
       if (this._fileno === null) return;
     }
-    this.handle_write();
+    settle(this, this.handle_write());
   }
 
   handle_expt_event(): void {
-    const err = this.sock().getsockopt(SOL_SOCKET, SO_ERROR) as number;
-    if (err !== 0) this.handle_close();
-    else this.handle_expt();
+    const err = this.sock("getsockopt").getsockopt(SOL_SOCKET, SO_ERROR) as number;
+    if (err !== 0) settle(this, this.handle_close());
+    else settle(this, this.handle_expt());
   }
 
   /**
@@ -340,7 +346,7 @@ export class dispatcher<S extends SocketLike = socket> implements Channel {
       `uncaptured python exception, closing channel ${self_repr} (${type_repr(t)}:${text} ${info})`,
       "error",
     );
-    this.handle_close();
+    settle(this, this.handle_close());
   }
 
   handle_expt(): void {
@@ -359,9 +365,31 @@ export class dispatcher<S extends SocketLike = socket> implements Channel {
     this.log_info("unhandled connect event", "warning");
   }
 
+  /**
+   * If handle_accepted raises (or its promise rejects) before a dispatcher took the new socket,
+   * the socket is closed: CPython's would be collected and closed, and the client sees EOF.
+   * PORTING.md, "An accepted socket nobody took".
+   */
   handle_accept(): void {
     const pair = this.accept();
-    if (pair !== null) this.handle_accepted(pair[0], pair[1]);
+    if (pair === null) return;
+    const [sock, addr] = pair;
+    const close_unowned = (): void => {
+      if (owned.has(sock)) return;
+      try {
+        sock.close();
+      } catch {
+        // Already closed by the handler, or gone: nothing left to release.
+      }
+    };
+    let result: unknown;
+    try {
+      result = this.handle_accepted(sock, addr);
+    } catch (err) {
+      close_unowned();
+      throw err;
+    }
+    settle(this, result, close_unowned);
   }
 
   handle_accepted(sock: socket, addr: Address): void {

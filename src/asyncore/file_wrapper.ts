@@ -12,6 +12,7 @@ import {
   SOL_SOCKET, SO_ERROR, type BytesLike,
 } from "../socket/index.js";
 import { ByteQueue } from "../socket/byte_queue.js";
+import { py_type } from "../socket/bytes.js";
 
 /** What file_wrapper/file_dispatcher accept: an OS fd, an object with fileno(), or Node streams. */
 export type FileSource =
@@ -62,6 +63,13 @@ export class file_wrapper extends Pollable {
 
   constructor(source: FileSource) {
     super();
+    // Python's file_wrapper takes an int (os.dup); a stream or {readable, writable} is this package's addition.
+    if (typeof source !== "object" || source === null) {
+      if (typeof source !== "number" || !Number.isInteger(source)) {
+        throw new TypeError(`'${py_type(source)}' object cannot be interpreted as an integer`);
+      }
+      if (source < 0) throw os_error(EBADF);
+    }
     if (typeof source === "number" || (typeof source === "object" && source !== null && "fileno" in source && typeof source.fileno === "function" && !is_readable(source) && !is_writable(source))) {
       const fd = typeof source === "number" ? source : (source as { fileno(): number }).fileno();
       this.open_fd(fd);

@@ -1,6 +1,7 @@
 // asyncore's loop: poll (select-based), poll2/poll3 (poll-based), loop() and close_all().
 import { EBADF } from "../errno/index.js";
 import { POLLIN, POLLOUT, POLLPRI, select, yield_to_node } from "../select/index.js";
+import { py_type } from "../socket/bytes.js";
 import { wait_for_change } from "../select/wait.js";
 import { _exception, read, readwrite, write } from "./dispatch.js";
 import { errno_of_error, is_reraised } from "./errors.js";
@@ -93,6 +94,8 @@ export async function poll(timeout: number | null = 0.0, map?: SocketMap | null)
 export async function poll2(timeout: number | null = 0.0, map?: SocketMap | null): Promise<void> {
   const m = map ?? socket_map;
   if (m.size === 0) return;
+  // CPython's poll2 multiplies first (a str repeats, then int() fails); the argument check of poll.poll() is the sensible error.
+  if (timeout !== null && typeof timeout !== "number") throw new TypeError("timeout must be an integer or None");
   const st = state_of(m);
   const intr = st.interrupt;
   intr.reset();
@@ -169,6 +172,9 @@ export async function loop(
     to = timeout;
   }
   const m = map ?? socket_map;
+  if (count !== null && typeof count !== "number" && m.size > 0) {
+    throw new TypeError(`'>' not supported between instances of '${py_type(count)}' and 'int'`);
+  }
   const poll_fun = use_poll ? poll2 : poll;
   // While the loop runs, its wait timer stays ref'd between iterations instead of being
   // toggled twice per iteration; it lets go when the loop ends.

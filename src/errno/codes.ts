@@ -65,6 +65,7 @@ export const EDESTADDRREQ = num("EDESTADDRREQ", 89);
 export const EMSGSIZE = num("EMSGSIZE", 90);
 export const ENOPROTOOPT = num("ENOPROTOOPT", 92);
 export const EPROTONOSUPPORT = num("EPROTONOSUPPORT", 93);
+export const ESOCKTNOSUPPORT = num("ESOCKTNOSUPPORT", 94);
 export const EOPNOTSUPP = num("EOPNOTSUPP", 95);
 export const ENOTSUP = num("ENOTSUP", 95);
 export const EAFNOSUPPORT = num("EAFNOSUPPORT", 97);

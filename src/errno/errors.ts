@@ -183,6 +183,11 @@ export class NotImplementedError extends RuntimeError {
   static { brand(this, "builtins.NotImplementedError"); }
 }
 
+/** Python's `AttributeError`: a dispatcher's socket methods before create_socket(), as on CPython's `None`. */
+export class AttributeError extends Exception {
+  static { brand(this, "builtins.AttributeError"); }
+}
+
 /** Python's `AssertionError`: compact_traceback() with no error to describe. */
 export class AssertionError extends Exception {
   static { brand(this, "builtins.AssertionError"); }

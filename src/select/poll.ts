@@ -4,7 +4,7 @@ import {
   lookup_fd, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, Pollable, type Watcher,
 } from "../socket/index.js";
 import type { Interrupt } from "./interrupt.js";
-import { fd_of, type FileLike } from "./resolve.js";
+import { check_eventmask, fd_of, type FileLike } from "./resolve.js";
 import { Sleeper, yield_to_node } from "./wait.js";
 
 /** A number that no open descriptor has: poll reports it POLLNVAL, as Linux does. */
@@ -46,6 +46,7 @@ export class poll {
   /** Watch `fd` for `eventmask` (default POLLIN|POLLPRI|POLLOUT); registering again modifies. */
   register(fd: FileLike, eventmask: number = POLLIN | POLLPRI | POLLOUT): void {
     const n = fd_of(fd);
+    check_eventmask(eventmask);
     const old = this.regs.get(n);
     if (old && old.target === (lookup_fd(n) ?? old.target)) {
       old.mask = eventmask;
@@ -61,7 +62,9 @@ export class poll {
   }
 
   modify(fd: FileLike, eventmask: number): void {
-    const reg = this.regs.get(fd_of(fd));
+    const n = fd_of(fd);
+    check_eventmask(eventmask);
+    const reg = this.regs.get(n);
     if (!reg) throw os_error(ENOENT);
     reg.mask = eventmask;
     this.candidate(reg);

@@ -1,5 +1,5 @@
 // select/poll arguments (fds or objects with fileno()) turned into the descriptors they name.
-import { EBADF, ValueError, os_error } from "../errno/index.js";
+import { EBADF, OverflowError, ValueError, os_error } from "../errno/index.js";
 import { lookup_fd, type Pollable } from "../socket/index.js";
 
 /** Anything select() accepts: an fd, or an object with fileno(). */
@@ -24,4 +24,24 @@ export function pollable_of(obj: FileLike): Pollable {
   const p = lookup_fd(fd_of(obj));
   if (p === undefined) throw os_error(EBADF);
   return p;
+}
+
+/** select()'s three lists as Python's seq2set checks them: a non-empty str is a sequence of non-files. */
+export function check_sequences(...lists: readonly unknown[]): void {
+  for (const l of lists) {
+    if (Array.isArray(l)) continue;
+    if (typeof l === "string") {
+      if (l.length > 0) throw new TypeError("argument must be an int, or have a fileno() method.");
+      continue;
+    }
+    throw new TypeError("arguments 1-3 must be sequences");
+  }
+}
+
+/** A poll eventmask as Python's unsigned-short converter checks it. */
+export function check_eventmask(mask: unknown): number {
+  if (typeof mask !== "number" || !Number.isInteger(mask)) throw new TypeError("an integer is required");
+  if (mask < 0) throw new ValueError("value must be positive");
+  if (mask > 0xffff) throw new OverflowError("Python int too large for C unsigned short");
+  return mask;
 }

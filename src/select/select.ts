@@ -4,7 +4,7 @@ import {
   POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, type Pollable,
 } from "../socket/index.js";
 import type { Interrupt } from "./interrupt.js";
-import { pollable_of, type FileLike } from "./resolve.js";
+import { check_sequences, pollable_of, type FileLike } from "./resolve.js";
 import { Sleeper, wait_for_change, yield_to_node } from "./wait.js";
 
 // Linux's fs/select.c sets.
@@ -43,6 +43,7 @@ export async function select<R extends FileLike, W extends FileLike, X extends F
   timeout?: number | null,
   interrupt?: Interrupt,
 ): Promise<[R[], W[], X[]]> {
+  check_sequences(rlist, wlist, xlist);
   const secs = check_timeout(timeout);
   const rp = rlist.map(pollable_of);
   const wp = wlist.map(pollable_of);

@@ -3,6 +3,7 @@ import { isIP } from "node:net";
 import { networkInterfaces } from "node:os";
 import { OverflowError } from "../errno/index.js";
 import { AF_INET, AF_INET6, AF_UNIX } from "./constants.js";
+import { py_type } from "./bytes.js";
 import { gaierror } from "./errors.js";
 import { hosts_address } from "./hosts.js";
 
@@ -21,10 +22,15 @@ function family_name(family: number): string {
   return family === AF_INET ? "AF_INET" : family === AF_INET6 ? "AF_INET6" : "AF_UNIX";
 }
 
-/** Check an address for a family and turn it into host/port, as Python's argument parsing does. */
-export function inet_target(family: number, address: unknown, binding: boolean): InetTarget {
+/**
+ * Check an address for a family and turn it into host/port, as Python's argument parsing does.
+ * `binding` is true for bind(), false for connect(); or the name of the calling method, which
+ * Python's messages start with ("sendto(): port must be 0-65535.").
+ */
+export function inet_target(family: number, address: unknown, binding: boolean | string): InetTarget {
+  const caller = typeof binding === "string" ? binding : binding ? "bind" : "connect";
   if (!Array.isArray(address)) {
-    throw new TypeError(`${family_name(family)} address must be tuple, not ${typeof address}`);
+    throw new TypeError(`${caller}(): ${family_name(family)} address must be tuple, not ${py_type(address)}`);
   }
   const max = family === AF_INET6 ? 4 : 2;
   if (address.length < 2 || address.length > max) {
@@ -35,12 +41,12 @@ export function inet_target(family: number, address: unknown, binding: boolean):
     );
   }
   const [host, port] = address as unknown[];
-  if (typeof host !== "string") throw new TypeError(`str, bytes or bytearray expected, not ${typeof host}`);
+  if (typeof host !== "string") throw new TypeError(`str, bytes or bytearray expected, not ${py_type(host)}`);
   if (typeof port !== "number" || !Number.isInteger(port)) {
-    throw new TypeError(`'${typeof port}' object cannot be interpreted as an integer`);
+    throw new TypeError(`'${py_type(port)}' object cannot be interpreted as an integer`);
   }
-  if (port < 0 || port > 65535) throw new OverflowError(`${binding ? "bind" : "connect"}(): port must be 0-65535.`);
-  return { host: node_host(family, host, binding), port };
+  if (port < 0 || port > 65535) throw new OverflowError(`${caller}(): port must be 0-65535.`);
+  return { host: node_host(family, host, caller === "bind"), port };
 }
 
 function node_host(family: number, host: string, binding: boolean): string {
@@ -58,7 +64,7 @@ function node_host(family: number, host: string, binding: boolean): string {
 export function unix_path(address: unknown): string {
   if (typeof address === "string") return address;
   if (Buffer.isBuffer(address)) return address.toString("latin1");
-  throw new TypeError(`a bytes-like object is required, not '${typeof address}'`);
+  throw new TypeError(`a bytes-like object is required, not '${py_type(address)}'`);
 }
 
 /** Node's view of an address turned into the Python tuple for `family`. */

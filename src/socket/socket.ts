@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { inspect } from "node:util";
 import {
   EAFNOSUPPORT, EAGAIN, EALREADY, EBADF, EINPROGRESS, EINVAL, EISCONN, ENOENT, ENOPROTOOPT,
-  EMSGSIZE, ENOTCONN, EPIPE, EPROTONOSUPPORT, EDESTADDRREQ, OSError, ValueError, os_error,
+  EMSGSIZE, ENOTCONN, EPIPE, EPROTONOSUPPORT, ESOCKTNOSUPPORT, EDESTADDRREQ, OSError, OverflowError, ValueError, os_error,
 } from "../errno/index.js";
 import {
   inet_target, python_address, unix_path, format_address, type Address,
@@ -43,6 +43,32 @@ function check_int(n: unknown): number {
   return n;
 }
 
+/** A C int argument, as Python's parser checks it: an integer, then within 32 bits. */
+function check_c_int(n: unknown): number {
+  check_int(n);
+  if ((n as number) > 2 ** 31 - 1) throw new OverflowError("signed integer is greater than maximum");
+  if ((n as number) < -(2 ** 31)) throw new OverflowError("signed integer is less than minimum");
+  return n as number;
+}
+
+/** Linux's SOCK_MAX and IPPROTO_MAX: beyond them socket() is EINVAL rather than "not supported". */
+const SOCK_MAX = 11;
+const IPPROTO_MAX = 263;
+/** The socket types Linux offers per family: stream, datagram, raw, packet; AF_UNIX stream, datagram, raw (as datagram), seqpacket. */
+const INET_TYPES: ReadonlySet<number> = new Set([1, 2, 3, 10]);
+const UNIX_TYPES: ReadonlySet<number> = new Set([1, 2, 3, 5]);
+
+/** socket()'s protocol as Linux checks it: 0 (or CPython's -1) for the default, else the one protocol of the type. */
+function check_protocol(family: number, type: number, proto: number): void {
+  if (proto === 0 || proto === -1) return;
+  if (family === AF_UNIX) {
+    if (proto !== 1 /* PF_UNIX */) throw os_error(EPROTONOSUPPORT);
+    return;
+  }
+  if (proto < 0 || proto >= IPPROTO_MAX) throw os_error(EINVAL);
+  if (proto !== (type === SOCK_STREAM ? 6 /* IPPROTO_TCP */ : 17 /* IPPROTO_UDP */)) throw os_error(EPROTONOSUPPORT);
+}
+
 export class socket extends Pollable {
   readonly family: number;
   readonly type: number;
@@ -60,16 +86,26 @@ export class socket extends Pollable {
   private bound_to: Address | null = null;
   private peer: Address | null = null;
   private local: Address | null = null;
+  /** connect() has reported an established connection once (accepted sockets are born connected). */
+  private connect_reported = false;
 
   constructor(family: number = AF_INET, type: number = SOCK_STREAM, proto = 0) {
     super();
+    check_int(family);
+    check_int(type);
+    check_int(proto);
     if (family !== AF_INET && family !== AF_INET6 && family !== AF_UNIX) throw os_error(EAFNOSUPPORT);
+    // Linux: a type beyond SOCK_MAX is EINVAL; one the family has no protocol for, ESOCKTNOSUPPORT;
+    // one Linux would make but Node cannot (raw, packet, AF_UNIX seqpacket), EPROTONOSUPPORT.
+    if (type < 0 || type >= SOCK_MAX) throw os_error(EINVAL);
+    if (!(family === AF_UNIX ? UNIX_TYPES : INET_TYPES).has(type)) throw os_error(ESOCKTNOSUPPORT);
     if (type !== SOCK_STREAM && type !== SOCK_DGRAM) throw os_error(EPROTONOSUPPORT);
+    check_protocol(family, type, proto);
     // Node has no AF_UNIX datagram sockets (see PORTING.md).
     if (family === AF_UNIX && type === SOCK_DGRAM) throw os_error(EPROTONOSUPPORT);
     this.family = family;
     this.type = type;
-    this.proto = proto;
+    this.proto = proto === -1 ? 0 : proto;
     this.owner = {
       family,
       options: this.options,
@@ -88,6 +124,7 @@ export class socket extends Pollable {
     const s = new socket(family, SOCK_STREAM);
     Object.assign(s.options, options);
     s.stage = { kind: "stream", conn };
+    s.connect_reported = true;
     const c = conn.conn;
     if (family === AF_UNIX) {
       // Linux: the peer of an accepted AF_UNIX socket is unnamed; its own name is the listener's path.
@@ -193,8 +230,8 @@ export class socket extends Pollable {
   }
 
   listen(backlog: number = Math.min(SOMAXCONN, 128)): void {
+    check_c_int(backlog);
     this.check_open();
-    check_int(backlog);
     if (this.type !== SOCK_STREAM) throw os_error(95 /* EOPNOTSUPP */);
     if (this.stage.kind === "fresh") {
       // Linux binds an unbound socket to an ephemeral port of every address, or (AF_UNIX) to an
@@ -274,7 +311,14 @@ export class socket extends Pollable {
         const e = this.take_pending();
         return e?.errno ?? EISCONN;
       }
-      return st.conn.established ? EISCONN : EALREADY;
+      if (!st.conn.established) return EALREADY;
+      // Linux: the first connect() after a non-blocking connect completed reports its success
+      // (the socket moves from SS_CONNECTING to SS_CONNECTED); later ones give EISCONN.
+      if (!this.connect_reported) {
+        this.connect_reported = true;
+        return 0;
+      }
+      return EISCONN;
     }
     // AF_UNIX: a missing path fails at once and leaves the socket as it was, as on Linux.
     if (this.family === AF_UNIX && !existsSync(unix_path(address))) return ENOENT;
@@ -359,7 +403,7 @@ export class socket extends Pollable {
 
   /** Takes as many bytes as fit in SO_SNDBUF and returns the count; BlockingIOError when full. */
   send(data: BytesLike, flags = 0): number {
-    void flags;
+    check_int(flags);
     this.check_open();
     const buf = as_buffer(data);
     const st = this.stage;
@@ -397,7 +441,7 @@ export class socket extends Pollable {
       if (st.kind === "stream" && st.conn.established) throw os_error(EISCONN);
       throw os_error(EPIPE);
     }
-    const t = inet_target(this.family, address, false);
+    const t = inet_target(this.family, address, "sendto");
     const ep = this.datagram_endpoint();
     this.throw_pending();
     if (buf.length > ep.max_payload) throw os_error(EMSGSIZE);
@@ -406,6 +450,7 @@ export class socket extends Pollable {
   }
 
   shutdown(how: number): void {
+    check_int(how);
     this.check_open();
     if (how !== SHUT_RD && how !== SHUT_WR && how !== SHUT_RDWR) throw os_error(EINVAL);
     const st = this.stage;
@@ -451,6 +496,8 @@ export class socket extends Pollable {
   }
 
   settimeout(value: number | null): void {
+    if (value !== null && typeof value !== "number") check_int(value);
+    if (Number.isNaN(value)) throw new ValueError("Invalid value NaN (not a number)");
     if (value !== null && value < 0) throw new ValueError("Timeout value out of range");
     this.timeout = value;
   }
@@ -460,12 +507,17 @@ export class socket extends Pollable {
   }
 
   setsockopt(level: number, option: number, value: number | boolean | BytesLike): void {
+    check_int(level);
+    check_int(option);
     this.check_open();
     const key = store_option(this.options, level, option, value);
     this.endpoint()?.option_changed(key);
   }
 
   getsockopt(level: number, option: number, buflen?: number): number | Buffer {
+    check_int(level);
+    check_int(option);
+    if (buflen !== undefined && (check_int(buflen) <= 0 || buflen > 1024)) throw new OSError(null, "getsockopt buflen out of range");
     this.check_open();
     let v: number | Buffer | null = null;
     if (level === SOL_SOCKET && option === SO_ERROR) v = this.take_pending()?.errno ?? 0;

@@ -118,6 +118,25 @@ describe("asynchat.async_chat (fake socket)", () => {
     expect(c.get_terminator()).to.equal(0);
   });
 
+  it("set_terminator(true) counts one byte, as Python's True (an int) does", () => {
+    // CPython: c.set_terminator(True); a read of b"ab" gives collect(b"a"), found, then b"b" collected.
+    const [c, sock] = make(line_chat);
+    c.set_terminator(true as never);
+    expect(c.get_terminator()).to.equal(1);
+    sock.reads.push(B("ab"));
+    c.handle_read();
+    expect(c.lines).to.deep.equal(["a"]);
+    expect(c.buffer.map((b) => b.toString("latin1"))).to.deep.equal(["b"]);
+    c.del_channel();
+  });
+
+  it("set_terminator({}) raises TypeError at once, with the text CPython raises at the next read", () => {
+    // CPython accepts it; the next handle_read fails in bytes.find() with this TypeError.
+    const c = new async_chat(null, new Map());
+    expect(() => c.set_terminator({} as never)).to.throw(TypeError, "argument should be integer or bytes-like object, not 'dict'");
+    expect(c.get_terminator()).to.equal(null);
+  });
+
   it("encodes str terminators only with use_encoding", () => {
     const c = new async_chat(null, new Map());
     c.set_terminator("\r\n");

@@ -36,9 +36,11 @@ describe("socket: API surface", () => {
       expect(() => mk().bind(["127.0.0.1"] as never)).to.throw(TypeError, "AF_INET address must be a pair (host, port)");
     });
 
-    it("an unknown family or type throws OSError", () => {
+    it("an unknown family or type throws OSError with Linux's errno", () => {
       expect(() => new socket(99, SOCK_STREAM)).to.throw(OSError, "[Errno 97]");
-      expect(() => new socket(AF_INET, 99)).to.throw(OSError, "[Errno 93]");
+      expect(() => new socket(AF_INET, 99)).to.throw(OSError, "[Errno 22]");
+      expect(() => new socket(AF_INET, 5 /* SOCK_SEQPACKET */)).to.throw(OSError, "[Errno 94]");
+      expect(() => new socket(AF_INET, 3 /* SOCK_RAW */)).to.throw(OSError, "[Errno 93]");
     });
   });
 

@@ -430,13 +430,25 @@ function suite(fam: Family): void {
       expect(a.recv(10).toString()).to.equal("hello");
     });
 
-    it("connect_ex() returns EINPROGRESS, then EALREADY while connecting, EISCONN once connected", async () => {
+    it("connect_ex() returns EINPROGRESS, then EALREADY while connecting, 0 once connected (as Linux reports completion), then EISCONN", async () => {
+      // CPython on Linux: connect_ex 115, (after select) 0, then 106, and connect() raises EISCONN.
       const l = t.s(listening_socket(fam));
       const c = t.s(new socket(fam.family, SOCK_STREAM));
       expect(c.connect_ex(l.getsockname())).to.equal(115);
       expect(c.connect_ex(l.getsockname())).to.equal(114);
       await wait_for(c, POLLOUT);
+      expect(c.connect_ex(l.getsockname())).to.equal(0);
       expect(c.connect_ex(l.getsockname())).to.equal(106);
+      expect(thrown(() => c.connect(l.getsockname())).message).to.equal("[Errno 106] Transport endpoint is already connected");
+    });
+
+    it("connect_ex() on an accepted socket gives EISCONN at once", async () => {
+      const l = t.s(listening_socket(fam));
+      const c = t.s(new socket(fam.family, SOCK_STREAM));
+      c.connect_ex(l.getsockname());
+      const [a] = await accept_one(l);
+      t.s(a);
+      expect(a.connect_ex(l.getsockname())).to.equal(106);
     });
 
     it("a refused connection turns readable, writable and POLLERR; SO_ERROR gives ECONNREFUSED once, then 0", async () => {
