@@ -292,8 +292,14 @@ export class Connection implements Endpoint {
     const on_finish = (): void => {
       finished = true;
       c.unref();
-      if (abort) reset_connection(c);
-      else setTimeout(() => c.destroy(), FIN_WAIT_MS).unref();
+      if (abort) {
+        reset_connection(c);
+        return;
+      }
+      // Cleared when the socket closes (the peer's FIN came): a pending timer would keep the
+      // Node socket, and through its listeners this Connection, alive for the whole 60 s.
+      const fin_wait = setTimeout(() => c.destroy(), FIN_WAIT_MS).unref();
+      c.once("close", () => clearTimeout(fin_wait));
     };
     // After shutdown(SHUT_WR) the FIN may be out already.
     if (c.writableFinished) on_finish();
