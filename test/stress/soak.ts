@@ -5,9 +5,10 @@
 // Each client connects again and again until the time is up. A connection sends a random number
 // of random bytes and ends in one of three ways: FIN after the whole echo came back (every byte
 // compared), reset while sending, or reset while receiving ("--endings reset": always a reset, a
-// reset storm). At the end, once the server has closed every channel, the process's heap after
-// GC, its real and emulated descriptors and the map size are compared with the start. Prints one
-// JSON line.
+// reset storm). After a warm-up of the same load (a tenth of the time), and at the middle and
+// the end, each time once the server has closed every channel, the process's heap after GC, its
+// real and emulated descriptors and the map size are sampled. Prints one JSON line (the counts
+// include the warm-up).
 import * as net from "node:net";
 import * as asyncore from "../../src/asyncore/index.js";
 import { EchoServer, counts } from "./echo_server.js";
@@ -107,19 +108,27 @@ function one(port: number): Promise<void> {
 
 const server = new EchoServer();
 const looping = asyncore.loop(0.5, true);
-// Warm up (JIT, lazily built tables), so that the start sample is a fair baseline.
-for (let i = 0; i < 50; i++) await one(server.port);
+/** All clients, connecting again and again for `s` seconds; then wait (bounded) until the server has closed every channel. */
+async function run_for(s: number): Promise<void> {
+  const t_end = Date.now() + s * 1000;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (Date.now() < t_end) await one(server.port);
+    }),
+  );
+  const give_up = Date.now() + 10_000;
+  while (asyncore.socket_map.size > 1 && Date.now() < give_up) await new Promise((r) => setTimeout(r, 20));
+}
+
+// Warm up with the same load for a tenth of the time (at least 1 s), so that compiled code and
+// tables grown to the load's size are in the start sample: what grows after that is retained.
+await run_for(Math.max(1, seconds / 10));
+const warmup = { ...stats };
 const start = await sample();
-const t_end = Date.now() + seconds * 1000;
-await Promise.all(
-  Array.from({ length: clients }, async () => {
-    while (Date.now() < t_end) await one(server.port);
-  }),
-);
-// The server closes each channel when it sees the FIN or the reset: wait for all of them (bounded).
-const give_up = Date.now() + 10_000;
-while (asyncore.socket_map.size > 1 && Date.now() < give_up) await new Promise((r) => setTimeout(r, 20));
+await run_for(seconds / 2);
+const middle = await sample();
+await run_for(seconds / 2);
 const end = await sample();
 server.close();
 await looping;
-console.log(JSON.stringify({ clients, seconds, endings, ...stats, server: counts, start, end }));
+console.log(JSON.stringify({ clients, seconds, endings, ...stats, warmup_connections: warmup.connections, server: counts, start, middle, end }));
