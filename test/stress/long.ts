@@ -20,7 +20,7 @@ const RUNS: readonly Run[] = [
   { name: "soak: 500 clients, 60 s, random sizes and endings", program: "soak.js", args: ["--clients", 500, "--seconds", 60], timeout_s: 150, check: ten_percent(check_soak) },
   { name: "reset storm: 1,000 clients resetting, 20 s", program: "soak.js", args: ["--clients", 1000, "--seconds", 20, "--endings", "reset", "--max-size", 65536], timeout_s: 90, check: ten_percent(check_soak) },
   { name: "slow reader: 1 GiB to a peer stalled for 5 s", program: "slow_reader.js", args: [1024, 5000], timeout_s: 180, check: (r) => check_slow_reader(64)(r, 0) },
-  { name: "EMFILE: ulimit -n 64, 5 storms of 1,000 clients", program: "emfile.js", args: [1000, 5], shell: "ulimit -n 64;", timeout_s: 60, check: ten_percent(check_emfile) },
+  { name: "EMFILE: ulimit -n 64, 20 storms of 1,000 clients", program: "emfile.js", args: [1000, 20], shell: "ulimit -n 64;", timeout_s: 60, check: ten_percent(check_emfile) },
   { name: "retention: 20,000 short connections", program: "retention.js", args: [20000, 100], timeout_s: 120, check: (r) => check_retention(r, 1) },
 ];
 
