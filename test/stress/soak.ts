@@ -120,9 +120,9 @@ async function run_for(s: number): Promise<void> {
   while (asyncore.socket_map.size > 1 && Date.now() < give_up) await new Promise((r) => setTimeout(r, 20));
 }
 
-// Warm up with the same load for a tenth of the time (at least 1 s), so that compiled code and
+// Warm up with the same load for a tenth of the time (at least 0.5 s), so that compiled code and
 // tables grown to the load's size are in the start sample: what grows after that is retained.
-await run_for(Math.max(1, seconds / 10));
+await run_for(Math.max(0.5, seconds / 10));
 const warmup = { ...stats };
 const start = await sample();
 await run_for(seconds / 2);
