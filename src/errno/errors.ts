@@ -32,13 +32,15 @@ export class OSError extends Exception {
       options,
     );
     this.errno = no;
-    this.strerror = text;
+    // Python's one-argument form, OSError("AF_UNIX path too long"): no errno, no strerror, args (message,).
+    this.strerror = no === null ? null : text;
     this.filename = filename ?? null;
     this.code = no === null ? "EUNKNOWN" : (errorcode.get(no) ?? `E${no}`);
   }
 
-  /** The errno as Python's `e.args` would show it. */
-  get args(): readonly [number | null, string | null] {
+  /** The errno as Python's `e.args` would show it: (errno, strerror), or (message,) / () without an errno. */
+  get args(): readonly (number | string | null)[] {
+    if (this.errno === null) return this.message === "" ? [] : [this.message];
     return [this.errno, this.strerror];
   }
 }

@@ -1,7 +1,7 @@
 // Socket addresses as Python writes them ([host, port], [host, port, flow, scope], a path) and their checks.
 import { isIP } from "node:net";
 import { networkInterfaces } from "node:os";
-import { OverflowError } from "../errno/index.js";
+import { OSError, OverflowError } from "../errno/index.js";
 import { AF_INET, AF_INET6, AF_UNIX } from "./constants.js";
 import { py_type } from "./bytes.js";
 import { gaierror } from "./errors.js";
@@ -61,11 +61,31 @@ function node_host(family: number, host: string, binding: boolean): string {
   return host;
 }
 
+/**
+ * An AF_UNIX address as Node takes it. As CPython's getsockaddrarg, the path's bytes (a str in
+ * UTF-8) must fit sun_path (108 bytes) with room for a NUL, except an abstract name ("\0…"),
+ * which may fill it; otherwise OSError("AF_UNIX path too long"), before any system call, so
+ * bind() creates no file and connect()/connect_ex() raise rather than return an errno.
+ */
 export function unix_path(address: unknown): string {
-  if (typeof address === "string") return address;
-  if (Buffer.isBuffer(address)) return address.toString("latin1");
-  throw new TypeError(`a bytes-like object is required, not '${py_type(address)}'`);
+  let path: string;
+  let size: number;
+  if (typeof address === "string") {
+    path = address;
+    size = Buffer.byteLength(address, "utf8");
+  } else if (Buffer.isBuffer(address)) {
+    path = address.toString("latin1");
+    size = address.length;
+  } else {
+    throw new TypeError(`a bytes-like object is required, not '${py_type(address)}'`);
+  }
+  const abstract = path.startsWith("\0");
+  if (abstract ? size > SUN_PATH_SIZE : size >= SUN_PATH_SIZE) throw new OSError(null, "AF_UNIX path too long");
+  return path;
 }
+
+/** sizeof(struct sockaddr_un.sun_path) on Linux. */
+const SUN_PATH_SIZE = 108;
 
 /** Node's view of an address turned into the Python tuple for `family`. */
 export function python_address(family: number, host: string | undefined, port: number | undefined): Address {

@@ -5,6 +5,7 @@ import { ByteQueue } from "./byte_queue.js";
 import { socket_error_from_node } from "./errors.js";
 import type { Endpoint, EndpointOwner } from "./endpoint.js";
 import type { OptionKey } from "./options.js";
+import { DEFAULT_SNDBUF } from "./constants.js";
 import { POLLHUP, POLLIN, POLLOUT } from "./readiness.js";
 
 /**
@@ -28,8 +29,14 @@ export class Connection implements Endpoint {
   private blocked = false;
   /** A send went out this tick, and end_batch is scheduled for the tick's end (see write()). */
   private batching = false;
-  /** Later sends of this tick are corked, to leave together at the tick's end. */
-  private corked = false;
+  /**
+   * Later sends of this tick, held to leave together at the tick's end, and their byte count.
+   * They are joined into one write rather than corked: a corked writev of thousands of small
+   * replies leaves IOV_MAX (1024) buffers per libuv turn, so a line server's replies piled up in
+   * Node faster than they left, and SO_SNDBUF filled where Linux's send buffer would not have.
+   */
+  private held: Buffer[] = [];
+  private held_bytes = 0;
   private paused: boolean;
   private owner: EndpointOwner | null = null;
   private early_error: OSError | null = null;
@@ -184,15 +191,32 @@ export class Connection implements Endpoint {
 
   get writable_now(): boolean {
     if (this.wr_shut || this.dead) return true;
-    return this.conn.writableLength < (this.owner?.options.sndbuf ?? 0);
+    return this.queued < (this.owner?.options.sndbuf ?? 0);
   }
 
-  /** send(): as many bytes as fit in SO_SNDBUF; the count taken. */
+  /** Bytes send() took that Node has not yet handed to the kernel: its stream's and this tick's held ones. */
+  private get queued(): number {
+    return this.conn.writableLength + this.held_bytes;
+  }
+
+  /**
+   * How many bytes send() may have queued in all. Linux autotunes a send buffer nobody set up to
+   * tcp_wmem's maximum (4 MiB; CPython's loopback socket took 4.27 MB in one burst): while the
+   * kernel under Node keeps up (Node holds nothing), one iteration's burst may go that far, so a
+   * server answering a pipelined backlog is not refused where Linux would take it. Otherwise, and
+   * for an SO_SNDBUF that was set, SO_SNDBUF.
+   */
+  private send_limit(): number {
+    const sndbuf = this.owner?.options.sndbuf ?? 0;
+    return sndbuf === DEFAULT_SNDBUF && this.conn.writableLength === 0 ? AUTOTUNED_SNDBUF_MAX : sndbuf;
+  }
+
+  /** send(): as many bytes as fit (send_limit()); the count taken. */
   write(data: Buffer): number {
     if (this.wr_shut || this.dead || this.conn.destroyed || this.conn.writableEnded) {
       throw os_error(EPIPE);
     }
-    const room = (this.owner?.options.sndbuf ?? 0) - this.conn.writableLength;
+    const room = this.send_limit() - this.queued;
     if (room <= 0) {
       if (!this.blocked) {
         // Full without a write that filled it (SO_SNDBUF lowered): an empty write's callback
@@ -206,29 +230,38 @@ export class Connection implements Endpoint {
     const fills = chunk.length === room;
     // Only a write behind others, or one that fills the buffer, can be the one whose flush
     // makes the socket writable again; the rest need no completion callback.
-    const cb = fills || this.conn.writableLength > 0 ? this.on_written : undefined;
+    if (fills) this.blocked = true;
     if (!this.batching) {
-      // The first send of this tick goes straight out (one syscall, no corking cost) ...
+      // The first send of this tick goes straight out (one syscall, no batching cost) ...
       this.batching = true;
       process.nextTick(this.end_batch);
-    } else if (!this.corked) {
-      // ... and the rest of the iteration's sends leave together in one writev.
-      this.corked = true;
-      this.conn.cork();
+      const cb = fills || this.conn.writableLength > 0 ? this.on_written : undefined;
+      this.conn.write(chunk, cb);
+    } else {
+      // ... and the rest of the iteration's sends leave together in one write.
+      this.held.push(chunk);
+      this.held_bytes += chunk.length;
     }
-    this.conn.write(chunk, cb);
-    if (fills) this.blocked = true;
     return chunk.length;
   }
 
-  /** The tick's end (once the loop iteration's handlers have all run): corked sends leave in one writev. */
+  /** The tick's end (once the loop iteration's handlers have all run): held sends leave in one write. */
   private readonly end_batch = (): void => {
     this.batching = false;
-    if (this.corked) {
-      this.corked = false;
-      this.conn.uncork();
-    }
+    this.flush_held();
   };
+
+  /** Hand this tick's held sends to Node, in one write; before an end() too, so that the FIN follows them. */
+  private flush_held(): void {
+    const held = this.held;
+    if (held.length === 0) return;
+    const data = held.length === 1 ? held[0]! : Buffer.concat(held, this.held_bytes);
+    this.held = [];
+    this.held_bytes = 0;
+    // A connection reset since then drops them, as Linux drops its send queue on a reset.
+    if (this.conn.destroyed || this.conn.writableEnded) return;
+    this.conn.write(data, this.blocked || this.conn.writableLength > 0 ? this.on_written : undefined);
+  }
 
   private readonly on_written = (): void => {
     if (this.blocked && this.writable_now) {
@@ -248,6 +281,7 @@ export class Connection implements Endpoint {
   shutdown_write(): void {
     if (!this.wr_shut) {
       this.wr_shut = true;
+      this.flush_held();
       if (!this.conn.destroyed) this.conn.end();
     }
   }
@@ -260,6 +294,7 @@ export class Connection implements Endpoint {
    */
   release(): void {
     const linger = this.owner?.options.linger ?? null;
+    this.flush_held();
     this.released = true;
     this.owner = null;
     const unread = this.rbuf.length > 0 && !this.rd_shut;
@@ -292,8 +327,14 @@ export class Connection implements Endpoint {
     const on_finish = (): void => {
       finished = true;
       c.unref();
-      if (abort) reset_connection(c);
-      else setTimeout(() => c.destroy(), FIN_WAIT_MS).unref();
+      if (abort) {
+        reset_connection(c);
+        return;
+      }
+      // Cleared when the socket closes (the peer's FIN came): a pending timer would keep the
+      // Node socket, and through its listeners this Connection, alive for the whole 60 s.
+      const fin_wait = setTimeout(() => c.destroy(), FIN_WAIT_MS).unref();
+      c.once("close", () => clearTimeout(fin_wait));
     };
     // After shutdown(SHUT_WR) the FIN may be out already.
     if (c.writableFinished) on_finish();
@@ -303,6 +344,9 @@ export class Connection implements Endpoint {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Linux's tcp_wmem maximum, the most an autotuned send buffer grows to. */
+const AUTOTUNED_SNDBUF_MAX = 4 * 1024 * 1024;
 
 function noop(): void {}
 

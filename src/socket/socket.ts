@@ -21,6 +21,7 @@ import { Listener, type BindAddress } from "./listener.js";
 import { as_buffer, py_type, type BytesLike } from "./bytes.js";
 import { default_options, option_result, read_option, store_option, type SocketOptions } from "./options.js";
 import { POLLERR, POLLHUP, POLLNVAL, POLLOUT, Pollable } from "./readiness.js";
+import { gaierror } from "./errors.js";
 
 type Stage =
   | { readonly kind: "fresh" }
@@ -195,6 +196,18 @@ export class socket extends Pollable {
     return e;
   }
 
+  /**
+   * SO_ERROR's value, or the pending gaierror raised: a name that does not resolve is a gaierror
+   * that CPython raises from connect() itself, but here the lookup finishes after connect()
+   * returned, so the next call that reports the socket's error raises it, with no errno that
+   * Linux would never put in SO_ERROR (PORTING.md, "A host name that does not resolve").
+   */
+  private take_pending_errno(): number {
+    const e = this.take_pending();
+    if (e instanceof gaierror) throw e;
+    return e?.errno ?? 0;
+  }
+
   private throw_pending(): void {
     const e = this.take_pending();
     if (e) throw e;
@@ -307,10 +320,7 @@ export class socket extends Pollable {
       return 0;
     }
     if (st.kind === "stream") {
-      if (st.conn.dead) {
-        const e = this.take_pending();
-        return e?.errno ?? EISCONN;
-      }
+      if (st.conn.dead) return this.take_pending_errno() || EISCONN;
       if (!st.conn.established) return EALREADY;
       // Linux: the first connect() after a non-blocking connect completed reports its success
       // (the socket moves from SS_CONNECTING to SS_CONNECTED); later ones give EISCONN.
@@ -520,7 +530,7 @@ export class socket extends Pollable {
     if (buflen !== undefined && (check_int(buflen) <= 0 || buflen > 1024)) throw new OSError(null, "getsockopt buflen out of range");
     this.check_open();
     let v: number | Buffer | null = null;
-    if (level === SOL_SOCKET && option === SO_ERROR) v = this.take_pending()?.errno ?? 0;
+    if (level === SOL_SOCKET && option === SO_ERROR) v = this.take_pending_errno();
     else if (level === SOL_SOCKET && option === SO_TYPE) v = this.type;
     else if (level === SOL_SOCKET && option === SO_ACCEPTCONN) {
       v = Number(this.stage.kind === "listener" && this.stage.listener.listening);
