@@ -1,5 +1,5 @@
 // The socket map (fd → channel) and the one object that holds what the loop keeps for each map.
-import { Interrupt, poll as Poller } from "../select/index.js";
+import { Interrupt, poll as Poller, Selector } from "../select/index.js";
 
 /** Anything the loop can drive: what asyncore's poll functions and close_all() use of a map entry. */
 export interface Channel {
@@ -75,11 +75,17 @@ export class MapState {
    */
   readonly interrupt = new Interrupt();
   #registrations: Registrations | null = null;
+  #selector: Selector | null = null;
   #observed = 0;
 
   /** poll2()'s registrations (made on its first iteration over this map). */
   get registrations(): Registrations {
     return (this.#registrations ??= new Registrations());
+  }
+
+  /** poll()'s select lists, kept between iterations (made on its first iteration over this map). */
+  get selector(): Selector {
+    return (this.#selector ??= new Selector());
   }
 
   /** Iterations run while the loop was observed (the number the next trace gets is one more). */
