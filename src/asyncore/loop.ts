@@ -46,7 +46,7 @@ export async function poll(timeout: number | null = 0.0, map?: SocketMap | null)
       if (lists & IN_X) t.exceptional.push(trace.ref(fd, obj));
     }
   });
-  sel.end();
+  sel.end(m);
   const started = t ? performance.now() : 0;
   if (!any) {
     // Python sleeps here; the sleep still wakes for a new channel or queued output.

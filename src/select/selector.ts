@@ -22,8 +22,6 @@ class Entry implements Watcher {
   lists = 0;
   /** Its place in this pass's lists (the map's order), which select() answers in. */
   pos = 0;
-  /** The pass that last saw it in the map. */
-  seen = 0;
   /** Its poll flags when last found ready. */
   flags = 0;
   constructor(
@@ -52,7 +50,11 @@ function by_pos(a: Entry, b: Entry): number {
 export class Selector {
   private readonly entries = new Map<number, Entry>();
   private readonly candidates = new Set<Entry>();
-  private pass = 0;
+  /**
+   * The entries in the order of the last pass. A map that did not change is walked in the same
+   * order, so each set() finds its entry here at its position without a lookup.
+   */
+  private readonly order: Entry[] = [];
   private count = 0;
   /** A descriptor in the lists that names nothing open: select() raises EBADF. */
   private bad = false;
@@ -60,37 +62,42 @@ export class Selector {
   private sleeper: Sleeper | null = null;
 
   begin(): void {
-    this.pass++;
     this.count = 0;
     this.bad = false;
   }
 
   /** `fd` is next in the map, in the lists `lists` (IN_R | IN_W | IN_X; 0: none). */
   set(fd: number, lists: number): void {
-    let e = this.entries.get(fd);
-    if (e === undefined) {
-      const target = lookup_fd(fd);
-      if (target === undefined) {
-        if (lists !== 0) this.bad = true;
-        return;
+    const i = this.count;
+    let e: Entry | undefined = this.order[i];
+    if (e === undefined || e.fd !== fd) {
+      e = this.entries.get(fd);
+      if (e === undefined) {
+        const target = lookup_fd(fd);
+        if (target === undefined) {
+          if (lists !== 0) this.bad = true;
+          return;
+        }
+        e = new Entry(this, fd, target);
+        this.entries.set(fd, e);
+        target.watch(e);
       }
-      e = new Entry(this, fd, target);
-      this.entries.set(fd, e);
-      target.watch(e);
+      this.order[i] = e;
+      e.pos = i;
     }
-    e.seen = this.pass;
-    e.pos = this.count++;
+    this.count = i + 1;
     if (e.lists !== lists) {
       e.lists = lists;
       if (lists !== 0) this.candidates.add(e);
     }
   }
 
-  /** The pass is over: stop watching the descriptors that left the map. */
-  end(): void {
+  /** The pass over `map` is over: stop watching the descriptors that left it. */
+  end(map: ReadonlyMap<number, unknown>): void {
+    if (this.order.length > this.count) this.order.length = this.count;
     if (this.entries.size <= this.count) return;
     for (const e of this.entries.values()) {
-      if (e.seen !== this.pass) {
+      if (!map.has(e.fd)) {
         this.entries.delete(e.fd);
         this.candidates.delete(e);
         e.target.unwatch(e);
@@ -109,6 +116,7 @@ export class Selector {
     for (const e of this.entries.values()) e.target.unwatch(e);
     this.entries.clear();
     this.candidates.clear();
+    this.order.length = 0;
   }
 
   private collect(): Entry[] | null {
