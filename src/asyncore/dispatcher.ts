@@ -13,6 +13,9 @@ import { socket_map, wake, type Channel, type SocketMap } from "./map.js";
 import { compact_traceback, current_error, type_repr } from "./traceback.js";
 import * as trace from "./trace.js";
 
+/** socket.send as the library defines it: dispatcher.send takes its non-raising twin. */
+const socket_send = socket.prototype.send;
+
 /** What a dispatcher wraps: a socket, or file_wrapper (anything socket-like with these). */
 export interface SocketLike {
   fileno(): number;
@@ -212,7 +215,11 @@ export class dispatcher implements Channel {
   /** Bytes sent; 0 when the buffer is full or the peer is gone (then handle_close ran). */
   send(data: BytesLike): number {
     try {
-      const n = this.sock().send(data);
+      const s = this.sock();
+      // A full buffer answers -1 instead of raising BlockingIOError (costly in V8), unless the
+      // socket's send() was replaced, which is then called as Python would.
+      const n = s.send === socket_send ? s._send_nowait(data) : s.send(data);
+      if (n < 0) return 0;
       if (trace.tracing) trace.note({ kind: "send", bytes: n });
       return n;
     } catch (err) {
