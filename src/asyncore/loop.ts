@@ -112,6 +112,7 @@ export async function poll2(timeout: number | null = 0.0, map?: SocketMap | null
   const ms = timeout === null ? null : Math.trunc(timeout * 1000);
   const t = trace.tracing ? trace.begin(m, st, "poll", seconds(timeout)) : null;
   let wanted = 0;
+  regs.begin();
   // forEach: no [key, value] pair allocated per channel, which shows at 10,000 channels.
   m.forEach((obj, fd) => {
     let flags = 0;

@@ -34,9 +34,25 @@ export const socket_map: SocketMap = new Map();
 export class Registrations {
   readonly pollster = new Poller();
   private readonly masks = new Map<number, number>();
+  /**
+   * The last pass's fds and interests, in the map's order: a map walked in the same order finds
+   * each fd's interest at its position, without a lookup (the masks are the same then).
+   */
+  private readonly order_fd: number[] = [];
+  private readonly order_flags: number[] = [];
+  private count = 0;
+
+  /** A pass over the map begins. */
+  begin(): void {
+    this.count = 0;
+  }
 
   /** `fd`'s interest this iteration (0: none); the poll object hears only of changes. */
   set(fd: number, flags: number): void {
+    const i = this.count++;
+    if (this.order_fd[i] === fd && this.order_flags[i] === flags) return;
+    this.order_fd[i] = fd;
+    this.order_flags[i] = flags;
     const had = this.masks.get(fd);
     if (flags) {
       if (had !== flags) {
@@ -54,6 +70,10 @@ export class Registrations {
    * that means channels left the map since the last pass, so stop watching them.
    */
   sweep(map: SocketMap, wanted: number): void {
+    if (this.order_fd.length > this.count) {
+      this.order_fd.length = this.count;
+      this.order_flags.length = this.count;
+    }
     if (this.masks.size <= wanted) return;
     for (const fd of this.masks.keys()) {
       if (!map.has(fd)) {
