@@ -68,8 +68,8 @@ function drain(c: Socket, n: number): Promise<void> {
   });
 }
 
-async function round_trips(c: Socket, n: number, size: number): Promise<number[]> {
-  const msg = Buffer.alloc(size, 0x61);
+async function round_trips(c: Socket, n: number, size: number, message?: Buffer): Promise<number[]> {
+  const msg = message ?? Buffer.alloc(size, 0x61);
   msg[size - 1] = 0x0a;
   const lat: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -134,7 +134,9 @@ async function bulk_case(impl: Impl, kind: Kind, mode: string, mib: number): Pro
   const srv = await start(impl, kind, mode);
   try {
     const c = await open(srv.port);
+    // 64 KiB of 1 KiB lines: the line echo has lines to find, the others do not care.
     const chunk = Buffer.alloc(65536, 0x62);
+    for (let i = 1023; i < chunk.length; i += 1024) chunk[i] = 0x0a;
     const cpu = await measure(srv, async () => {
       const done = drain(c, mib * 16 * chunk.length);
       for (let i = 0; i < mib * 16; i++) {
@@ -149,23 +151,142 @@ async function bulk_case(impl: Impl, kind: Kind, mode: string, mib: number): Pro
   }
 }
 
+function pct(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0;
+}
+
+const LINE = Buffer.from("x".repeat(31) + "\n");
+
+/** `conns` connections, each with one 32-byte line in flight, `n` round trips in all. */
+async function lines_rr_case(impl: Impl, kind: Kind, mode: string, conns: number, n: number): Promise<Row> {
+  const srv = await start(impl, kind, mode);
+  const cs: Socket[] = [];
+  try {
+    for (let i = 0; i < conns; i++) cs.push(await open(srv.port));
+    const per = Math.max(1, Math.floor(n / conns));
+    await Promise.all(cs.map((c) => round_trips(c, Math.min(per, 20), LINE.length, LINE)));
+    let lat: number[] = [];
+    const cpu = await measure(srv, async () => {
+      lat = (await Promise.all(cs.map((c) => round_trips(c, per, LINE.length, LINE)))).flat();
+    });
+    lat.sort((a, b) => a - b);
+    return {
+      case: `lines: ${conns} conns, 1 in flight (${kind})`, impl: label(impl, mode), value: cpu / (per * conns),
+      unit: "µs CPU/round trip", extra: `latency p50 ${(pct(lat, 0.5) * 1000).toFixed(0)} µs`,
+    };
+  } finally {
+    for (const c of cs) c.destroy();
+    srv.proc.kill();
+  }
+}
+
+/** One connection keeping `window` 32-byte lines in flight until `n` lines came back. */
+async function pipeline_case(impl: Impl, kind: Kind, mode: string, window: number, n: number): Promise<Row> {
+  const srv = await start(impl, kind, mode);
+  try {
+    const c = await open(srv.port);
+    const run = (count: number): Promise<void> =>
+      new Promise((resolve) => {
+        let sent = 0;
+        let got = 0;
+        const send = (k: number): void => {
+          k = Math.min(k, count - sent);
+          if (k <= 0) return;
+          c.write(k === 1 ? LINE : Buffer.concat(Array.from({ length: k }, () => LINE)));
+          sent += k;
+        };
+        const on = (d: Buffer): void => {
+          const before = Math.floor(got / LINE.length);
+          got += d.length;
+          const lines = Math.floor(got / LINE.length) - before;
+          if (got >= count * LINE.length) {
+            c.off("data", on);
+            resolve();
+            return;
+          }
+          send(lines);
+        };
+        c.on("data", on);
+        send(window);
+      });
+    await run(Math.min(n, 2000));
+    const cpu = await measure(srv, () => run(n));
+    c.destroy();
+    return { case: `pipeline: ${window} lines in flight (${kind})`, impl: label(impl, mode), value: cpu / n, unit: "µs CPU/line" };
+  } finally {
+    srv.proc.kill();
+  }
+}
+
+/** `n` times: connect, one 32-byte line echoed, close; `par` at a time. */
+async function connect_case(impl: Impl, kind: Kind, mode: string, n: number, par: number): Promise<Row> {
+  const srv = await start(impl, kind, mode);
+  try {
+    const once = async (): Promise<void> => {
+      const c = await open(srv.port);
+      await round_trips(c, 1, LINE.length, LINE);
+      await new Promise<void>((r) => {
+        c.once("close", () => r());
+        c.end();
+      });
+    };
+    const batch = async (count: number): Promise<void> => {
+      let left = count;
+      await Promise.all(Array.from({ length: par }, async () => {
+        while (left > 0) {
+          left--;
+          await once();
+        }
+      }));
+    };
+    await batch(Math.min(n, 100));
+    const cpu = await measure(srv, () => batch(n));
+    return { case: `connect + 1 line + close (${kind})`, impl: label(impl, mode), value: cpu / n, unit: "µs CPU/connection" };
+  } finally {
+    srv.proc.kill();
+  }
+}
+
+function rss_kb(pid: number): number {
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) : 0;
+}
+
 async function idle_case(impl: Impl, mode: string, idle: number, n: number): Promise<Row> {
   const srv = await start(impl, "echo", mode);
   const conns: Socket[] = [];
   try {
+    const t_open = performance.now();
+    let opened = 0;
+    let failed = 0;
     for (let i = 0; i < idle; i += 200) {
-      conns.push(...(await Promise.all(Array.from({ length: Math.min(200, idle - i) }, () => open(srv.port)))));
+      const batch = await Promise.allSettled(Array.from({ length: Math.min(200, idle - i) }, () => open(srv.port)));
+      for (const b of batch) {
+        if (b.status === "fulfilled") {
+          conns.push(b.value);
+          opened++;
+        } else failed++;
+      }
     }
+    // Opened: every idle connection connected, and the server has accepted them all (one round
+    // trip on a connection made after them goes through the accept queue behind them).
     const c = await open(srv.port);
+    await round_trips(c, 1, 64);
+    const open_s = (performance.now() - t_open) / 1000;
     await round_trips(c, 200, 64);
     let lat: number[] = [];
     const cpu = await measure(srv, async () => void (lat = await round_trips(c, n, 64)));
+    const rss = rss_kb(srv.proc.pid as number);
     lat.sort((a, b) => a - b);
     c.destroy();
     const p50 = lat[Math.floor(lat.length / 2)] ?? 0;
+    const p99 = lat[Math.floor(lat.length * 0.99)] ?? 0;
     return {
       case: `round trip with ${idle} idle connections`, impl: label(impl, mode), value: cpu / n,
-      unit: "µs CPU/op", extra: `median latency ${p50.toFixed(3)} ms`,
+      unit: "µs CPU/op",
+      extra:
+        `latency p50 ${(p50 * 1000).toFixed(0)} µs, p99 ${(p99 * 1000).toFixed(0)} µs; opened ${opened}` +
+        `${failed ? ` (${failed} failed)` : ""} in ${open_s.toFixed(2)} s; RSS ${(rss / 1024).toFixed(0)} MiB`,
     };
   } finally {
     for (const c of conns) c.destroy();
@@ -286,13 +407,25 @@ function label(impl: Impl, mode: string): string {
 const has_python =
   spawnSync("python3", ["-c", "import asyncore, asynchat"], { stdio: "ignore" }).status === 0;
 const quick = process.argv.includes("--quick");
-/** `npm run bench -- idle bulk` runs only those cases (rr, lines, bulk, idle, workers). */
-const only = process.argv.slice(2).filter((a) => !a.startsWith("-"));
-const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
+/** `--smoke`: every case once, tiny sizes, one program per case (the test suite runs this). */
+const smoke = process.argv.includes("--smoke");
+/**
+ * `npm run bench -- idle bulk` runs only those cases: lines, pipeline, bulk, connect, idle (the
+ * issue's table, run by default with workers), rr and flood (the older single-connection
+ * cases, run only when named), workers.
+ */
+const only = process.argv.slice(2).filter((a, i, all) => !a.startsWith("-") && !(all[i - 1] ?? "").match(/^--(reps|idle)$/));
+const DEFAULT = ["lines", "pipeline", "bulk", "connect", "idle", "workers"];
+const wanted = (name: string): boolean => (only.length === 0 ? DEFAULT.includes(name) && (!smoke || name !== "workers") : only.includes(name));
 const N = quick ? 2000 : 10000;
 
 /** Runs of each case, interleaved across implementations; the median is reported. */
-const REPS = quick ? 1 : 3;
+const REPS = Number(flag_value("--reps") ?? (quick || smoke ? 1 : 3));
+
+function flag_value(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? undefined : process.argv[i + 1];
+}
 
 async function median_of(make: () => Promise<Row>): Promise<Row> {
   const rows: Row[] = [];
@@ -301,31 +434,83 @@ async function median_of(make: () => Promise<Row>): Promise<Row> {
   return rows[Math.floor(rows.length / 2)] as Row;
 }
 
+const KINDS: readonly Kind[] = ["echo", "chat_line", "chat_bulk"];
+const LOOPS = ["select", "poll"] as const;
+
+function print(r: Row, note = ""): void {
+  console.log(`${r.case.padEnd(44)} ${r.impl.padEnd(24)} ${r.value.toFixed(2).padStart(9)} ${r.unit}${r.extra ? `  (${r.extra})` : ""}${note}`);
+}
+
+/**
+ * One row of the table: for each program, raw Node, then asyncore-ts and CPython under each
+ * loop; asyncore-ts rows carry their ratio to raw Node and to CPython under the same loop.
+ */
+async function table_row(
+  kinds: readonly Kind[],
+  make: (impl: Impl, kind: Kind, mode: string) => Promise<Row>,
+  cpython_select = true,
+): Promise<void> {
+  const impls: Impl[] = has_python ? ["ours", "cpython"] : ["ours"];
+  for (const kind of kinds) {
+    const node = await median_of(() => make("node", kind, "-"));
+    print(node);
+    const rows = new Map<string, Row>();
+    for (const mode of LOOPS) {
+      for (const impl of impls) {
+        if (impl === "cpython" && mode === "select" && !cpython_select) {
+          console.log(`${"".padEnd(44)} CPython 3.11 (select)    skipped: its select() dies at fd 1,024`);
+          continue;
+        }
+        rows.set(`${impl} ${mode}`, await median_of(() => make(impl, kind, mode)));
+      }
+    }
+    for (const mode of LOOPS) {
+      const ours = rows.get(`ours ${mode}`) as Row;
+      const py = rows.get(`cpython ${mode}`);
+      const ratio = (a: number, b: number): string => (b > 0 ? `${(a / b).toFixed(2)}×` : "n/a");
+      print(ours, `  [${ratio(ours.value, node.value)} raw Node${py ? `, ${ratio(ours.value, py.value)} CPython` : ""}]`);
+      if (py) print(py);
+    }
+  }
+}
+
 async function main(): Promise<void> {
   if (!existsSync(join(here, "servers", "ours.js"))) throw new Error("build first: npm run bench");
   const impls: Impl[] = has_python ? ["ours", "cpython"] : ["ours"];
-  console.log(`median of ${REPS} run(s) per case; server CPU (user + system) from /proc`);
-  const add = (r: Row): void => {
-    console.log(`${r.case.padEnd(40)} ${r.impl.padEnd(24)} ${r.value.toFixed(2).padStart(8)} ${r.unit}${r.extra ? `  (${r.extra})` : ""}`);
-  };
-  if (wanted("rr")) {
-    for (const kind of ["echo", "chat_line"] as const) {
-      for (const impl of impls) for (const mode of ["select", "poll"]) add(await median_of(() => rr_case(impl, kind, mode, N)));
-      add(await median_of(() => rr_case("node", kind, "-", N)));
-    }
-  }
+  console.log(`median of ${REPS} run(s) per case; server CPU (user + system) from /proc; ratios are asyncore-ts to raw Node and to CPython under the same loop`);
+  // The smoke run covers every case with one program each, at sizes that take seconds.
+  const kinds = (k: Kind): readonly Kind[] => (smoke ? [k] : KINDS);
   if (wanted("lines")) {
-    for (const impl of impls) add(await median_of(() => lines_case(impl, "poll", quick ? 50_000 : 400_000)));
-    add(await median_of(() => lines_case("node", "-", quick ? 50_000 : 400_000)));
+    const [conns, n] = smoke ? [4, 40] : quick ? [50, 2000] : [50, 10000];
+    await table_row(kinds("echo"), (impl, kind, mode) => lines_rr_case(impl, kind, mode, conns, n));
+  }
+  if (wanted("pipeline")) {
+    const n = smoke ? 400 : quick ? 20_000 : 200_000;
+    await table_row(kinds("chat_line"), (impl, kind, mode) => pipeline_case(impl, kind, mode, 16, n));
   }
   if (wanted("bulk")) {
-    for (const impl of impls) add(await median_of(() => bulk_case(impl, "chat_bulk", "poll", quick ? 16 : 128)));
-    add(await median_of(() => bulk_case("node", "echo", "-", quick ? 16 : 128)));
+    const mib = smoke ? 1 : quick ? 8 : 64;
+    await table_row(kinds("chat_bulk"), (impl, kind, mode) => bulk_case(impl, kind, mode, mib));
+  }
+  if (wanted("connect")) {
+    const n = smoke ? 20 : quick ? 300 : 2000;
+    await table_row(kinds("chat_line"), (impl, kind, mode) => connect_case(impl, kind, mode, n, 8));
   }
   if (wanted("idle")) {
-    const idle = quick ? 2000 : 10000;
-    for (const impl of impls) add(await median_of(() => idle_case(impl, "poll", idle, quick ? 200 : 1000)));
-    add(await median_of(() => idle_case("node", "-", idle, quick ? 200 : 1000)));
+    const idle = Number(flag_value("--idle") ?? (smoke ? 50 : quick ? 2000 : 10000));
+    const n = smoke ? 20 : quick ? 200 : 1000;
+    // The idle case runs the echo program only: what it measures is the map, not the program.
+    await table_row(["echo"], (impl, _kind, mode) => idle_case(impl, mode, idle, n), idle < 1024);
+  }
+  if (wanted("rr")) {
+    for (const kind of ["echo", "chat_line"] as const) {
+      for (const impl of impls) for (const mode of LOOPS) print(await median_of(() => rr_case(impl, kind, mode, N)));
+      print(await median_of(() => rr_case("node", kind, "-", N)));
+    }
+  }
+  if (wanted("flood")) {
+    for (const impl of impls) print(await median_of(() => lines_case(impl, "poll", quick ? 50_000 : 400_000)));
+    print(await median_of(() => lines_case("node", "-", quick ? 50_000 : 400_000)));
   }
   if (wanted("workers")) {
     // One server on every core (asyncore.run_workers): the same echo server and load, 1 process
@@ -334,7 +519,7 @@ async function main(): Promise<void> {
     const conns = quick ? 16 : 64;
     const seconds = quick ? 2 : 5;
     const setups: Array<[number, string]> = [[1, "-"], ...sharings.map((s): [number, string] => [2, s])];
-    for (const [n, sharing] of setups) add(await median_of(() => workers_case(n, sharing, conns, seconds)));
+    for (const [n, sharing] of setups) print(await median_of(() => workers_case(n, sharing, conns, seconds)));
   }
   if (!has_python) console.log("(python3 with asyncore not found: CPython rows skipped)");
 }

@@ -14,6 +14,9 @@ import { settle } from "./returned_promise.js";
 import { compact_traceback, current_error, type_repr } from "./traceback.js";
 import * as trace from "./trace.js";
 
+/** socket.send as the library defines it: dispatcher.send takes its non-raising twin. */
+const socket_send = socket.prototype.send;
+
 /** What a dispatcher wraps: a socket, or file_wrapper (anything socket-like with these). */
 export interface SocketLike {
   fileno(): number;
@@ -224,7 +227,11 @@ export class dispatcher<S extends SocketLike = socket> implements Channel {
   /** Bytes sent; 0 when the buffer is full or the peer is gone (then handle_close ran). */
   send(data: BytesLike): number {
     try {
-      const n = this.sock("send").send(data);
+      const s = this.sock("send");
+      // A full buffer answers -1 instead of raising BlockingIOError (costly in V8), unless the
+      // socket's send() was replaced, which is then called as Python would.
+      const n = s.send === socket_send ? s._send_nowait(data) : s.send(data);
+      if (n < 0) return 0;
       if (trace.tracing) trace.note({ kind: "send", bytes: n });
       return n;
     } catch (err) {

@@ -1,6 +1,6 @@
 // asyncore's loop: poll (select-based), poll2/poll3 (poll-based), loop() and close_all().
 import { EBADF } from "../errno/index.js";
-import { POLLIN, POLLOUT, POLLPRI, select, yield_to_node } from "../select/index.js";
+import { IN_R, IN_W, IN_X, POLLIN, POLLOUT, POLLPRI, check_timeout, yield_to_node } from "../select/index.js";
 import { py_type } from "../socket/bytes.js";
 import { wait_for_change } from "../select/wait.js";
 import { _exception, read, readwrite, write } from "./dispatch.js";
@@ -12,7 +12,12 @@ function seconds(timeout: number | null | undefined): number | null {
   return timeout === undefined ? 0 : timeout;
 }
 
-/** One iteration over select(): Python's asyncore.poll(timeout, map). */
+/**
+ * One iteration over select(): Python's asyncore.poll(timeout, map). CPython hands select() new
+ * lists each time; this keeps them between iterations (MapState.selector), watching each
+ * descriptor from when it enters the map until it leaves, and answers exactly what select()
+ * over the lists of this iteration would (ARCHITECTURE.md, "Select lists").
+ */
 export async function poll(timeout: number | null = 0.0, map?: SocketMap | null): Promise<void> {
   const m = map ?? socket_map;
   if (m.size === 0) return;
@@ -20,24 +25,31 @@ export async function poll(timeout: number | null = 0.0, map?: SocketMap | null)
   const intr = st.interrupt;
   intr.reset();
   const t = trace.tracing ? trace.begin(m, st, "select", seconds(timeout)) : null;
-  const r: number[] = [];
-  const w: number[] = [];
-  const e: number[] = [];
+  const sel = st.selector;
+  let any = false;
+  sel.begin();
+  // forEach: no [key, value] pair allocated per channel, which shows at 10,000 channels.
   m.forEach((obj, fd) => {
     const is_r = obj.readable();
     const is_w = obj.writable();
-    if (is_r) r.push(fd);
+    let lists = 0;
+    if (is_r) lists |= IN_R;
     // accepting sockets are never in the write set
-    if (is_w && !obj.accepting) w.push(fd);
-    if (is_r || is_w) e.push(fd);
+    if (is_w && !obj.accepting) lists |= IN_W;
+    if (is_r || is_w) {
+      lists |= IN_X;
+      any = true;
+    }
+    sel.set(fd, lists);
+    if (t) {
+      if (lists & IN_R) t.readable.push(trace.ref(fd, obj));
+      if (lists & IN_W) t.writable.push(trace.ref(fd, obj));
+      if (lists & IN_X) t.exceptional.push(trace.ref(fd, obj));
+    }
   });
-  if (t) {
-    for (const fd of r) t.readable.push(trace.ref(fd, m.get(fd)));
-    for (const fd of w) t.writable.push(trace.ref(fd, m.get(fd)));
-    for (const fd of e) t.exceptional.push(trace.ref(fd, m.get(fd)));
-  }
+  sel.end(m);
   const started = t ? performance.now() : 0;
-  if (r.length === 0 && w.length === 0 && e.length === 0) {
+  if (!any) {
     // Python sleeps here; the sleep still wakes for a new channel or queued output.
     await yield_to_node();
     const ms = timeout === null ? null : timeout * 1000;
@@ -50,7 +62,7 @@ export async function poll(timeout: number | null = 0.0, map?: SocketMap | null)
     }
     return;
   }
-  const [rr, ww, ee] = await select(r, w, e, timeout, intr);
+  const [rr, ww, ee] = await sel.select(check_timeout(timeout), intr);
   if (t) {
     const now = performance.now();
     t.waited_ms = now - started;
@@ -103,6 +115,7 @@ export async function poll2(timeout: number | null = 0.0, map?: SocketMap | null
   const ms = timeout === null ? null : Math.trunc(timeout * 1000);
   const t = trace.tracing ? trace.begin(m, st, "poll", seconds(timeout)) : null;
   let wanted = 0;
+  regs.begin();
   // forEach: no [key, value] pair allocated per channel, which shows at 10,000 channels.
   m.forEach((obj, fd) => {
     let flags = 0;

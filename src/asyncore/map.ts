@@ -1,5 +1,5 @@
 // The socket map (fd → channel) and the one object that holds what the loop keeps for each map.
-import { Interrupt, poll as Poller } from "../select/index.js";
+import { Interrupt, poll as Poller, Selector } from "../select/index.js";
 
 /** Anything the loop can drive: what asyncore's poll functions and close_all() use of a map entry. */
 export interface Channel {
@@ -34,9 +34,25 @@ export const socket_map: SocketMap = new Map();
 export class Registrations {
   readonly pollster = new Poller();
   private readonly masks = new Map<number, number>();
+  /**
+   * The last pass's fds and interests, in the map's order: a map walked in the same order finds
+   * each fd's interest at its position, without a lookup (the masks are the same then).
+   */
+  private readonly order_fd: number[] = [];
+  private readonly order_flags: number[] = [];
+  private count = 0;
+
+  /** A pass over the map begins. */
+  begin(): void {
+    this.count = 0;
+  }
 
   /** `fd`'s interest this iteration (0: none); the poll object hears only of changes. */
   set(fd: number, flags: number): void {
+    const i = this.count++;
+    if (this.order_fd[i] === fd && this.order_flags[i] === flags) return;
+    this.order_fd[i] = fd;
+    this.order_flags[i] = flags;
     const had = this.masks.get(fd);
     if (flags) {
       if (had !== flags) {
@@ -54,6 +70,10 @@ export class Registrations {
    * that means channels left the map since the last pass, so stop watching them.
    */
   sweep(map: SocketMap, wanted: number): void {
+    if (this.order_fd.length > this.count) {
+      this.order_fd.length = this.count;
+      this.order_flags.length = this.count;
+    }
     if (this.masks.size <= wanted) return;
     for (const fd of this.masks.keys()) {
       if (!map.has(fd)) {
@@ -75,11 +95,17 @@ export class MapState {
    */
   readonly interrupt = new Interrupt();
   #registrations: Registrations | null = null;
+  #selector: Selector | null = null;
   #observed = 0;
 
   /** poll2()'s registrations (made on its first iteration over this map). */
   get registrations(): Registrations {
     return (this.#registrations ??= new Registrations());
+  }
+
+  /** poll()'s select lists, kept between iterations (made on its first iteration over this map). */
+  get selector(): Selector {
+    return (this.#selector ??= new Selector());
   }
 
   /** Iterations run while the loop was observed (the number the next trace gets is one more). */

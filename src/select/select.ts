@@ -12,7 +12,8 @@ const READ_SET = POLLIN | POLLHUP | POLLERR;
 const WRITE_SET = POLLOUT | POLLERR;
 const EXCEPT_SET = POLLPRI;
 
-function check_timeout(timeout: number | null | undefined): number | null {
+/** select()'s timeout argument checked as Python checks it (seconds; null: forever). */
+export function check_timeout(timeout: number | null | undefined): number | null {
   if (timeout === undefined || timeout === null) return null;
   if (typeof timeout !== "number" || Number.isNaN(timeout)) {
     throw new TypeError("timeout must be a float or None");

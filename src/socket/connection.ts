@@ -1,6 +1,6 @@
 // One Node stream socket seen as a kernel TCP/AF_UNIX connection: receive queue, send room, FIN, errors.
 import type { Socket as NodeSocket } from "node:net";
-import { EAGAIN, EPIPE, os_error, type OSError } from "../errno/index.js";
+import { EPIPE, os_error, type OSError } from "../errno/index.js";
 import { ByteQueue } from "./byte_queue.js";
 import { socket_error_from_node } from "./errors.js";
 import type { Endpoint, EndpointOwner } from "./endpoint.js";
@@ -211,7 +211,7 @@ export class Connection implements Endpoint {
     return sndbuf === DEFAULT_SNDBUF && this.conn.writableLength === 0 ? AUTOTUNED_SNDBUF_MAX : sndbuf;
   }
 
-  /** send(): as many bytes as fit (send_limit()); the count taken. */
+  /** send(): as many bytes as fit (send_limit()); the count taken, -1 when none fit. */
   write(data: Buffer): number {
     if (this.wr_shut || this.dead || this.conn.destroyed || this.conn.writableEnded) {
       throw os_error(EPIPE);
@@ -224,7 +224,8 @@ export class Connection implements Endpoint {
         this.blocked = true;
         this.conn.write(EMPTY, this.on_written);
       }
-      throw os_error(EAGAIN);
+      // No room: -1, which socket.send() raises as BlockingIOError (EAGAIN).
+      return -1;
     }
     const chunk = data.length > room ? data.subarray(0, room) : data;
     const fills = chunk.length === room;

@@ -414,6 +414,18 @@ export class socket extends Pollable {
   /** Takes as many bytes as fit in SO_SNDBUF and returns the count; BlockingIOError when full. */
   send(data: BytesLike, flags = 0): number {
     check_int(flags);
+    const n = this._send_nowait(data, flags);
+    if (n < 0) throw os_error(EAGAIN);
+    return n;
+  }
+
+  /**
+   * @internal send() answering -1 where send() raises BlockingIOError (EAGAIN), for the senders
+   * inside the library (dispatcher.send): a full buffer is routine there, and constructing an
+   * exception is costly in V8. Every other error is raised as send() raises it.
+   */
+  _send_nowait(data: BytesLike, flags = 0): number {
+    void flags;
     this.check_open();
     const buf = as_buffer(data);
     const st = this.stage;
@@ -426,9 +438,10 @@ export class socket extends Pollable {
     }
     this.throw_pending();
     if (st.kind !== "stream") throw os_error(this.type === SOCK_DGRAM ? EDESTADDRREQ : EPIPE);
-    if (!st.conn.established && !st.conn.dead) throw os_error(EAGAIN);
+    if (!st.conn.established && !st.conn.dead) return -1;
     if (buf.length === 0) return 0;
     const n = st.conn.write(buf);
+    if (n < 0) return -1;
     if (!st.conn.writable_now) this.notify();
     return n;
   }

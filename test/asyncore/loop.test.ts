@@ -440,3 +440,71 @@ describe("loop (an idle loop's timer, on a fake clock)", () => {
     }
   });
 });
+
+// asyncore.poll() keeps its select lists between iterations (src/select/selector.ts); what it
+// dispatches must stay what select() over freshly built lists gives, iteration after iteration.
+describe("poll (select lists kept between iterations)", () => {
+  const cleanup: asyncore.SocketMap[] = [];
+  afterEach(() => {
+    for (const m of cleanup.splice(0)) asyncore.close_all(m, true);
+  });
+
+  function channels(n: number): [asyncore.SocketMap, FileChannel[], string[]] {
+    const m: asyncore.SocketMap = new Map();
+    cleanup.push(m);
+    const log: string[] = [];
+    const chs: FileChannel[] = [];
+    for (let i = 0; i < n; i++) {
+      const ch = new FileChannel(m, true, true);
+      const name = String.fromCharCode(0x61 + i);
+      ch.handle_read = () => void log.push(`${name} read`);
+      ch.handle_write = () => void log.push(`${name} write`);
+      chs.push(ch);
+    }
+    return [m, chs, log];
+  }
+
+  it("dispatches the read list, then the write list, each in the map's order, as the map changes", async () => {
+    const [m, chs, log] = channels(3);
+    await asyncore.poll(0, m);
+    expect(log.splice(0)).to.deep.equal(["a read", "b read", "c read", "a write", "b write", "c write"]);
+    // Move a to the end of the map: select's lists follow the map's order.
+    const a = chs[0] as FileChannel;
+    m.delete(a._fileno as number);
+    m.set(a._fileno as number, a);
+    await asyncore.poll(0, m);
+    expect(log.splice(0)).to.deep.equal(["b read", "c read", "a read", "b write", "c write", "a write"]);
+    // b stops being readable, c writable; then both come back.
+    const b = chs[1] as FileChannel;
+    const c = chs[2] as FileChannel;
+    b.readable = () => false;
+    c.writable = () => false;
+    await asyncore.poll(0, m);
+    expect(log.splice(0)).to.deep.equal(["c read", "a read", "b write", "a write"]);
+    b.readable = () => true;
+    c.writable = () => true;
+    await asyncore.poll(0, m);
+    expect(log.splice(0)).to.deep.equal(["b read", "c read", "a read", "b write", "c write", "a write"]);
+    // A channel leaving the map is not dispatched; one joining is, at its place.
+    b.del_channel();
+    const d = new FileChannel(m, true, false);
+    d.handle_read = () => void log.push("d read");
+    await asyncore.poll(0, m);
+    expect(log.splice(0)).to.deep.equal(["c read", "a read", "d read", "c write", "a write"]);
+    b.close();
+  });
+
+  it("raises EBADF, as select() does, for a descriptor closed behind the map's back, before and after it was watched", async () => {
+    const [m, chs] = channels(2);
+    (chs[1] as FileChannel).socket?.close();
+    let err: unknown = null;
+    await asyncore.poll(0, m).catch((e: unknown) => (err = e));
+    expect((err as { errno?: number } | null)?.errno).to.equal(9);
+    m.delete((chs[1] as FileChannel)._fileno as number);
+    await asyncore.poll(0, m);
+    (chs[0] as FileChannel).socket?.close();
+    err = null;
+    await asyncore.poll(0, m).catch((e: unknown) => (err = e));
+    expect((err as { errno?: number } | null)?.errno).to.equal(9);
+  });
+});

@@ -1,0 +1,193 @@
+// A select() that keeps its watches between calls: asyncore.poll()'s wait, with select.select()'s answers.
+import { EBADF, os_error } from "../errno/index.js";
+import {
+  lookup_fd, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, type Pollable, type Watcher,
+} from "../socket/index.js";
+import type { Interrupt } from "./interrupt.js";
+import type { Sleeper } from "./wait.js";
+import { yield_to_node } from "./wait.js";
+
+// Linux's fs/select.c sets, as in select.ts.
+const READ_SET = POLLIN | POLLHUP | POLLERR;
+const WRITE_SET = POLLOUT | POLLERR;
+const EXCEPT_SET = POLLPRI;
+
+/** Which of the three lists an fd is in this pass. */
+export const IN_R = 1;
+export const IN_W = 2;
+export const IN_X = 4;
+
+class Entry implements Watcher {
+  /** IN_R | IN_W | IN_X: the lists this fd is in (0: in none, but still in the map). */
+  lists = 0;
+  /** Its place in this pass's lists (the map's order), which select() answers in. */
+  pos = 0;
+  /** Its poll flags when last found ready. */
+  flags = 0;
+  constructor(
+    readonly owner: Selector,
+    readonly fd: number,
+    readonly target: Pollable,
+  ) {}
+
+  changed(): void {
+    this.owner.candidate(this);
+  }
+}
+
+function by_pos(a: Entry, b: Entry): number {
+  return a.pos - b.pos;
+}
+
+/**
+ * What asyncore.poll() hands select.select() each iteration, kept between iterations: one watch
+ * per descriptor in the map, made when it enters and dropped when it leaves, and the set of
+ * descriptors that may be ready (told of a change, or ready at the last look). A pass states each
+ * fd's lists in the map's order (begin, set..., end); select() then answers exactly what
+ * select.select(r, w, x, timeout) over those lists would — the same subsets in the same order,
+ * EBADF for a closed descriptor in any list — at a cost of O(ready) instead of O(map).
+ */
+export class Selector {
+  private readonly entries = new Map<number, Entry>();
+  private readonly candidates = new Set<Entry>();
+  /**
+   * The entries in the order of the last pass. A map that did not change is walked in the same
+   * order, so each set() finds its entry here at its position without a lookup.
+   */
+  private readonly order: Entry[] = [];
+  private count = 0;
+  /** A descriptor in the lists that names nothing open: select() raises EBADF. */
+  private bad = false;
+  /** The sleeper of the wait in progress. */
+  private sleeper: Sleeper | null = null;
+
+  begin(): void {
+    this.count = 0;
+    this.bad = false;
+  }
+
+  /** `fd` is next in the map, in the lists `lists` (IN_R | IN_W | IN_X; 0: none). */
+  set(fd: number, lists: number): void {
+    const i = this.count;
+    let e: Entry | undefined = this.order[i];
+    if (e === undefined || e.fd !== fd) {
+      e = this.entries.get(fd);
+      if (e === undefined) {
+        const target = lookup_fd(fd);
+        if (target === undefined) {
+          if (lists !== 0) this.bad = true;
+          return;
+        }
+        e = new Entry(this, fd, target);
+        this.entries.set(fd, e);
+        target.watch(e);
+      }
+      this.order[i] = e;
+      e.pos = i;
+    }
+    this.count = i + 1;
+    if (e.lists !== lists) {
+      e.lists = lists;
+      if (lists !== 0) this.candidates.add(e);
+    }
+  }
+
+  /** The pass over `map` is over: stop watching the descriptors that left it. */
+  end(map: ReadonlyMap<number, unknown>): void {
+    if (this.order.length > this.count) this.order.length = this.count;
+    if (this.entries.size <= this.count) return;
+    for (const e of this.entries.values()) {
+      if (!map.has(e.fd)) {
+        this.entries.delete(e.fd);
+        this.candidates.delete(e);
+        e.target.unwatch(e);
+      }
+    }
+  }
+
+  /** @internal an entry's descriptor changed */
+  candidate(e: Entry): void {
+    this.candidates.add(e);
+    if (e.lists !== 0) this.sleeper?.wake();
+  }
+
+  /** Stop watching everything (the map is done with). */
+  clear(): void {
+    for (const e of this.entries.values()) e.target.unwatch(e);
+    this.entries.clear();
+    this.candidates.clear();
+    this.order.length = 0;
+  }
+
+  private collect(): Entry[] | null {
+    let found: Entry[] | null = null;
+    for (const e of this.candidates) {
+      const f = e.target.poll_flags();
+      if (e.lists === 0) {
+        this.candidates.delete(e);
+        continue;
+      }
+      if (f & POLLNVAL) throw os_error(EBADF);
+      if (
+        ((e.lists & IN_R) !== 0 && (f & READ_SET) !== 0) ||
+        ((e.lists & IN_W) !== 0 && (f & WRITE_SET) !== 0) ||
+        ((e.lists & IN_X) !== 0 && (f & EXCEPT_SET) !== 0)
+      ) {
+        e.flags = f;
+        (found ??= []).push(e);
+      } else {
+        this.candidates.delete(e);
+      }
+    }
+    return found;
+  }
+
+  /**
+   * select.select() over this pass's lists, timeout in seconds (null: forever); `interrupt`
+   * ends the wait early with nothing ready. The same steps as select() (select.ts): every call
+   * yields to Node once, the wait being that yield when nothing is ready.
+   */
+  async select(timeout: number | null, interrupt: Interrupt): Promise<[number[], number[], number[]]> {
+    if (this.bad) throw os_error(EBADF);
+    const deadline = timeout === null ? Infinity : performance.now() + timeout * 1000;
+    let yielded = false;
+    for (;;) {
+      const found = this.collect();
+      const left = deadline - performance.now();
+      const interrupted = interrupt.consume();
+      if ((found !== null || left <= 0 || interrupted) && !yielded) {
+        await yield_to_node();
+        yielded = true;
+        // Code that ran during the yield may have closed a descriptor of the lists (a timer
+        // closing a channel); the interrupt says so, and the caller rebuilds its lists.
+        if (interrupted || interrupt.consume()) return [[], [], []];
+        continue;
+      }
+      if (found !== null) return answer(found);
+      if (left <= 0 || interrupted) return [[], [], []];
+      const sleeper = interrupt.sleeper;
+      this.sleeper = sleeper;
+      try {
+        await sleeper.sleep(Number.isFinite(left) ? left : null);
+      } finally {
+        this.sleeper = null;
+      }
+      yielded = true;
+      if (interrupt.consume()) return [[], [], []];
+    }
+  }
+}
+
+function answer(found: Entry[]): [number[], number[], number[]] {
+  if (found.length > 1) found.sort(by_pos);
+  const r: number[] = [];
+  const w: number[] = [];
+  const x: number[] = [];
+  for (const e of found) {
+    const f = e.flags;
+    if ((e.lists & IN_R) !== 0 && (f & READ_SET) !== 0) r.push(e.fd);
+    if ((e.lists & IN_W) !== 0 && (f & WRITE_SET) !== 0) w.push(e.fd);
+    if ((e.lists & IN_X) !== 0 && (f & EXCEPT_SET) !== 0) x.push(e.fd);
+  }
+  return [r, w, x];
+}
