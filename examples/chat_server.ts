@@ -243,8 +243,8 @@ export function start(opts: ChatOptions = {}): ChatStarted {
     throw err;
   }
   return {
-    chat: (server.socket as socket.socket).getsockname(),
-    stats: (stats_server.socket as socket.socket).getsockname(),
+    chat: server.socket!.getsockname(),
+    stats: stats_server.socket!.getsockname(),
     room,
     server,
     stats_server,

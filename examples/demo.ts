@@ -46,7 +46,7 @@ export function start_demo(opts: DemoOptions = {}): Demo {
     ports.status,
     (port) => new StatusServer(host, port, map, [`HTTP server: ${http_url}`, `chat: nc ${chat_url}`, `chat statistics: nc ${stats_url}`]),
   );
-  const status_url = `http://${host}:${port_of((status.socket as socket.socket).getsockname())}/`;
+  const status_url = `http://${host}:${port_of(status.socket!.getsockname())}/`;
   return {
     map,
     urls: { status: status_url, http: http_url, chat: chat_url, stats: stats_url },

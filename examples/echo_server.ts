@@ -41,7 +41,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     // One server on every core: with --workers N, N processes each run this with a map of their own.
     await asyncore.run_workers(workers, async () => {
       const server = new EchoServer("localhost", Number(args[0] ?? 8080));
-      const where = socket.format_address((server.socket as socket.socket).getsockname());
+      const where = socket.format_address(server.socket!.getsockname());
       console.log(`echo server on ${where}${workers > 1 ? ` (pid ${process.pid})` : ""}`);
       await asyncore.loop();
     });

@@ -235,7 +235,7 @@ export class http_server extends asyncore.dispatcher {
 
   /** The bound address, e.g. ["127.0.0.1", 8080]. */
   get address(): socket.Address {
-    return (this.socket as socket.socket).getsockname();
+    return this.socket!.getsockname();
   }
 
   /** http://host:port/ for this server. */

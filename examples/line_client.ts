@@ -73,7 +73,7 @@ export class LineChannel extends asynchat.async_chat {
   private maybe_shutdown(): void {
     if (!this.shutdown_pending || !this.connected || this.producer_fifo.length) return;
     this.shutdown_pending = false;
-    (this.socket as socket.socket).shutdown(socket.SHUT_WR);
+    this.socket!.shutdown(socket.SHUT_WR);
   }
 
   override handle_close(): void {

@@ -398,7 +398,7 @@ export class SMTPServer extends asyncore.dispatcher {
 
   /** The bound address (the real port when constructed with port 0). */
   address(): socket.Address {
-    return (this.socket as socket.socket).getsockname();
+    return this.socket!.getsockname();
   }
 
   override handle_accepted(conn: socket.socket, addr: socket.Address): void {

@@ -173,7 +173,7 @@ const sessions: Record<string, { readonly about: string; readonly run: Session }
     about: "the echo server of the asyncore documentation, and a client sending two lines",
     run(map) {
       const server = new EchoServer("127.0.0.1", 0, map);
-      const addr = (server.socket as socket.socket).getsockname();
+      const addr = server.socket!.getsockname();
       new EchoClient(addr, [b`hello\n`, b`world\n`], server, new Accepts(server), map);
     },
   },
@@ -181,7 +181,7 @@ const sessions: Record<string, { readonly about: string; readonly run: Session }
     about: "the asynchat documentation's HTTP server answering a GET, then a POST",
     run(map) {
       const server = start_http({ host: "127.0.0.1", port: 0, map });
-      const addr = (server.socket as socket.socket).getsockname();
+      const addr = server.socket!.getsockname();
       new Script(addr, new Accepts(server), [
         { who: "get", send: "GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n", until: "<close>" },
         { who: "post", send: "POST /form HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello=world", until: "<close>" },
