@@ -17,6 +17,26 @@ type Phase = "connecting" | "connected" | "failed" | "reset";
 /** How long a closed connection waits for the peer's FIN before it is torn down (Linux's FIN_WAIT2). */
 const FIN_WAIT_MS = 60_000;
 
+const CONNECTION = Symbol("connection");
+type Tagged = NodeSocket & { [CONNECTION]?: Connection };
+type Handlers = { on_data(chunk: Buffer): void; on_end(): void; on_error(e: Error): void; on_close(): void; on_connect(): void };
+const of = (c: NodeSocket): Handlers => (c as Tagged)[CONNECTION] as unknown as Handlers;
+function on_data(this: NodeSocket, chunk: Buffer): void {
+  of(this).on_data(chunk);
+}
+function on_end(this: NodeSocket): void {
+  of(this).on_end();
+}
+function on_error(this: NodeSocket, e: Error): void {
+  of(this).on_error(e);
+}
+function on_close(this: NodeSocket): void {
+  of(this).on_close();
+}
+function on_connect(this: NodeSocket): void {
+  of(this).on_connect();
+}
+
 export class Connection implements Endpoint {
   readonly rbuf = new ByteQueue();
   #phase: Phase;
@@ -48,23 +68,14 @@ export class Connection implements Endpoint {
   ) {
     this.#phase = established ? "connected" : "connecting";
     this.paused = true;
-    conn.on("data", (chunk: Buffer) => this.on_data(chunk));
-    conn.on("end", () => {
-      this.eof = true;
-      this.owner?.changed();
-    });
-    conn.on("error", (e: Error) => this.on_error(e));
-    conn.on("close", () => {
-      if (!this.eof && !this.dead && !this.released) {
-        this.die();
-        this.owner?.changed();
-      }
-    });
-    conn.on("connect", () => {
-      this.#phase = "connected";
-      this.apply_options();
-      this.owner?.changed();
-    });
+    // Shared listeners, found through the Node socket: no closures per connection. An accepted
+    // connection is born connected and never hears "connect".
+    (conn as Tagged)[CONNECTION] = this;
+    conn.on("data", on_data);
+    conn.on("end", on_end);
+    conn.on("error", on_error);
+    conn.on("close", on_close);
+    if (!established) conn.on("connect", on_connect);
     conn.unref();
   }
 
@@ -145,6 +156,26 @@ export class Connection implements Endpoint {
     if (!o) return;
     if (o.nodelay) this.option_changed("nodelay");
     if (o.keepalive) this.option_changed("keepalive");
+  }
+
+  /** The peer's FIN. */
+  private on_end(): void {
+    this.eof = true;
+    this.owner?.changed();
+  }
+
+  /** Node's socket closed: without a FIN first, the connection died. */
+  private on_close(): void {
+    if (!this.eof && !this.dead && !this.released) {
+      this.die();
+      this.owner?.changed();
+    }
+  }
+
+  private on_connect(): void {
+    this.#phase = "connected";
+    this.apply_options();
+    this.owner?.changed();
   }
 
   private on_data(chunk: Buffer): void {

@@ -160,7 +160,7 @@ export class Listener implements Endpoint {
     }
     this.queue.push(conn);
     if (this.queue.length === 1) this.owner.changed();
-    c.once("close", accepted_closed);
+    c.on("close", accepted_closed); // "close" comes once: no once() wrapper per connection
     const full = accepted_and_full();
     if (full !== 0) {
       // This connection took the last descriptor: until one is freed, libuv accepts and closes
