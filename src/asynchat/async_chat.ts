@@ -60,20 +60,32 @@ export class async_chat extends dispatcher implements framing_target {
   /** The output side: producer_fifo and CPython's initiate_send over it, free of I/O. */
   readonly #out = new output_queue<fifo_entry>();
 
-  /** initiate_send's send: as CPython, a send's OSError goes to handle_error and nothing was taken. */
-  readonly #send = (data: Buffer): number => {
-    try {
-      return this.send(data);
-    } catch (err) {
-      if (err instanceof OSError) {
-        this.handle_error(err);
-        return 0;
+  /**
+   * initiate_send's send: as CPython, a send's OSError goes to handle_error and nothing was taken.
+   * Made on the first send, as are the two below (an idle channel never needs them).
+   */
+  #send_fn: ((data: Buffer) => number) | null = null;
+  get #send(): (data: Buffer) => number {
+    return (this.#send_fn ??= (data: Buffer): number => {
+      try {
+        return this.send(data);
+      } catch (err) {
+        if (err instanceof OSError) {
+          this.handle_error(err);
+          return 0;
+        }
+        throw err;
       }
-      throw err;
-    }
-  };
-  readonly #encode = (text: string): Buffer => encode(text, this.encoding);
-  readonly #connected = (): boolean => this.connected;
+    });
+  }
+  #encode_fn: ((text: string) => Buffer) | null = null;
+  get #encode(): (text: string) => Buffer {
+    return (this.#encode_fn ??= (text: string): Buffer => encode(text, this.encoding));
+  }
+  #connected_fn: (() => boolean) | null = null;
+  get #connected(): () => boolean {
+    return (this.#connected_fn ??= (): boolean => this.connected);
+  }
 
   constructor(sock?: socket | null, map?: SocketMap | null) {
     super(sock, map);

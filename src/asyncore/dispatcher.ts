@@ -75,6 +75,16 @@ export interface dispatcher {
  * `this.socket!.getsockname()` or `setsockopt()` without a cast; file_dispatcher's is a
  * file_wrapper. Code that takes any dispatcher writes `dispatcher<SocketLike>`.
  */
+/**
+ * A socket's warnings (accept() failures) go to its dispatcher's log_info. One shared function,
+ * called as the socket's method, finds the dispatcher on the socket: no closure per channel.
+ */
+const WARNS = Symbol("dispatcher");
+type Warned = socket & { [WARNS]?: { log_info(message: string, type: string): void } };
+function warn_through_dispatcher(this: Warned, message: string): void {
+  this[WARNS]?.log_info(message, "error");
+}
+
 export class dispatcher<S extends SocketLike = socket> implements Channel {
   socket: S | null = null;
   _map: SocketMap;
@@ -149,7 +159,10 @@ export class dispatcher<S extends SocketLike = socket> implements Channel {
     this.socket = sock as S;
     owned.add(sock);
     this._fileno = sock.fileno();
-    if (sock instanceof socket) sock.on_warning = (m) => this.log_info(m, "error");
+    if (sock instanceof socket) {
+      (sock as Warned)[WARNS] = this;
+      sock.on_warning = warn_through_dispatcher;
+    }
     this.add_channel(map);
   }
 

@@ -33,7 +33,11 @@ export class dispatcher_with_send extends dispatcher {
   /** The output queue holding it as its only entry, so initiate_send is the shared flush. */
   readonly #out = new output_queue<ByteQueue>([this.#out_buffer]);
   /** CPython calls dispatcher.send here, skipping this class's queueing send(). */
-  readonly #send = (data: Buffer): number => dispatcher.prototype.send.call(this, data);
+  /** Made on the first send (an idle channel never needs it). */
+  #send_fn: ((data: Buffer) => number) | null = null;
+  get #send(): (data: Buffer) => number {
+    return (this.#send_fn ??= (data: Buffer): number => dispatcher.prototype.send.call(this, data));
+  }
 
   constructor(sock?: socket | null, map?: SocketMap | null) {
     super(sock, map);

@@ -87,12 +87,24 @@ export function unix_path(address: unknown): string {
 /** sizeof(struct sockaddr_un.sun_path) on Linux. */
 const SUN_PATH_SIZE = 108;
 
+/** The last mapped address and its IPv4 form: peers and local names repeat, and one string serves them all. */
+let last_mapped = "";
+let last_v4 = "";
+function unmapped(host: string): string {
+  if (host === last_mapped) return last_v4;
+  const v4 = host.slice(7);
+  if (isIP(v4) !== 4) return host;
+  last_mapped = host;
+  last_v4 = v4;
+  return v4;
+}
+
 /** Node's view of an address turned into the Python tuple for `family`. */
 export function python_address(family: number, host: string | undefined, port: number | undefined): Address {
   if (family === AF_UNIX) return host ?? "";
   if (family === AF_INET6) return [host ?? "::", port ?? 0, 0, 0];
   // An IPv4 connection taken by a dual-stack socket (listener.ts's placeholder) shows mapped addresses.
-  const v4 = host !== undefined && host.startsWith("::ffff:") && isIP(host.slice(7)) === 4 ? host.slice(7) : host;
+  const v4 = host !== undefined && host.startsWith("::ffff:") ? unmapped(host) : host;
   return [v4 ?? "0.0.0.0", port ?? 0];
 }
 

@@ -2,6 +2,7 @@
 import type { Socket as NodeSocket } from "node:net";
 import { EPIPE, os_error, type OSError } from "../errno/index.js";
 import { ByteQueue } from "./byte_queue.js";
+import { accepted_and_full, accepted_closed } from "./fd_limit.js";
 import { socket_error_from_node } from "./errors.js";
 import type { Endpoint, EndpointOwner } from "./endpoint.js";
 import type { OptionKey } from "./options.js";
@@ -16,6 +17,29 @@ type Phase = "connecting" | "connected" | "failed" | "reset";
 
 /** How long a closed connection waits for the peer's FIN before it is torn down (Linux's FIN_WAIT2). */
 const FIN_WAIT_MS = 60_000;
+
+const CONNECTION = Symbol("connection");
+type Tagged = NodeSocket & { [CONNECTION]?: Connection };
+type Handlers = { on_data(chunk: Buffer): void; on_end(): void; on_error(e: Error): void; on_close(): void; on_connect(): void };
+const of = (c: NodeSocket): Handlers => (c as Tagged)[CONNECTION] as unknown as Handlers;
+function on_data(this: NodeSocket, chunk: Buffer): void {
+  of(this).on_data(chunk);
+}
+function on_end(this: NodeSocket): void {
+  of(this).on_end();
+}
+function on_error(this: NodeSocket, e: Error): void {
+  of(this).on_error(e);
+}
+function on_close(this: NodeSocket): void {
+  of(this).on_close();
+}
+function end_batch(c: Connection): void {
+  (c as unknown as { end_batch(): void }).end_batch();
+}
+function on_connect(this: NodeSocket): void {
+  of(this).on_connect();
+}
 
 export class Connection implements Endpoint {
   readonly rbuf = new ByteQueue();
@@ -41,6 +65,8 @@ export class Connection implements Endpoint {
   private owner: EndpointOwner | null = null;
   private early_error: OSError | null = null;
   private released = false;
+  /** An accepted connection counted against the descriptor limit (fd_limit.ts) until Node's socket closes. */
+  private counted = false;
 
   constructor(
     readonly conn: NodeSocket,
@@ -48,24 +74,21 @@ export class Connection implements Endpoint {
   ) {
     this.#phase = established ? "connected" : "connecting";
     this.paused = true;
-    conn.on("data", (chunk: Buffer) => this.on_data(chunk));
-    conn.on("end", () => {
-      this.eof = true;
-      this.owner?.changed();
-    });
-    conn.on("error", (e: Error) => this.on_error(e));
-    conn.on("close", () => {
-      if (!this.eof && !this.dead && !this.released) {
-        this.die();
-        this.owner?.changed();
-      }
-    });
-    conn.on("connect", () => {
-      this.#phase = "connected";
-      this.apply_options();
-      this.owner?.changed();
-    });
+    // Shared listeners, found through the Node socket: no closures per connection. An accepted
+    // connection is born connected and never hears "connect".
+    (conn as Tagged)[CONNECTION] = this;
+    conn.on("data", on_data);
+    conn.on("end", on_end);
+    conn.on("error", on_error);
+    conn.on("close", on_close);
+    if (!established) conn.on("connect", on_connect);
     conn.unref();
+  }
+
+  /** Count this accepted connection's descriptor until its Node socket closes (accepted_and_full()'s result). */
+  count_descriptor(): number {
+    this.counted = true;
+    return accepted_and_full();
   }
 
   /** The handshake completed (it stays so after the connection ends). */
@@ -145,6 +168,27 @@ export class Connection implements Endpoint {
     if (!o) return;
     if (o.nodelay) this.option_changed("nodelay");
     if (o.keepalive) this.option_changed("keepalive");
+  }
+
+  /** The peer's FIN. */
+  private on_end(): void {
+    this.eof = true;
+    this.owner?.changed();
+  }
+
+  /** Node's socket closed: without a FIN first, the connection died. */
+  private on_close(): void {
+    if (this.counted) accepted_closed();
+    if (!this.eof && !this.dead && !this.released) {
+      this.die();
+      this.owner?.changed();
+    }
+  }
+
+  private on_connect(): void {
+    this.#phase = "connected";
+    this.apply_options();
+    this.owner?.changed();
   }
 
   private on_data(chunk: Buffer): void {
@@ -235,7 +279,7 @@ export class Connection implements Endpoint {
     if (!this.batching) {
       // The first send of this tick goes straight out (one syscall, no batching cost) ...
       this.batching = true;
-      process.nextTick(this.end_batch);
+      process.nextTick(end_batch, this);
       const cb = fills || this.conn.writableLength > 0 ? this.on_written : undefined;
       this.conn.write(chunk, cb);
     } else {
@@ -247,10 +291,10 @@ export class Connection implements Endpoint {
   }
 
   /** The tick's end (once the loop iteration's handlers have all run): held sends leave in one write. */
-  private readonly end_batch = (): void => {
+  private end_batch(): void {
     this.batching = false;
     this.flush_held();
-  };
+  }
 
   /** Hand this tick's held sends to Node, in one write; before an end() too, so that the FIN follows them. */
   private flush_held(): void {
@@ -264,12 +308,16 @@ export class Connection implements Endpoint {
     this.conn.write(data, this.blocked || this.conn.writableLength > 0 ? this.on_written : undefined);
   }
 
-  private readonly on_written = (): void => {
-    if (this.blocked && this.writable_now) {
-      this.blocked = false;
-      this.owner?.changed();
-    }
-  };
+  /** The write callback, made on the first write that needs one (an idle connection never does). */
+  private written_cb: (() => void) | null = null;
+  private get on_written(): () => void {
+    return (this.written_cb ??= () => {
+      if (this.blocked && this.writable_now) {
+        this.blocked = false;
+        this.owner?.changed();
+      }
+    });
+  }
 
   shutdown_read(): void {
     this.rd_shut = true;

@@ -7,7 +7,6 @@ import {
   EACCES, EADDRINUSE, EADDRNOTAVAIL, ENOENT, os_error,
 } from "../errno/index.js";
 import { Connection, reset_connection } from "./connection.js";
-import { accepted_and_full, accepted_closed } from "./fd_limit.js";
 import { is_local_host } from "./address.js";
 import { socket_error_from_node } from "./errors.js";
 import { AF_INET6, SOMAXCONN } from "./constants.js";
@@ -160,8 +159,8 @@ export class Listener implements Endpoint {
     }
     this.queue.push(conn);
     if (this.queue.length === 1) this.owner.changed();
-    c.once("close", accepted_closed);
-    const full = accepted_and_full();
+    // Counted until Node's socket closes; the connection's own "close" listener uncounts it.
+    const full = conn.count_descriptor();
     if (full !== 0) {
       // This connection took the last descriptor: until one is freed, libuv accepts and closes
       // new connections itself (its EMFILE trick) and Node is never told. PORTING.md, "The accept queue lives in the emulation".

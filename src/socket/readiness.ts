@@ -30,7 +30,10 @@ export abstract class Pollable {
   abstract poll_flags(): number;
 
   watch(w: Watcher): void {
-    this.watchers.push(w);
+    // The first watcher gets an array of its size: a push onto [] reserves 17 slots, and a
+    // descriptor almost always has one watcher (its map's selector).
+    if (this.watchers.length === 0) this.watchers = [w];
+    else this.watchers.push(w);
   }
 
   unwatch(w: Watcher): void {

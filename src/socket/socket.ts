@@ -70,13 +70,35 @@ function check_protocol(family: number, type: number, proto: number): void {
   if (proto !== (type === SOCK_STREAM ? 6 /* IPPROTO_TCP */ : 17 /* IPPROTO_UDP */)) throw os_error(EPROTONOSUPPORT);
 }
 
+const emit_socket_warning: WarningSink = (m) => process.emitWarning(m, "SocketWarning");
+
+/** A socket's EndpointOwner: prototype methods, no closures per socket. */
+class SocketOwner implements EndpointOwner {
+  readonly family: number;
+  readonly options: SocketOptions;
+  constructor(private readonly s: socket) {
+    this.family = s.family;
+    this.options = s.options;
+  }
+  changed(): void {
+    this.s["notify"]();
+  }
+  error(err: OSError): void {
+    this.s["pending"] = err;
+    this.s["notify"]();
+  }
+  warn(message: string): void {
+    this.s.on_warning(message);
+  }
+}
+
 export class socket extends Pollable {
   readonly family: number;
   readonly type: number;
   readonly proto: number;
   readonly options: SocketOptions = default_options();
   /** Where accept() failures of a listener are reported; asyncore's dispatcher sets it. */
-  on_warning: WarningSink = (m) => process.emitWarning(m, "SocketWarning");
+  on_warning: WarningSink = emit_socket_warning;
   private fd: number;
   private stage: Stage = FRESH;
   /** The pending error (Linux's sk_err), whichever endpoint met it: reported once. */
@@ -107,16 +129,7 @@ export class socket extends Pollable {
     this.family = family;
     this.type = type;
     this.proto = proto === -1 ? 0 : proto;
-    this.owner = {
-      family,
-      options: this.options,
-      changed: () => this.notify(),
-      error: (err) => {
-        this.pending = err;
-        this.notify();
-      },
-      warn: (message) => this.on_warning(message),
-    };
+    this.owner = new SocketOwner(this);
     this.fd = allocate_fd(this);
   }
 
