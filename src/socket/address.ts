@@ -90,7 +90,9 @@ const SUN_PATH_SIZE = 108;
 /** The last mapped address and its IPv4 form: peers and local names repeat, and one string serves them all. */
 let last_mapped = "";
 let last_v4 = "";
-function unmapped(host: string): string {
+/** An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) as its IPv4 address; any other host as it is. */
+export function unmap_v4(host: string): string {
+  if (!host.startsWith("::ffff:")) return host;
   if (host === last_mapped) return last_v4;
   const v4 = host.slice(7);
   if (isIP(v4) !== 4) return host;
@@ -103,9 +105,8 @@ function unmapped(host: string): string {
 export function python_address(family: number, host: string | undefined, port: number | undefined): Address {
   if (family === AF_UNIX) return host ?? "";
   if (family === AF_INET6) return [host ?? "::", port ?? 0, 0, 0];
-  // An IPv4 connection taken by a dual-stack socket (listener.ts's placeholder) shows mapped addresses.
-  const v4 = host !== undefined && host.startsWith("::ffff:") ? unmapped(host) : host;
-  return [v4 ?? "0.0.0.0", port ?? 0];
+  // An IPv4 connection taken by a port's dual-stack server (port_table.ts) shows mapped addresses.
+  return [host === undefined ? "0.0.0.0" : unmap_v4(host), port ?? 0];
 }
 
 /** Whether a host is one of this machine's addresses (or a wildcard), for bind's errno. */

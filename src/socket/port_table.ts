@@ -1,5 +1,6 @@
 // This process's TCP ports: one Node server per port, bound at once on every address, and the bindings that share it as Linux's bind table would.
 import { createServer, isIP, type Server, type Socket as NodeSocket } from "node:net";
+import { unmap_v4 } from "./address.js";
 import { SOMAXCONN } from "./constants.js";
 
 /** One bound TCP address of this process (an emulated listening socket). */
@@ -51,8 +52,8 @@ class Port {
   /** Hand a connection to the binding that owns its local address, or refuse it. */
   private route(c: NodeSocket): void {
     const raw = c.localAddress ?? "";
-    const mapped = raw.startsWith("::ffff:") && isIP(raw.slice(7)) === 4;
-    const host = mapped ? raw.slice(7) : raw;
+    const host = unmap_v4(raw);
+    const mapped = host !== raw;
     const version = isIP(host);
     let best = 0;
     let group: Member[] = [];
