@@ -212,7 +212,7 @@ const sessions: Record<string, { readonly about: string; readonly run: Session }
 };
 
 /** Run a session with the loop observed; resolves to the printed timeline. */
-export async function trace_session(name: string, use_poll: boolean, print: (line: string) => void): Promise<void> {
+export async function trace_session(name: string, use_poll: boolean, print: (line: string) => void, watch?: (map: asyncore.SocketMap) => void): Promise<void> {
   const session = sessions[name];
   if (!session) throw new Error(`unknown example '${name}'; try: ${Object.keys(sessions).join(", ")}`);
   const map: asyncore.SocketMap = new Map();
@@ -221,6 +221,7 @@ export async function trace_session(name: string, use_poll: boolean, print: (lin
     if (t.map === map) print(asyncore.format_iteration(t));
   });
   try {
+    watch?.(map);
     session.run(map);
     await asyncore.loop({ timeout: 5, use_poll, map });
   } finally {
