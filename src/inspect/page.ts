@@ -35,7 +35,7 @@ export function page_html(embedded: Snapshot | null): string {
   const live = embedded === null;
   const title = embedded === null ? "asyncore-ts inspector" : `${embedded.title} – asyncore-ts inspector`;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
 <title>${escape_html(title)}</title><style>${PAGE_STYLE}</style></head>
 <body>
 <header><h1>asyncore-ts inspector <small id="title"></small></h1><span id="mode"></span>
