@@ -21,6 +21,8 @@ export interface ChannelRow {
   readonly first: number;
   /** The iteration after which it left the map, or null while it is there. */
   readonly last: number | null;
+  /** Added: true for the inspector's own channels (served by the loop it shows); absent otherwise. */
+  readonly inspector?: boolean;
 }
 
 /** One channel's column cell in one iteration. Channels the loop did not ask have no cell. */
@@ -80,6 +82,8 @@ export interface Control {
   readonly paused: boolean;
   /** The last iteration that ran. */
   readonly n: number;
+  /** Added: iterations granted by step that have not run yet. */
+  readonly steps?: number;
 }
 
 /** Everything the page needs to draw itself; also embedded in an exported HTML file. */
@@ -91,4 +95,9 @@ export interface Snapshot {
   readonly control: Control;
   /** True for a live page; false for an exported file (no server behind it). */
   readonly live: boolean;
+  /**
+   * Added: iterations not recorded because only the inspector's own channels were ready in them
+   * (they would otherwise feed the page's updates back into the loop); the numbers `n` skip them.
+   */
+  readonly inspector_iterations?: number;
 }

@@ -1,0 +1,176 @@
+// One map's loop as the inspector keeps it: the last iterations as records, and the channels it has held.
+import { add_observer, aside_only, is_aside, type Channel, type IterationTrace, type SocketMap } from "../asyncore/index.js";
+import type { Cell, ChannelRow, IterationRecord } from "./protocol.js";
+
+export interface RecorderOptions {
+  /** Iterations kept, oldest dropped first (default 300). */
+  readonly capacity?: number;
+  /** Names the inspector's own channels (marked in their rows); default: asyncore's set_aside. */
+  readonly is_own?: (fd: number) => boolean;
+}
+
+interface Row {
+  readonly ch: Channel;
+  row: ChannelRow;
+}
+
+function class_of(ch: Channel): string {
+  return (ch as object).constructor?.name ?? "Object";
+}
+
+function repr_of(ch: Channel): string {
+  try {
+    return String(ch);
+  } catch {
+    return "<repr failed>";
+  }
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** An iteration trace as one column: a cell per channel asked or ready, in the map's order. */
+export function to_record(t: IterationTrace, at_ms: number): IterationRecord {
+  const cells = new Map<number, Mutable<Cell> & { ready: string[]; did: IterationRecord["cells"][number]["did"][number][] }>();
+  const cell = (fd: number) => {
+    let c = cells.get(fd);
+    if (c === undefined) {
+      c = { fd, asked: "", ready: [], handler: null, did: [] };
+      cells.set(fd, c);
+    }
+    return c;
+  };
+  for (const r of t.readable) cell(r.fd).asked = "r";
+  for (const w of t.writable) {
+    const c = cell(w.fd);
+    c.asked = c.asked === "r" ? "rw" : "w";
+  }
+  for (const r of t.ready) cell(r.fd).ready.push(...r.events);
+  for (const d of t.dispatched) {
+    const c = cell(d.fd);
+    c.handler = c.handler === null ? d.handler : `${c.handler}, ${d.handler}`;
+    c.did.push(...d.actions);
+  }
+  return {
+    n: t.iteration, mode: t.mode, timeout: t.timeout, waited_ms: t.waited_ms, woke: t.woke, at_ms,
+    map_size: t.map.size, cells: [...cells.values()],
+  };
+}
+
+/**
+ * Observes one map's loop: each iteration becomes an IterationRecord in a ring of `capacity`,
+ * and the channels in the map after each iteration become ChannelRows (kept while the channel
+ * is in the map, and after it left while an iteration it was in is still kept). Iterations in
+ * which only the inspector's own channels were ready are counted, not recorded: recording them
+ * would feed the page's updates back into the loop forever (ARCHITECTURE.md, "The inspector").
+ */
+export class Recorder {
+  readonly capacity: number;
+  /** performance.now() when recording began; IterationRecord.at_ms counts from it. */
+  readonly started = performance.now();
+  readonly #map: SocketMap;
+  readonly #ring: IterationRecord[] = [];
+  #head = 0;
+  readonly #live = new Map<number, Row>();
+  #gone: ChannelRow[] = [];
+  #last = 0;
+  #own_only = 0;
+  readonly #is_own: (fd: number) => boolean;
+  #stop: (() => void) | null;
+  /** Told of each recorded iteration and each row that appeared or closed. */
+  on_iteration: ((r: IterationRecord) => void) | null = null;
+  on_channel: ((r: ChannelRow) => void) | null = null;
+
+  constructor(map: SocketMap, opts: RecorderOptions = {}) {
+    const cap = opts.capacity ?? 300;
+    if (!Number.isInteger(cap) || cap < 1) throw new RangeError(`capacity must be a positive integer, not ${cap}`);
+    this.capacity = cap;
+    this.#map = map;
+    this.#is_own = opts.is_own ?? ((fd) => is_aside(map, fd));
+    this.#stop = add_observer(this.#observe);
+  }
+
+  /** The last recorded iteration's number (0 before the first). */
+  get last(): number {
+    return this.#last;
+  }
+
+  /** Iterations not recorded because only the inspector's channels were ready. */
+  get own_only(): number {
+    return this.#own_only;
+  }
+
+  /** The kept iterations, oldest first. */
+  iterations(): IterationRecord[] {
+    const r = this.#ring;
+    return r.length < this.capacity ? r.slice() : [...r.slice(this.#head), ...r.slice(0, this.#head)];
+  }
+
+  /** Rows of the channels still in the map and of those gone within the kept window, by first appearance. */
+  channels(): ChannelRow[] {
+    const rows = [...this.#gone, ...[...this.#live.values()].map((r) => r.row)];
+    return rows.sort((a, b) => a.first - b.first || a.fd - b.fd);
+  }
+
+  close(): void {
+    this.#stop?.();
+    this.#stop = null;
+  }
+
+  readonly #observe = (t: IterationTrace): void => {
+    if (t.map !== this.#map) return;
+    this.#sync_rows(t.iteration);
+    if (aside_only(t)) {
+      this.#own_only++;
+      return;
+    }
+    const rec = to_record(t, performance.now() - this.started);
+    this.#last = rec.n;
+    if (this.#ring.length < this.capacity) this.#ring.push(rec);
+    else {
+      this.#ring[this.#head] = rec;
+      this.#head = (this.#head + 1) % this.capacity;
+      this.#prune();
+    }
+    this.on_iteration?.(rec);
+  };
+
+  /** Rows for channels that joined the map, `last` for those that left (by identity: an fd is reused). */
+  #sync_rows(n: number): void {
+    const live = this.#live;
+    const m = this.#map;
+    if (live.size === m.size) {
+      let same = true;
+      for (const [fd, r] of live) {
+        if (m.get(fd) !== r.ch) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return;
+    }
+    for (const [fd, r] of live) {
+      if (m.get(fd) === r.ch) continue;
+      live.delete(fd);
+      // Left during iteration n: it was in the map when n began.
+      const row = { ...r.row, last: n, repr: repr_of(r.ch) };
+      this.#gone.push(row);
+      this.on_channel?.(row);
+    }
+    for (const [fd, ch] of m) {
+      if (live.has(fd)) continue;
+      const own = this.#is_own(fd);
+      const row: ChannelRow = { fd, cls: class_of(ch), repr: repr_of(ch), first: n, last: null, ...(own ? { inspector: true } : {}) };
+      live.set(fd, { ch, row });
+      this.on_channel?.(row);
+    }
+    this.#prune();
+  }
+
+  /** Rows of gone channels whose last iteration fell out of the window go too. */
+  #prune(): void {
+    const oldest = this.#ring.length < this.capacity ? 0 : (this.#ring[this.#head] as IterationRecord).n;
+    if (this.#gone.length > 0 && (this.#gone[0] as ChannelRow).last! < oldest) {
+      this.#gone = this.#gone.filter((r) => (r.last as number) >= oldest);
+    }
+  }
+}
