@@ -22,7 +22,11 @@ const LEGEND = `<footer id="legend"><h2>How to read it</h2><ul>
 <li><b class="recv">\u21936</b> recv 6 B</li><li><b class="send">\u21916</b> send 6 B</li>
 <li><b class="accept">+acc</b> accept</li><li><b class="connect">\u21c4con</b> connected</li>
 <li><b class="close">\u2715</b> close</li><li><b class="error">\u26a0err</b> error</li>
-</ul>Hover a cell for details; click a channel for its state, an iteration's number for the whole iteration.</footer>`;
+</ul>Hover a cell for details; click a channel for its state, an iteration's number for the whole iteration.
+Add <kbd>?window=N</kbd> to the address to show N iterations.`;
+
+const LIVE_NOTE = ` Keys: <kbd>p</kbd> pause, <kbd>s</kbd> step, <kbd>r</kbd> resume. Iterations in which only the inspector's
+own channels were ready are not drawn (they would draw themselves forever).`;
 
 const CONTROLS = `<div id="controls" role="group" aria-label="Step mode">
 <button type="button" id="pause" disabled title="Pause the loop at the end of the current iteration (key p)">Pause</button>
@@ -44,7 +48,7 @@ ${live ? CONTROLS : ""}</header>
 <main><div id="lanes" aria-label="Swimlanes: one row per channel, one column per loop iteration"></div>
 <aside id="detail" aria-live="polite"><h2>Details</h2><p>Click a channel's name to see its state as Python prints it,
 or an iteration's number to see all that happened in it.${live ? " Pause, then Step, to run the loop one iteration at a time." : ""}</p></aside></main>
-${LEGEND}
+${LEGEND}${live ? LIVE_NOTE : ""}</footer>
 <script type="application/json" id="snapshot">${embedded === null ? "null" : script_json(embedded)}</script>
 <script>${PAGE_SCRIPT}</script>
 </body></html>

@@ -6,9 +6,11 @@
 // String.raw keeps the script's backslashes as they are written; the script uses no backquote.
 export const PAGE_SCRIPT = String.raw`(function () {
 "use strict";
-var MAX_COLS = 60;
 var embedded = JSON.parse(document.getElementById("snapshot").textContent);
 var live = embedded === null;
+// The window: ?window=N, else 60 columns live, else all that the exported snapshot holds.
+var wanted = Number(new URLSearchParams(location.search).get("window"));
+var MAX_COLS = wanted >= 1 ? Math.floor(wanted) : live ? 60 : Math.max(1, embedded.iterations.length);
 var title = "";
 var channels = new Map();
 var iterations = [];
@@ -66,7 +68,7 @@ function prune() {
 }
 
 function takeSnapshot(s) {
-  title = s.title;
+  title = s.title === "asyncore-ts inspector" ? "" : s.title;
   s.channels.forEach(putChannel);
   s.iterations.forEach(putIteration);
   if (!live || s.control.n >= control.n) control = s.control;
@@ -78,7 +80,7 @@ function statusOf() {
   if (!live) return ["", "exported: " + iterations.length + " iterations"];
   if (link === "connecting") return ["", "connecting\u2026"];
   if (link === "down") return ["down", "disconnected \u2013 retrying"];
-  if (control.paused) return ["paused", "\u275a\u275a paused after #" + control.n];
+  if (control.paused) return ["paused", "\u275a\u275a paused after #" + control.n + (control.steps ? " (stepping)" : "")];
   return ["running", "\u25b6 running"];
 }
 
@@ -148,9 +150,10 @@ function drawGrid() {
   h.push("</tr></thead><tbody>");
   rows().forEach(function (ch) {
     var on = selected && selected.fd === ch.fd;
-    h.push('<tr data-fd="' + ch.fd + '"' + (ch.last !== null ? ' class="closed"' : "") + '><th class="label" scope="row">' +
+    var tags = (ch.inspector ? " (inspector)" : "") + (ch.last !== null ? " (closed)" : "");
+    h.push('<tr data-fd="' + ch.fd + '" class="' + (ch.last !== null ? "closed" : "") + (ch.inspector ? " own" : "") + '"><th class="label" scope="row">' +
       '<button type="button" data-fd="' + ch.fd + '" aria-pressed="' + !!on + '" title="Show the state of fd ' + ch.fd + '">' +
-      "<b>" + ch.fd + "</b> " + esc(ch.cls) + (ch.last !== null ? " (closed)" : "") + "<small>" + esc(ch.repr) + "</small></button></th>");
+      "<b>" + ch.fd + "</b> " + esc(ch.cls) + tags + "<small>" + esc(ch.repr) + "</small></button></th>");
     its.forEach(function (it) {
       var c = null;
       for (var i = 0; i < it.cells.length; i++) if (it.cells[i].fd === ch.fd) { c = it.cells[i]; break; }
@@ -293,17 +296,20 @@ function post(what) {
   }, function () {});
 }
 
+function resync() {
+  fetch("snapshot").then(function (r) { return r.json(); }).then(function (s) { takeSnapshot(s); redraw(); }, function () {});
+  redraw();
+}
+
 function follow() {
   var es = new EventSource("events");
-  es.addEventListener("open", function () {
-    link = "live";
-    fetch("snapshot").then(function (r) { return r.json(); }).then(function (s) { takeSnapshot(s); redraw(); }, function () {});
-    redraw();
-  });
+  es.addEventListener("open", function () { link = "live"; resync(); });
   es.addEventListener("error", function () { link = "down"; redraw(); });
   es.addEventListener("iteration", function (e) { putIteration(JSON.parse(e.data)); prune(); redraw(); askState(); });
   es.addEventListener("channel", function (e) { putChannel(JSON.parse(e.data)); redraw(); });
   es.addEventListener("control", function (e) { control = JSON.parse(e.data); redraw(); askState(); });
+  // The page fell behind and missed events: what it has may have gaps, so it starts again from a snapshot.
+  es.addEventListener("dropped", function () { iterations = []; channels.clear(); control = { paused: false, n: 0 }; resync(); });
 }
 
 var HELP = $("detail").innerHTML;

@@ -55,7 +55,7 @@ tbody th.label button[aria-pressed="true"] { background: #dde8ff; }
 tbody th.label b { display: inline-block; min-width: 1.8em; }
 tbody th.label small { display: block; color: var(--muted); font-size: .75em; overflow: hidden; text-overflow: ellipsis;
   white-space: nowrap; max-width: 24em; }
-tr.closed th.label { color: var(--muted); }
+tr.closed th.label, tr.own th.label { color: var(--muted); }
 tbody td { height: 54px; max-width: var(--col); overflow: hidden; border-bottom: 1px solid #fff; border-right: 1px solid #fff; vertical-align: middle;
   cursor: pointer; }
 td.out { background: transparent; cursor: default; }

@@ -1,4 +1,8 @@
 // The inspector's page: its HTML on its own, and the picture a browser draws from an embedded snapshot.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Script } from "node:vm";
 import { expect } from "chai";
 import type { Page } from "playwright-core";
@@ -62,9 +66,13 @@ describe("the inspector page in a browser, drawn from an embedded snapshot", fun
   this.timeout(60000);
   let b: TestBrowser | undefined;
   let page: Page | undefined;
+  let dir = "";
+  let file = "";
 
   before(async function () {
     b = await browser_or_skip(this);
+    dir = mkdtempSync(join(tmpdir(), "asyncore-ts-page-"));
+    file = join(dir, "page.html");
   });
 
   beforeEach(async () => {
@@ -79,12 +87,25 @@ describe("the inspector page in a browser, drawn from an embedded snapshot", fun
 
   after(async () => {
     await b?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function open(snap: Snapshot): Promise<Page> {
+  /** The side panel's text once it shows `heading` (the page draws on the next animation frame). */
+  async function shown(p: Page, heading: string): Promise<string> {
+    await p.locator("#detail h2", { hasText: heading }).waitFor();
+    return (await p.textContent("#detail")) ?? "";
+  }
+
+  async function open(snap: Snapshot, query = ""): Promise<Page> {
     const errors: string[] = [];
     page!.on("pageerror", (e) => errors.push(e.message));
-    await page!.setContent(page_html(snap));
+    if (query) {
+      // A query string needs a URL: the file, as an exported page is opened.
+      writeFileSync(file, page_html(snap));
+      await page!.goto(`${pathToFileURL(file).href}${query}`);
+    } else {
+      await page!.setContent(page_html(snap));
+    }
     await page!.waitForSelector("#grid");
     expect(errors).to.deep.equal([]);
     return page!;
@@ -127,7 +148,7 @@ describe("the inspector page in a browser, drawn from an embedded snapshot", fun
   it("clicking a channel shows what its handlers did; its state only on the live page", async () => {
     const p = await open(sample());
     await p.click('#grid tbody tr[data-fd="5"] button');
-    const text = await p.textContent("#detail");
+    const text = await shown(p, "fd 5 · EchoHandler");
     expect(text).to.include("fd 5 · EchoHandler");
     expect(text).to.include("In the map from #2 to #3, then closed.");
     expect(text).to.include("#2 POLLIN POLLOUT → readwrite POLLIN|POLLOUT: recv 6 B, send 6 B");
@@ -138,6 +159,7 @@ describe("the inspector page in a browser, drawn from an embedded snapshot", fun
   it("clicking an iteration's number shows the whole iteration", async () => {
     const p = await open(sample());
     await p.click('#grid thead button[data-n="2"]');
+    await shown(p, "Iteration #2");
     const text = await p.textContent("#detail pre");
     expect(text).to.equal([
       "poll(timeout 30 s)", "  asked readable: 3 5", "  asked writable: 5", "waited 0.50 ms, woke: ready",
@@ -145,9 +167,14 @@ describe("the inspector page in a browser, drawn from an embedded snapshot", fun
     ].join("\n"));
   });
 
-  it("keeps a bounded window: the last 60 iterations, and only the channels that overlap them", async () => {
+  it("exported, shows every iteration of the snapshot", async () => {
+    const p = await open(sample(100));
+    expect(await p.locator("#grid thead th[data-n]").count()).to.equal(100);
+  });
+
+  it("with ?window=N, keeps the last N iterations and only the channels that overlap them", async () => {
     const snap = sample(100);
-    const p = await open({ ...snap, channels: [...snap.channels, { fd: 9, cls: "Late", repr: "<Late>", first: 50, last: 99 }] });
+    const p = await open({ ...snap, channels: [...snap.channels, { fd: 9, cls: "Late", repr: "<Late>", first: 50, last: 99 }] }, "?window=60");
     const cols = await p.$$eval("#grid thead th[data-n]", (th) => th.map((t) => Number((t as HTMLElement).dataset.n)));
     expect(cols).to.have.length(60);
     expect(cols[0]).to.equal(41);
