@@ -127,7 +127,7 @@ function rows() {
 
 function drawGrid() {
   var its = iterations;
-  if (!its.length) {
+  if (!its.length && !channels.size) {
     $("lanes").innerHTML = '<p id="empty">' + (live ? "Waiting for the loop's first iteration\u2026" : "No iterations in this snapshot.") + "</p>";
     return;
   }
@@ -291,8 +291,9 @@ function select(sel) {
 }
 
 function post(what) {
+  // The answer can arrive after the events that followed it: the events, when they flow, say what is newest.
   fetch(what, { method: "POST" }).then(function (r) { return r.ok ? r.json() : null; }).then(function (c) {
-    if (c) { control = c; redraw(); }
+    if (c && (c.n > control.n || (c.n === control.n && link !== "live"))) { control = c; redraw(); }
   }, function () {});
 }
 
