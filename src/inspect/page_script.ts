@@ -86,7 +86,7 @@ function statusOf() {
 
 function waitBar(it) {
   // Log scale from 10 \u00b5s to 10 s, so that a 0.1 ms wake and a 5 s timeout both show.
-  var h = Math.max(4, Math.min(100, (Math.log10(Math.max(it.waited_ms, 0.01)) + 2) / 6 * 100));
+  var h = Math.max(4, Math.min(70, (Math.log10(Math.max(it.waited_ms, 0.01)) + 2) / 6 * 70));
   var asked = it.timeout === null ? "forever" : it.timeout + " s";
   return '<td class="woke-' + it.woke + '" data-n="' + it.n + '" title="#' + it.n + ": " + it.mode + "(timeout " + esc(asked) + ") waited " +
     it.waited_ms.toFixed(2) + " ms; woke: " + it.woke + '"><span class="v">' + ms(it.waited_ms) +
@@ -122,7 +122,8 @@ function rows() {
   var out = [];
   var first = iterations.length ? iterations[0].n : Infinity;
   channels.forEach(function (ch) { if (ch.last === null || ch.last >= first) out.push(ch); });
-  return out.sort(function (a, b) { return a.fd - b.fd; });
+  // The program's channels first; the inspector's own below them.
+  return out.sort(function (a, b) { return (a.inspector ? 1 : 0) - (b.inspector ? 1 : 0) || a.fd - b.fd; });
 }
 
 function drawGrid() {
@@ -191,7 +192,7 @@ function history(fd) {
   iterations.forEach(function (it) {
     it.cells.forEach(function (c) {
       if (c.fd !== fd || !c.handler) return;
-      L.push("#" + it.n + " " + (c.ready.join(" ") || "-") + " \u2192 " + c.handler + ": " +
+      L.push("#" + it.n + " ready " + (c.ready.join(" ") || "-") + ", ran " + c.handler + " \u2192 " +
         (c.did.length ? c.did.map(function (a) { return action(a)[2]; }).join(", ") : "nothing"));
     });
   });

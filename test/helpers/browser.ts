@@ -27,7 +27,7 @@ export interface TestBrowser {
 
 /**
  * Launches Chromium, or (called from a before hook) skips the rest of the describe, saying what
- * is missing. Quiet and offline: no first-run pages, no component updates, no sync, no QUIC.
+ * is missing.
  */
 export async function browser_or_skip(ctx: Mocha.Context): Promise<TestBrowser> {
   const missing = browser_missing();
@@ -35,6 +35,11 @@ export async function browser_or_skip(ctx: Mocha.Context): Promise<TestBrowser> 
     console.log(`      (skipped: the browser tests need ${missing}, which is not available on this machine)`);
     ctx.skip();
   }
+  return launch_browser();
+}
+
+/** Launches Chromium, quiet and offline: no first-run pages, no component updates, no sync, no QUIC. */
+export async function launch_browser(): Promise<TestBrowser> {
   const { chromium } = await import("playwright-core");
   const profile = mkdtempSync(join(tmpdir(), "asyncore-ts-chromium-"));
   // playwright passes the profile to Chromium as --user-data-dir.

@@ -151,7 +151,7 @@ describe("the inspector page in a browser, drawn from an embedded snapshot", fun
     const text = await shown(p, "fd 5 · EchoHandler");
     expect(text).to.include("fd 5 · EchoHandler");
     expect(text).to.include("In the map from #2 to #3, then closed.");
-    expect(text).to.include("#2 POLLIN POLLOUT → readwrite POLLIN|POLLOUT: recv 6 B, send 6 B");
+    expect(text).to.include("#2 ready POLLIN POLLOUT, ran readwrite POLLIN|POLLOUT → recv 6 B, send 6 B");
     expect(text).to.include("shown on the live page only");
     expect(await p.getAttribute('#grid tbody tr[data-fd="5"] button', "aria-pressed")).to.equal("true");
   });
