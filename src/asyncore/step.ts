@@ -142,7 +142,7 @@ export class StepState {
         if (ch.readable()) flags |= POLLIN | POLLPRI;
         if (ch.writable() && !ch.accepting) flags |= POLLOUT;
       }
-      const had = this.#masks.get(fd);
+      const had = this.#masks.get(fd) ?? 0;
       if (flags === had) continue;
       if (flags === 0) {
         p.unregister(fd);
