@@ -10,6 +10,8 @@ export interface StepStatus {
   readonly paused: boolean;
   /** Iterations granted by step() and not run yet. */
   readonly steps: number;
+  /** The loop is held: waiting at the start of an iteration for step() or resume(). */
+  readonly holding: boolean;
 }
 
 /**
@@ -22,6 +24,7 @@ export class StepState {
   #steps = 0;
   /** True while an iteration that step() granted runs. */
   #granted = false;
+  #holding = false;
   /** Channels served while the map is paused, by fd. */
   readonly #aside = new Map<number, Channel>();
   readonly #listeners = new Set<(s: StepStatus) => void>();
@@ -37,7 +40,7 @@ export class StepState {
   }
 
   get status(): StepStatus {
-    return { paused: this.#paused, steps: this.#steps };
+    return { paused: this.#paused, steps: this.#steps, holding: this.#holding };
   }
 
   pause(): void {
@@ -113,11 +116,15 @@ export class StepState {
   /** The start of an iteration of a paused map: serve what is set aside until step() or resume(). */
   async gate(intr: Interrupt): Promise<void> {
     const m = this.map;
-    // The loop now holds: listeners learn the iteration it stopped after.
-    if (this.#steps === 0) this.#changed();
+    if (this.#steps === 0 && m.size > 0) {
+      // The loop now holds: listeners learn the iteration it stopped after.
+      this.#holding = true;
+      this.#changed();
+    }
     try {
       while (this.#paused && this.#steps === 0 && m.size > 0) await this.#side_iteration(intr);
     } finally {
+      this.#holding = false;
       this.#drop_pollster();
     }
     this.#granted = this.#paused;
@@ -135,7 +142,7 @@ export class StepState {
         if (ch.readable()) flags |= POLLIN | POLLPRI;
         if (ch.writable() && !ch.accepting) flags |= POLLOUT;
       }
-      const had = this.#masks.get(fd);
+      const had = this.#masks.get(fd) ?? 0;
       if (flags === had) continue;
       if (flags === 0) {
         p.unregister(fd);

@@ -4,7 +4,7 @@ import { dispatcher, dispatcher_with_send, type Channel } from "../asyncore/inde
 import { repr_address } from "../asyncore/dispatcher.js";
 import { bytes_repr } from "../asyncore/dispatcher_with_send.js";
 import { errorcode } from "../errno/index.js";
-import { SO_ERROR, SOL_SOCKET } from "../socket/index.js";
+import { socket } from "../socket/index.js";
 import type { ChannelState } from "./protocol.js";
 
 /** Python's repr of a str (single quotes unless the text holds one and no double quote). */
@@ -31,15 +31,12 @@ export function terminator_repr(t: unknown): string {
   return String(t);
 }
 
+/** SO_ERROR without taking it: getsockopt would clear it, and the program may yet read it. */
 function so_error(d: dispatcher): ChannelState["so_error"] {
-  try {
-    const v = d.socket?.getsockopt(SOL_SOCKET, SO_ERROR);
-    if (typeof v !== "number" || v === 0) return 0;
-    return { errno: v, name: errorcode.get(v) ?? `errno ${v}` };
-  } catch {
-    // A closed socket has nothing to say.
-    return 0;
-  }
+  const s = d.socket;
+  const v = s instanceof socket ? s.peek_so_error() : 0;
+  if (v === 0) return 0;
+  return { errno: v, name: errorcode.get(v) ?? `errno ${v}` };
 }
 
 /** The producer FIFO: its length as len() says, and its bytes when every entry is bytes or str. */

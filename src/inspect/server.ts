@@ -4,6 +4,7 @@ import {
 } from "../asyncore/index.js";
 import { AF_INET, AF_INET6, SOCK_STREAM, type Address, type socket } from "../socket/index.js";
 import { channel_state } from "./channel_state.js";
+import { event_frame, offer } from "./events.js";
 import { InspectorChannel, type Reply, type Request, type Router } from "./http_channel.js";
 import { page_html } from "./page.js";
 import type { ChannelRow, Control, IterationRecord, Snapshot } from "./protocol.js";
@@ -40,10 +41,6 @@ export interface Inspector {
 
 function json(status: string, value: unknown): Reply {
   return { kind: "body", status, type: "application/json", body: JSON.stringify(value) };
-}
-
-function frame(event: string, data: unknown): Buffer {
-  return Buffer.from(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`, "utf8");
 }
 
 const ROUTES: Readonly<Record<string, string>> = {
@@ -146,27 +143,10 @@ class InspectorServer extends dispatcher implements Router {
     this.#conns.delete(ch);
   }
 
-  /**
-   * One event to every page. A page with more than events_limit bytes waiting misses it (counted);
-   * once it has room again it first gets `dropped` ({ events }), its cue to re-read /snapshot.
-   */
+  /** One event to every page, each bounded by events_limit (events.ts). */
   broadcast(event: string, data: unknown): void {
-    const f = frame(event, data);
-    for (const p of this.pages) {
-      if (p.dropped > 0) {
-        const note = frame("dropped", { events: p.dropped });
-        if (p.queued + note.length + f.length > this.events_limit) {
-          p.dropped++;
-          continue;
-        }
-        p.dropped = 0;
-        p.write_out(note);
-      } else if (p.queued + f.length > this.events_limit) {
-        p.dropped++;
-        continue;
-      }
-      p.write_out(f);
-    }
+    const f = event_frame(event, data);
+    for (const p of this.pages) offer(p, f, this.events_limit);
   }
 
   override handle_close(): void {
