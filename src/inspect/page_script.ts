@@ -18,7 +18,7 @@ var control = { paused: false, n: 0 };
 var link = live ? "connecting" : "exported";
 var selected = null;
 var drawPending = false;
-var state = { fd: null, text: null, busy: false, again: false };
+var state = { fd: null, text: null, busy: false, again: false, at: 0, timer: 0 };
 
 function $(id) { return document.getElementById(id); }
 function esc(s) { return String(s).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; }); }
@@ -51,6 +51,7 @@ function putChannel(row) {
 }
 
 function putIteration(it) {
+  it.byFd = new Map(it.cells.map(function (c) { return [c.fd, c]; }));
   var last = iterations[iterations.length - 1];
   if (!last || it.n > last.n) iterations.push(it);
   else if (!iterations.some(function (x) { return x.n === it.n; })) {
@@ -156,9 +157,7 @@ function drawGrid() {
       '<button type="button" data-fd="' + ch.fd + '" aria-pressed="' + !!on + '" title="Show the state of fd ' + ch.fd + '">' +
       "<b>" + ch.fd + "</b> " + esc(ch.cls) + tags + "<small>" + esc(ch.repr) + "</small></button></th>");
     its.forEach(function (it) {
-      var c = null;
-      for (var i = 0; i < it.cells.length; i++) if (it.cells[i].fd === ch.fd) { c = it.cells[i]; break; }
-      h.push(cellHtml(it, c, ch));
+      h.push(cellHtml(it, it.byFd.get(ch.fd), ch));
     });
     h.push("</tr>");
   });
@@ -267,12 +266,16 @@ function redraw() {
 }
 
 // ── the server: state of a channel, step mode, events ──
+// Asked again as the loop moves, but at most four times a second: each ask is work for the loop it shows.
 function askState() {
-  if (!live || !selected || selected.fd === undefined) return;
+  if (!live || !selected || selected.fd === undefined || state.timer) return;
   var fd = selected.fd, ch = channels.get(fd);
   if (!ch || ch.last !== null) return;
   if (state.busy) { state.again = true; return; }
+  var wait = state.at + 250 - Date.now();
+  if (wait > 0) { state.timer = setTimeout(function () { state.timer = 0; askState(); }, wait); return; }
   state.busy = true;
+  state.at = Date.now();
   fetch("channel?fd=" + fd).then(function (r) { return r.ok ? r.json() : null; }).then(function (s) {
     if (selected && selected.fd === fd) { state.fd = fd; state.text = s ? py(s) : "# fd " + fd + " is no longer in the map"; }
   }, function () {}).then(function () {
