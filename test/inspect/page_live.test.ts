@@ -133,6 +133,25 @@ describe("the live inspector page, in a browser", function () {
     await status(/running/);
   });
 
+  it("the keys p, s and r pause, step and resume", async () => {
+    await page!.keyboard.press("p");
+    const paused = await status(/paused after #\d+$/);
+    client = await LineClient.connect(server.socket!.getsockname() as [string, number]);
+    await page!.keyboard.press("s");
+    // The step's iteration is the accept: the client's row appears, and the loop holds again.
+    await client_row();
+    await status(new RegExp(`paused after #(?!${/#(\d+)$/.exec(paused)![1]}$)\\d+$`));
+    await page!.keyboard.press("r");
+    await status(/running/);
+  });
+
+  it("says so when the inspector goes away, and its buttons are disabled", async () => {
+    insp!.close();
+    insp = null;
+    await status(/disconnected/);
+    for (const id of ["#pause", "#step", "#resume"]) expect(await page!.isDisabled(id)).to.equal(true);
+  });
+
   it("clicking a channel's row shows its state as Python prints it", async () => {
     client = await LineClient.connect(server.socket!.getsockname() as [string, number]);
     const fd = await client_row();
