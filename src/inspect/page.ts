@@ -32,7 +32,8 @@ const CONTROLS = `<div id="controls" role="group" aria-label="Step mode">
 <button type="button" id="pause" disabled title="Pause the loop at the end of the current iteration (key p)">Pause</button>
 <button type="button" id="step" disabled title="Run one iteration, then pause again (key s)">Step</button>
 <button type="button" id="resume" disabled title="Let the loop run (key r)">Resume</button>
-</div>`;
+</div>
+<label><input type="checkbox" id="own" checked> inspector's channels</label>`;
 
 /** The page; `embedded` (an exported file) draws that snapshot instead of connecting. */
 export function page_html(embedded: Snapshot | null): string {

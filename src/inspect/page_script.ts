@@ -25,7 +25,6 @@ function esc(s) { return String(s).replace(/[&<>"']/g, function (c) { return "&#
 function has(list, x) { return list.indexOf(x) >= 0; }
 function size(n) { return n < 1000 ? String(n) : n < 1e6 ? (n / 1e3).toFixed(n < 1e4 ? 1 : 0) + "k" : (n / 1e6).toFixed(1) + "M"; }
 function ms(x) { return x < 1 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x < 1e4 ? String(Math.round(x)) : (x / 1e3).toFixed(1) + "s"; }
-function shortName(repr) { var m = /^<([\w$.]+)/.exec(repr); return m ? m[1] : repr; }
 
 // ── what a handler did: [css class, glyph, words] ──
 function action(a) {
@@ -122,7 +121,8 @@ function cellHtml(it, c, ch) {
 function rows() {
   var out = [];
   var first = iterations.length ? iterations[0].n : Infinity;
-  channels.forEach(function (ch) { if (ch.last === null || ch.last >= first) out.push(ch); });
+  var own = !live || $("own").checked;
+  channels.forEach(function (ch) { if ((ch.last === null || ch.last >= first) && (own || !ch.inspector)) out.push(ch); });
   // The program's channels first; the inspector's own below them.
   return out.sort(function (a, b) { return (a.inspector ? 1 : 0) - (b.inspector ? 1 : 0) || a.fd - b.fd; });
 }
@@ -326,6 +326,7 @@ $("lanes").addEventListener("click", function (e) {
 });
 if (live) {
   ["pause", "step", "resume"].forEach(function (id) { $(id).addEventListener("click", function () { post(id); }); });
+  $("own").addEventListener("change", redraw);
   document.addEventListener("keydown", function (e) {
     if (e.ctrlKey || e.metaKey || e.altKey || /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName)) return;
     var b = { p: "pause", s: "step", r: "resume" }[e.key];

@@ -19,6 +19,8 @@ h2 { font-size: 1.05em; margin: 0 0 .4em; }
 #status.paused { background: #ffe08a; color: #4d3800; }
 #status.down { background: #ffd0c4; color: #7a0010; }
 #controls { display: flex; gap: .4em; }
+header label { color: var(--muted); }
+input[type="checkbox"] { width: 1.1em; height: 1.1em; vertical-align: -.15em; }
 button { font: inherit; color: var(--fg); background: #fff; border: 2px solid #333; border-radius: .35em;
   padding: .25em .9em; cursor: pointer; }
 button:hover:not(:disabled) { background: #f0f0f0; }

@@ -11,9 +11,9 @@ const out = process.argv[2] ?? "docs/inspector.png";
 const map: asyncore.SocketMap = new Map();
 const server = new EchoServer("127.0.0.1", 0, map);
 const insp = inspect({ map, title: "examples/echo_server.ts" });
+const b = await launch_browser();
 // One second, so that the quiet loop shows a timeout or two before the client comes.
 const looping = asyncore.loop({ map, timeout: 1 });
-const b = await launch_browser();
 try {
   const page = await b.browser.newPage();
   await page.setViewportSize({ width: 1280, height: 720 });

@@ -133,6 +133,20 @@ describe("the live inspector page, in a browser", function () {
     await status(/running/);
   });
 
+  it("shows the inspector's own channels, marked, below the program's, and hides them on request", async () => {
+    client = await LineClient.connect(server.socket!.getsockname() as [string, number]);
+    const fd = await client_row();
+    const labels = () => page!.$$eval("#grid tbody tr th button", (bs) => bs.map((x) => x.firstChild?.nextSibling?.textContent?.trim()));
+    const all = await labels();
+    expect(all.slice(0, 2)).to.deep.equal(["EchoServer", "Echo"]);
+    expect(all.slice(2)).to.include("InspectorServer (inspector)");
+    expect(all.slice(2).every((l) => / \(inspector\)$/.test(l ?? ""))).to.equal(true);
+    await page!.uncheck("#own");
+    await page!.locator("#grid tbody tr", { hasText: "(inspector)" }).first().waitFor({ state: "detached" });
+    expect(await labels()).to.deep.equal(["EchoServer", "Echo"]);
+    expect(await page!.getAttribute("#grid tbody tr:nth-child(2)", "data-fd")).to.equal(String(fd));
+  });
+
   it("the keys p, s and r pause, step and resume", async () => {
     await page!.keyboard.press("p");
     const paused = await status(/paused after #\d+$/);
