@@ -1,5 +1,7 @@
 // One map's loop as the inspector keeps it: the last iterations as records, and the channels it has held.
-import { add_observer, aside_only, is_aside, type Channel, type IterationTrace, type SocketMap } from "../asyncore/index.js";
+import {
+  add_observer, aside_only, is_aside, iterations, type Channel, type IterationTrace, type SocketMap,
+} from "../asyncore/index.js";
 import type { Cell, ChannelRow, IterationRecord } from "./protocol.js";
 
 export interface RecorderOptions {
@@ -7,6 +9,8 @@ export interface RecorderOptions {
   readonly capacity?: number;
   /** Names the inspector's own channels (marked in their rows); default: asyncore's set_aside. */
   readonly is_own?: (fd: number) => boolean;
+  /** Start observing at once (default true); see Recorder.recording. */
+  readonly recording?: boolean;
 }
 
 interface Row {
@@ -75,7 +79,7 @@ export class Recorder {
   #last = 0;
   #own_only = 0;
   readonly #is_own: (fd: number) => boolean;
-  #stop: (() => void) | null;
+  #stop: (() => void) | null = null;
   /** Told of each recorded iteration and each row that appeared or closed. */
   on_iteration: ((r: IterationRecord) => void) | null = null;
   on_channel: ((r: ChannelRow) => void) | null = null;
@@ -86,7 +90,27 @@ export class Recorder {
     this.capacity = cap;
     this.#map = map;
     this.#is_own = opts.is_own ?? ((fd) => is_aside(map, fd));
-    this.#stop = add_observer(this.#observe);
+    this.recording = opts.recording ?? true;
+  }
+
+  /**
+   * Whether the loop is observed. Observing makes every iteration of every map build its trace
+   * (a repr per channel asked), several times the loop's own work, so the inspector records only
+   * while a page watches or the map is paused (ARCHITECTURE.md, "What the inspector costs").
+   */
+  get recording(): boolean {
+    return this.#stop !== null;
+  }
+
+  set recording(on: boolean) {
+    if (on === this.recording) return;
+    if (on) {
+      this.sync();
+      this.#stop = add_observer(this.#observe);
+    } else {
+      this.#stop?.();
+      this.#stop = null;
+    }
   }
 
   /** The last recorded iteration's number (0 before the first). */
@@ -112,13 +136,18 @@ export class Recorder {
   }
 
   close(): void {
-    this.#stop?.();
-    this.#stop = null;
+    this.recording = false;
+  }
+
+  /** Bring the rows up to the map between iterations: a newcomer's first iteration is the next. */
+  sync(): void {
+    const n = iterations(this.#map);
+    this.#sync_rows(n + 1, n);
   }
 
   readonly #observe = (t: IterationTrace): void => {
     if (t.map !== this.#map) return;
-    this.#sync_rows(t.iteration);
+    this.#sync_rows(t.iteration, t.iteration);
     if (aside_only(t)) {
       this.#own_only++;
       return;
@@ -134,8 +163,11 @@ export class Recorder {
     this.on_iteration?.(rec);
   };
 
-  /** Rows for channels that joined the map, `last` for those that left (by identity: an fd is reused). */
-  #sync_rows(n: number): void {
+  /**
+   * Rows for channels that joined the map (first: `first`), `last` for those that left (by
+   * identity: an fd is reused).
+   */
+  #sync_rows(first: number, last: number): void {
     const live = this.#live;
     const m = this.#map;
     if (live.size === m.size) {
@@ -151,15 +183,14 @@ export class Recorder {
     for (const [fd, r] of live) {
       if (m.get(fd) === r.ch) continue;
       live.delete(fd);
-      // Left during iteration n: it was in the map when n began.
-      const row = { ...r.row, last: n, repr: repr_of(r.ch) };
+      const row = { ...r.row, last, repr: repr_of(r.ch) };
       this.#gone.push(row);
       this.on_channel?.(row);
     }
     for (const [fd, ch] of m) {
       if (live.has(fd)) continue;
       const own = this.#is_own(fd);
-      const row: ChannelRow = { fd, cls: class_of(ch), repr: repr_of(ch), first: n, last: null, ...(own ? { inspector: true } : {}) };
+      const row: ChannelRow = { fd, cls: class_of(ch), repr: repr_of(ch), first, last: null, ...(own ? { inspector: true } : {}) };
       live.set(fd, { ch, row });
       this.on_channel?.(row);
     }

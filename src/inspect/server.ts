@@ -25,6 +25,12 @@ export interface InspectOptions {
    * the loop produces misses events past it, then gets one `dropped` event and re-reads /snapshot.
    */
   readonly events_limit?: number;
+  /**
+   * When to observe the loop: "watched" (the default) while a page reads /events or the map is
+   * paused, so that an inspector nobody watches costs the loop next to nothing; "always" keeps
+   * the last iterations for a page that comes later, at the cost of tracing every iteration.
+   */
+  readonly record?: "watched" | "always";
 }
 
 export interface Inspector {
@@ -62,9 +68,10 @@ class InspectorServer extends dispatcher implements Router {
     readonly title: string,
     readonly events_limit: number,
     capacity: number | undefined,
+    private readonly always: boolean,
   ) {
     super(null, map);
-    this.recorder = new Recorder(map, capacity === undefined ? {} : { capacity });
+    this.recorder = new Recorder(map, { ...(capacity === undefined ? {} : { capacity }), recording: always });
     this.recorder.on_iteration = (r: IterationRecord) => {
       if (this.pages.size > 0) this.broadcast("iteration", r);
     };
@@ -72,6 +79,7 @@ class InspectorServer extends dispatcher implements Router {
       if (this.pages.size > 0) this.broadcast("channel", r);
     };
     this.#stop_step = on_step_change(map, () => {
+      this.#record_if_needed();
       const c = this.control();
       const last = this.#last_control;
       // The same state told twice (the loop holding right after a step ended) is sent once.
@@ -81,12 +89,19 @@ class InspectorServer extends dispatcher implements Router {
     });
   }
 
+  /** Observe while someone watches or the map is paused (InspectOptions.record). */
+  #record_if_needed(): void {
+    if (this.#closed) return;
+    this.recorder.recording = this.always || this.pages.size > 0 || step_status(this.map).paused;
+  }
+
   control(): Control {
     const s = step_status(this.map);
     return { paused: s.paused, n: this.recorder.last, steps: s.steps };
   }
 
   snapshot(): Snapshot {
+    if (!this.recorder.recording) this.recorder.sync();
     return {
       title: this.title, channels: this.recorder.channels(), iterations: this.recorder.iterations(), control: this.control(),
       live: true, inspector_iterations: this.recorder.own_only,
@@ -109,6 +124,9 @@ class InspectorServer extends dispatcher implements Router {
       case "/snapshot":
         return json("200 OK", this.snapshot());
       case "/events":
+        // Recording starts first: the rows it brings up to date go to the pages already there,
+        // and this page's stream starts with its headers (the channel writes them on return).
+        this.recorder.recording = true;
         this.pages.add(ch);
         return { kind: "events" };
       case "/channel": {
@@ -141,6 +159,7 @@ class InspectorServer extends dispatcher implements Router {
   closed(ch: InspectorChannel): void {
     this.pages.delete(ch);
     this.#conns.delete(ch);
+    this.#record_if_needed();
   }
 
   /** One event to every page, each bounded by events_limit (events.ts). */
@@ -174,7 +193,7 @@ export function inspect(opts: InspectOptions = {}): Inspector {
   const host = opts.host ?? "127.0.0.1";
   const limit = opts.events_limit ?? 1024 * 1024;
   if (!Number.isInteger(limit) || limit < 1024) throw new RangeError(`events_limit must be an integer >= 1024, not ${limit}`);
-  const server = new InspectorServer(map, opts.title ?? "asyncore-ts inspector", limit, opts.capacity);
+  const server = new InspectorServer(map, opts.title ?? "asyncore-ts inspector", limit, opts.capacity, opts.record === "always");
   try {
     server.create_socket(host.includes(":") ? AF_INET6 : AF_INET, SOCK_STREAM);
     server.set_reuse_addr();

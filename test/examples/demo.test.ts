@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { expect } from "chai";
 import type { Snapshot } from "../../src/inspect/index.js";
 import { Child, LineClient, with_timeout } from "../helpers/clients.js";
+import { EventStream } from "../helpers/inspect_client.js";
 
 const script = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "examples", "demo.js");
 
@@ -61,6 +62,8 @@ describe("the demo (npm start)", () => {
     expect(got.status).to.equal(200);
     await got.arrayBuffer();
 
+    // A page watching: the inspector records while someone watches.
+    const watching = await EventStream.open(inspector_url);
     const alice = await LineClient.connect(chat);
     const bob = await LineClient.connect(chat);
     try {
@@ -89,7 +92,9 @@ describe("the demo (npm start)", () => {
       expect(rows.filter((r) => r.inspector).map((r) => r.cls)).to.include("InspectorServer");
       const chat_fds = new Set(rows.filter((r) => r.cls === "ChatChannel").map((r) => r.fd));
       expect(snap.iterations.some((it) => it.cells.some((c) => chat_fds.has(c.fd) && c.did.some((d) => d.kind === "recv")))).to.equal(true);
+      await watching.next("iteration");
     } finally {
+      watching.close();
       alice.close();
       bob.close();
     }

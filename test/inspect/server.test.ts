@@ -234,6 +234,45 @@ describe("inspect: close() and the event bound", () => {
     }
   });
 
+  it("observes the loop only while a page watches or the map is paused, unless record is \"always\"", async () => {
+    const map: asyncore.SocketMap = new Map();
+    const server = new EchoServer(map);
+    const insp = inspect({ map });
+    const looping = asyncore.loop({ timeout: 30, map });
+    let page: EventStream | null = null;
+    let c: net.Socket | null = null;
+    try {
+      expect(trace.tracing).to.equal(false);
+      const idle = await json<Snapshot>(new URL("/snapshot", insp.url).href);
+      expect(idle.iterations).to.deep.equal([]);
+      expect(idle.channels.map((r) => r.cls)).to.deep.equal(["EchoServer", "InspectorServer", "InspectorChannel"]);
+      page = await EventStream.open(insp.url);
+      expect(trace.tracing).to.equal(true);
+      c = await connect_client({ host: "127.0.0.1", port: server.port });
+      await page.next<IterationRecord>("iteration", (r) => r.cells.some((k) => k.did.some((d) => d.kind === "accept")));
+      page.close();
+      await within((async () => { while (insp.watchers > 0) await new Promise((r) => setTimeout(r, 5)); })(), 5000, "the page to leave");
+      expect(trace.tracing).to.equal(false);
+      asyncore.pause(map);
+      expect(trace.tracing).to.equal(true);
+      asyncore.resume(map);
+      expect(trace.tracing).to.equal(false);
+    } finally {
+      c?.destroy();
+      page?.close();
+      insp.close();
+      asyncore.close_all(map);
+      await within(looping, 5000, "loop() to end");
+    }
+    const always = inspect({ map, record: "always" });
+    try {
+      expect(trace.tracing).to.equal(true);
+    } finally {
+      always.close();
+    }
+    expect(trace.tracing).to.equal(false);
+  });
+
   it("inspect() checks its options, and a port in use leaves nothing behind", () => {
     const map: asyncore.SocketMap = new Map();
     expect(() => inspect({ map, events_limit: 10 })).to.throw(RangeError);
