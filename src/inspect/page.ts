@@ -25,8 +25,8 @@ const LEGEND = `<footer id="legend"><h2>How to read it</h2><ul>
 </ul>Hover a cell for details; click a channel for its state, an iteration's number for the whole iteration.
 Add <kbd>?window=N</kbd> to the address to show N iterations.`;
 
-const LIVE_NOTE = ` Keys: <kbd>p</kbd> pause, <kbd>s</kbd> step, <kbd>r</kbd> resume. Iterations in which only the inspector's
-own channels were ready are not drawn (they would draw themselves forever).`;
+const LIVE_NOTE = ` Keys: <kbd>p</kbd> pause, <kbd>s</kbd> step, <kbd>r</kbd> resume. The inspector records while a page watches
+(or the loop is paused); iterations in which only its own channels were ready are not drawn (they would draw themselves forever).`;
 
 const CONTROLS = `<div id="controls" role="group" aria-label="Step mode">
 <button type="button" id="pause" disabled title="Pause the loop at the end of the current iteration (key p)">Pause</button>
