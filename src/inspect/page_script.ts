@@ -21,6 +21,14 @@ var drawPending = false;
 var state = { fd: null, text: null, busy: false, again: false, at: 0, timer: 0 };
 
 function $(id) { return document.getElementById(id); }
+// Only what changed is replaced: a selection, a hover or a screen reader's place survives a redraw.
+var shown = {};
+function put(id, html) {
+  if (shown[id] === html) return false;
+  shown[id] = html;
+  $(id).innerHTML = html;
+  return true;
+}
 function esc(s) { return String(s).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; }); }
 function has(list, x) { return list.indexOf(x) >= 0; }
 function size(n) { return n < 1000 ? String(n) : n < 1e6 ? (n / 1e3).toFixed(n < 1e4 ? 1 : 0) + "k" : (n / 1e6).toFixed(1) + "M"; }
@@ -130,7 +138,7 @@ function rows() {
 function drawGrid() {
   var its = iterations;
   if (!its.length && !channels.size) {
-    $("lanes").innerHTML = '<p id="empty">' + (live ? "Waiting for the loop's first iteration\u2026" : "No iterations in this snapshot.") + "</p>";
+    put("lanes", '<p id="empty">' + (live ? "Waiting for the loop's first iteration\u2026" : "No iterations in this snapshot.") + "</p>");
     return;
   }
   var maxSize = Math.max.apply(null, its.map(function (it) { return it.map_size; }).concat([1]));
@@ -164,8 +172,7 @@ function drawGrid() {
   h.push("</tbody></table>");
   var box = $("lanes");
   var atEnd = box.scrollLeft + box.clientWidth >= box.scrollWidth - 8;
-  box.innerHTML = h.join("");
-  if (atEnd) box.scrollLeft = box.scrollWidth;
+  if (put("lanes", h.join("")) && atEnd) box.scrollLeft = box.scrollWidth;
 }
 
 // ── the side panel: a channel as Python would print it, or one iteration ──
@@ -200,7 +207,7 @@ function history(fd) {
 
 function drawChannel(fd) {
   var ch = channels.get(fd);
-  if (!ch) { $("detail").innerHTML = "<h2>fd " + fd + "</h2><p>No longer in the window.</p>"; return; }
+  if (!ch) { put("detail", "<h2>fd " + fd + "</h2><p>No longer in the window.</p>"); return; }
   var h = ["<h2>fd " + fd + " \u00b7 " + esc(ch.cls) + "</h2><p>In the map from #" + ch.first +
     (ch.last === null ? ", still there." : " to #" + ch.last + ", then closed.") + "</p>"];
   if (state.fd === fd && state.text !== null) h.push('<pre class="py">' + esc(state.text) + "</pre>");
@@ -209,12 +216,12 @@ function drawChannel(fd) {
   else h.push("<p>Asking the loop\u2026</p>");
   var hist = history(fd);
   if (hist.length) h.push("<h2>What its handlers did</h2><pre>" + esc(hist.join("\n")) + "</pre>");
-  $("detail").innerHTML = h.join("");
+  put("detail", h.join(""));
 }
 
 function drawIteration(n) {
   var it = iterations.filter(function (x) { return x.n === n; })[0];
-  if (!it) { $("detail").innerHTML = "<h2>#" + n + "</h2><p>No longer in the window.</p>"; return; }
+  if (!it) { put("detail", "<h2>#" + n + "</h2><p>No longer in the window.</p>"); return; }
   var asked = { r: [], w: [] };
   var L = [it.mode + "(timeout " + (it.timeout === null ? "forever" : it.timeout + " s") + ")"];
   it.cells.forEach(function (c) {
@@ -230,7 +237,7 @@ function drawIteration(n) {
       (c.handler ? "\n  \u2192 " + c.handler + ": " + (c.did.length ? c.did.map(function (a) { return action(a)[2]; }).join(", ") : "nothing") : ""));
   });
   L.push("map: " + it.map_size + " channels at the end");
-  $("detail").innerHTML = "<h2>Iteration #" + n + "</h2><pre>" + esc(L.join("\n")) + "</pre>";
+  put("detail", "<h2>Iteration #" + n + "</h2><pre>" + esc(L.join("\n")) + "</pre>");
 }
 
 function draw() {
@@ -251,7 +258,7 @@ function draw() {
   // Redrawing replaces the buttons in the grid: keep the keyboard's place.
   var f = document.activeElement, key = f && f.closest && f.closest("#lanes") ? [f.dataset.fd, f.dataset.n] : null;
   drawGrid();
-  if (key) {
+  if (key && !document.activeElement.closest("#lanes")) {
     var again = document.querySelector(key[0] !== undefined ? '#lanes button[data-fd="' + key[0] + '"]' : '#lanes button[data-n="' + key[1] + '"]');
     if (again) again.focus();
   }
@@ -289,7 +296,7 @@ function select(sel) {
   var same = selected && sel && selected.fd === sel.fd && selected.n === sel.n;
   selected = same ? null : sel;
   state.fd = null; state.text = null;
-  if (!selected) $("detail").innerHTML = HELP;
+  if (!selected) put("detail", HELP);
   askState();
   redraw();
 }

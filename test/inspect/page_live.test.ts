@@ -147,6 +147,22 @@ describe("the live inspector page, in a browser", function () {
     expect(await page!.getAttribute("#grid tbody tr:nth-child(2)", "data-fd")).to.equal(String(fd));
   });
 
+  it("keeps a bounded window of the last 60 iterations as the loop goes on", async () => {
+    client = await LineClient.connect(server.socket!.getsockname() as [string, number]);
+    await client_row();
+    // One line at a time, each echoed before the next: at least one iteration each.
+    for (let i = 0; i < 70; i++) {
+      client.sock.write(`line ${i}\n`);
+      expect(await client.read_line()).to.equal(`line ${i}`);
+    }
+    const last = insp!.snapshot().control.n;
+    await page!.locator(`#grid thead th[data-n="${last}"]`).waitFor();
+    const cols = await columns();
+    expect(cols).to.have.length(60);
+    expect(cols[59]).to.equal(last);
+    expect(cols).to.deep.equal([...cols].sort((a, b) => a - b));
+  });
+
   it("the keys p, s and r pause, step and resume", async () => {
     await page!.keyboard.press("p");
     const paused = await status(/paused after #\d+$/);
