@@ -308,7 +308,11 @@ function post(what) {
   }, function () {});
 }
 
+// From a snapshot again: on (re)connecting, the server may be another run; after "dropped", events are missing.
 function resync() {
+  iterations = [];
+  channels.clear();
+  control = { paused: false, n: 0 };
   fetch("snapshot").then(function (r) { return r.json(); }).then(function (s) { takeSnapshot(s); redraw(); }, function () {});
   redraw();
 }
@@ -320,8 +324,7 @@ function follow() {
   es.addEventListener("iteration", function (e) { putIteration(JSON.parse(e.data)); prune(); redraw(); askState(); });
   es.addEventListener("channel", function (e) { putChannel(JSON.parse(e.data)); redraw(); });
   es.addEventListener("control", function (e) { control = JSON.parse(e.data); redraw(); askState(); });
-  // The page fell behind and missed events: what it has may have gaps, so it starts again from a snapshot.
-  es.addEventListener("dropped", function () { iterations = []; channels.clear(); control = { paused: false, n: 0 }; resync(); });
+  es.addEventListener("dropped", resync);
 }
 
 var HELP = $("detail").innerHTML;

@@ -83,5 +83,11 @@ td.sel { outline: 3px solid #1456c4; outline-offset: -3px; }
 footer { padding: 0 1em 1em; font-size: .85em; color: var(--muted); }
 footer ul { display: flex; flex-wrap: wrap; gap: .3em 1.4em; list-style: none; padding: 0; margin: .3em 0; }
 footer .sw { display: inline-block; width: 1.1em; height: 1.1em; vertical-align: -.2em; border: 1px solid #999; }
+@media print {
+  #controls, header label { display: none; }
+  #lanes { overflow: visible; border: 0; }
+  th.label { position: static; }
+  td, th { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
 kbd { font: .9em "DejaVu Sans Mono", monospace; border: 1px solid #999; border-radius: .2em; padding: 0 .25em; }
 `;
