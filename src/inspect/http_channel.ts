@@ -79,7 +79,13 @@ export class InspectorChannel extends async_chat {
     }
     const conn = (headers.get("connection") ?? "").toLowerCase();
     const keep = version === "HTTP/1.1" ? conn !== "close" : conn === "keep-alive";
-    const url = new URL(target, "http://inspector");
+    let url: URL;
+    try {
+      url = new URL(target, "http://inspector");
+    } catch {
+      this.#send_reply({ kind: "body", status: "400 Bad Request", type: "text/plain", body: "bad request\n" }, false);
+      return;
+    }
     const req: Request = { method, path: url.pathname, query: url.searchParams };
     const length = Number(headers.get("content-length") ?? "0");
     if (!Number.isInteger(length) || length < 0 || length > BODY_LIMIT || headers.has("transfer-encoding")) {

@@ -101,11 +101,7 @@ class InspectorServer extends dispatcher implements Router {
   }
 
   snapshot(): Snapshot {
-    if (!this.recorder.recording) this.recorder.sync();
-    return {
-      title: this.title, channels: this.recorder.channels(), iterations: this.recorder.iterations(), control: this.control(),
-      live: true, inspector_iterations: this.recorder.own_only,
-    };
+    return this.recorder.snapshot(this.title, true, this.control());
   }
 
   override handle_accepted(sock: socket): void {
