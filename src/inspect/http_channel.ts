@@ -16,6 +16,8 @@ export interface Request {
 
 /** The server side a channel needs: routing, and hearing that a page's event stream ended. */
 export interface Router {
+  /** Bytes that may wait for one connection: past it, an event is dropped and requests wait. */
+  readonly events_limit: number;
   route(req: Request, ch: InspectorChannel): Reply;
   /** The connection closed. */
   closed(ch: InspectorChannel): void;
@@ -49,6 +51,15 @@ export class InspectorChannel extends async_chat {
 
   get streaming(): boolean {
     return this.#state === "events";
+  }
+
+  /**
+   * A peer that sends requests without reading the answers waits for them to drain before its
+   * next request is read (TCP holds the rest), so its answers cannot grow without bound. An
+   * event stream's input is read on (and dropped) so that its close is seen.
+   */
+  override readable(): boolean {
+    return this.#state === "events" || this.queued <= this.router.events_limit;
   }
 
   override collect_incoming_data(data: Buffer): void {

@@ -138,6 +138,19 @@ for (const use_poll of [false, true]) {
       expect(asyncore.step_status(map).paused).to.equal(false);
     });
 
+    it("reads no further request from a connection whose answers wait unread past the bound", async () => {
+      const c = await connect_client({ host: "127.0.0.1", port: (insp.address as [string, number])[1] });
+      clients.push(c);
+      c.write("GET /nothing HTTP/1.1\r\n\r\n");
+      await receive_exactly(c, 1);
+      const ch = [...map.values()].find((x) => x.constructor.name === "InspectorChannel") as asyncore.Channel & { queued: number };
+      expect(ch.readable()).to.equal(true);
+      ch.queued = 1024 * 1024 + 1;
+      expect(ch.readable()).to.equal(false);
+      ch.queued = 0;
+      expect(ch.readable()).to.equal(true);
+    });
+
     it("sends iteration and channel events to a page as the loop runs", async () => {
       const page = await EventStream.open(insp.url);
       streams.push(page);
