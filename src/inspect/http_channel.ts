@@ -12,6 +12,9 @@ export interface Request {
   readonly method: string;
   readonly path: string;
   readonly query: URLSearchParams;
+  /** The Host and Origin headers ("" when absent). */
+  readonly host: string;
+  readonly origin: string;
 }
 
 /** The server side a channel needs: routing, and hearing that a page's event stream ended. */
@@ -97,7 +100,9 @@ export class InspectorChannel extends async_chat {
       this.#send_reply({ kind: "body", status: "400 Bad Request", type: "text/plain", body: "bad request\n" }, false);
       return;
     }
-    const req: Request = { method, path: url.pathname, query: url.searchParams };
+    const req: Request = {
+      method, path: url.pathname, query: url.searchParams, host: headers.get("host") ?? "", origin: headers.get("origin") ?? "",
+    };
     const length = Number(headers.get("content-length") ?? "0");
     if (!Number.isInteger(length) || length < 0 || length > BODY_LIMIT || headers.has("transfer-encoding")) {
       this.#send_reply({ kind: "body", status: "413 Content Too Large", type: "text/plain", body: "no body expected\n" }, false);
