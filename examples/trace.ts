@@ -249,10 +249,7 @@ export async function session_snapshot(name: string, use_poll: boolean, print: (
   });
   const r = rec as Recorder | null;
   if (r === null) throw new Error("the session never ran");
-  return {
-    title: `npm run trace -- ${name}${use_poll ? " --poll" : ""}: ${sessions[name]?.about ?? name}`,
-    channels: r.channels(), iterations: r.iterations(), control: { paused: false, n: r.last }, live: false,
-  };
+  return r.snapshot(`npm run trace -- ${name}${use_poll ? " --poll" : ""}: ${sessions[name]?.about ?? name}`, false);
 }
 
 /** The command line: the example's name, --poll, and --html FILE (or --html=FILE). */

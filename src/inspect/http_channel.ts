@@ -12,10 +12,15 @@ export interface Request {
   readonly method: string;
   readonly path: string;
   readonly query: URLSearchParams;
+  /** The Host and Origin headers ("" when absent). */
+  readonly host: string;
+  readonly origin: string;
 }
 
 /** The server side a channel needs: routing, and hearing that a page's event stream ended. */
 export interface Router {
+  /** Bytes that may wait for one connection: past it, an event is dropped and requests wait. */
+  readonly events_limit: number;
   route(req: Request, ch: InspectorChannel): Reply;
   /** The connection closed. */
   closed(ch: InspectorChannel): void;
@@ -51,6 +56,15 @@ export class InspectorChannel extends async_chat {
     return this.#state === "events";
   }
 
+  /**
+   * A peer that sends requests without reading the answers waits for them to drain before its
+   * next request is read (TCP holds the rest), so its answers cannot grow without bound. An
+   * event stream's input is read on (and dropped) so that its close is seen.
+   */
+  override readable(): boolean {
+    return this.#state === "events" || this.queued <= this.router.events_limit;
+  }
+
   override collect_incoming_data(data: Buffer): void {
     if (this.#state === "head") this.#head.push(data);
     // A body is ignored (the routes take none); an event stream's input too.
@@ -79,8 +93,16 @@ export class InspectorChannel extends async_chat {
     }
     const conn = (headers.get("connection") ?? "").toLowerCase();
     const keep = version === "HTTP/1.1" ? conn !== "close" : conn === "keep-alive";
-    const url = new URL(target, "http://inspector");
-    const req: Request = { method, path: url.pathname, query: url.searchParams };
+    let url: URL;
+    try {
+      url = new URL(target, "http://inspector");
+    } catch {
+      this.#send_reply({ kind: "body", status: "400 Bad Request", type: "text/plain", body: "bad request\n" }, false);
+      return;
+    }
+    const req: Request = {
+      method, path: url.pathname, query: url.searchParams, host: headers.get("host") ?? "", origin: headers.get("origin") ?? "",
+    };
     const length = Number(headers.get("content-length") ?? "0");
     if (!Number.isInteger(length) || length < 0 || length > BODY_LIMIT || headers.has("transfer-encoding")) {
       this.#send_reply({ kind: "body", status: "413 Content Too Large", type: "text/plain", body: "no body expected\n" }, false);

@@ -4,9 +4,11 @@
 //   GET  /            the page (page.ts), live
 //   GET  /snapshot    Snapshot as JSON
 //   GET  /events      server-sent events: `iteration` (IterationRecord), `channel` (ChannelRow,
-//                     sent when a channel appears or closes) and `control` (Control)
-//   GET  /channel?fd=N  ChannelState as JSON (404 when fd is not in the map)
-//   POST /pause, /step, /resume   Control as JSON
+//                     sent when a channel appears or closes) and `control` (Control); added:
+//                     `dropped` ({ events: k }) when k events were dropped for a page that fell
+//                     more than its bound behind: re-read /snapshot
+//   GET  /channel?fd=N  ChannelState as JSON (404 when fd is not in the map, 400 when not a number)
+//   POST /pause, /step, /resume   Control as JSON; added: /step?count=N (1..1000) grants N iterations
 import type { Action } from "../asyncore/trace.js";
 
 export type { Action };

@@ -2,7 +2,7 @@
 import {
   add_observer, aside_only, is_aside, iterations, type Channel, type IterationTrace, type SocketMap,
 } from "../asyncore/index.js";
-import type { Cell, ChannelRow, IterationRecord } from "./protocol.js";
+import type { Cell, ChannelRow, Control, IterationRecord, Snapshot } from "./protocol.js";
 
 export interface RecorderOptions {
   /** Iterations kept, oldest dropped first (default 300). */
@@ -137,6 +137,18 @@ export class Recorder {
 
   close(): void {
     this.recording = false;
+  }
+
+  /**
+   * What this recorder kept, as the page draws it. `live` false is an exported file (no server
+   * behind it); `control` defaults to a loop running after the last kept iteration.
+   */
+  snapshot(title: string, live: boolean, control?: Control): Snapshot {
+    if (!this.recording) this.sync();
+    return {
+      title, channels: this.channels(), iterations: this.iterations(),
+      control: control ?? { paused: false, n: this.#last, steps: 0 }, live, inspector_iterations: this.#own_only,
+    };
   }
 
   /** Bring the rows up to the map between iterations: a newcomer's first iteration is the next. */

@@ -101,11 +101,7 @@ class InspectorServer extends dispatcher implements Router {
   }
 
   snapshot(): Snapshot {
-    if (!this.recorder.recording) this.recorder.sync();
-    return {
-      title: this.title, channels: this.recorder.channels(), iterations: this.recorder.iterations(), control: this.control(),
-      live: true, inspector_iterations: this.recorder.own_only,
-    };
+    return this.recorder.snapshot(this.title, true, this.control());
   }
 
   override handle_accepted(sock: socket): void {
@@ -118,6 +114,10 @@ class InspectorServer extends dispatcher implements Router {
     const method = ROUTES[req.path];
     if (method === undefined) return { kind: "body", status: "404 Not Found", type: "text/plain", body: "not found\n" };
     if (req.method !== method) return { kind: "body", status: "405 Method Not Allowed", type: "text/plain", body: "method not allowed\n", allow: method };
+    // Another site's page in the same browser may POST here too: only this page's own may steer.
+    if (method === "POST" && req.origin !== "" && req.origin !== `http://${req.host}`) {
+      return { kind: "body", status: "403 Forbidden", type: "text/plain", body: "cross-origin control refused\n" };
+    }
     switch (req.path) {
       case "/":
         return { kind: "body", status: "200 OK", type: "text/html; charset=utf-8", body: page_html(null) };

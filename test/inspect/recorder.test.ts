@@ -153,6 +153,12 @@ for (const use_poll of [false, true]) {
       rec.close();
       await asyncore.loop({ timeout: 0, count: 2, use_poll, map });
       expect(rec.iterations().map((x) => x.n)).to.deep.equal([1, 2]);
+      expect(rec.recording).to.equal(false);
+      // What an exported file embeds: live false, a loop running after the last kept iteration.
+      expect(rec.snapshot("export", false)).to.deep.equal({
+        title: "export", channels: rec.channels(), iterations: rec.iterations(), control: { paused: false, n: 2, steps: 0 },
+        live: false, inspector_iterations: 0,
+      });
     });
   });
 }

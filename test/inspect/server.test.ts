@@ -133,9 +133,26 @@ for (const use_poll of [false, true]) {
       const two = await raw(port, "GET /snapshot HTTP/1.1\r\nHost: x\r\n\r\nGET /nothing HTTP/1.1\r\nConnection: close\r\n\r\n");
       expect(two.match(/HTTP\/1\.1 \d{3}/g)).to.deep.equal(["HTTP/1.1 200", "HTTP/1.1 404"]);
       expect(await raw(port, "NONSENSE\r\n\r\n")).to.match(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      const other_site = `POST /pause HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: http://example.com\r\nConnection: close\r\n\r\n`;
+      expect(await raw(port, other_site)).to.match(/^HTTP\/1\.1 403 Forbidden\r\n/);
+      const same_site = `POST /resume HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: http://127.0.0.1:${port}\r\nConnection: close\r\n\r\n`;
+      expect(await raw(port, same_site)).to.match(/^HTTP\/1\.1 200 OK\r\n/);
       expect(await raw(port, `GET / HTTP/1.1\r\nX: ${"a".repeat(20000)}\r\n\r\n`)).to.match(/^HTTP\/1\.1 431 /);
       expect(await raw(port, "POST /pause HTTP/1.1\r\nContent-Length: 100000\r\n\r\n")).to.match(/^HTTP\/1\.1 413 /);
       expect(asyncore.step_status(map).paused).to.equal(false);
+    });
+
+    it("reads no further request from a connection whose answers wait unread past the bound", async () => {
+      const c = await connect_client({ host: "127.0.0.1", port: (insp.address as [string, number])[1] });
+      clients.push(c);
+      c.write("GET /nothing HTTP/1.1\r\n\r\n");
+      await receive_exactly(c, 1);
+      const ch = [...map.values()].find((x) => x.constructor.name === "InspectorChannel") as asyncore.Channel & { queued: number };
+      expect(ch.readable()).to.equal(true);
+      ch.queued = 1024 * 1024 + 1;
+      expect(ch.readable()).to.equal(false);
+      ch.queued = 0;
+      expect(ch.readable()).to.equal(true);
     });
 
     it("sends iteration and channel events to a page as the loop runs", async () => {
