@@ -1,6 +1,7 @@
 // Step mode: pause a map's loop at the end of an iteration, run it one iteration at a time, resume.
 import { POLLIN, POLLOUT, POLLPRI, poll as Poller, type Interrupt } from "../select/index.js";
 import { ValueError } from "../errno/index.js";
+import { py_type } from "../socket/bytes.js";
 import { readwrite } from "./dispatch.js";
 import { socket_map, state_of, wake, type Channel, type MapState, type SocketMap } from "./map.js";
 import { add_observer, type IterationTrace } from "./trace.js";
@@ -56,7 +57,8 @@ export class StepState {
   }
 
   step(count: number): void {
-    if (!Number.isInteger(count) || count < 1) throw new RangeError(`step count must be a positive integer, not ${count}`);
+    if (typeof count !== "number") throw new TypeError(`step count must be an integer, not '${py_type(count)}'`);
+    if (!Number.isInteger(count) || count < 1) throw new ValueError(`step count must be a positive integer, not ${count}`);
     if (!this.#paused) this.pause();
     this.#steps += count;
     wake(this.map);

@@ -7,6 +7,12 @@ import type { Cell, ChannelRow, Control, IterationRecord, Snapshot } from "./pro
 export interface RecorderOptions {
   /** Iterations kept, oldest dropped first (default 300). */
   readonly capacity?: number;
+  /**
+   * Cells kept at most over all kept iterations (default 200,000): a map of 10,000 channels
+   * makes 10,000 cells per iteration, so the count of iterations alone would not bound memory.
+   * The newest iteration is always kept.
+   */
+  readonly max_cells?: number;
   /** Names the inspector's own channels (marked in their rows); default: asyncore's set_aside. */
   readonly is_own?: (fd: number) => boolean;
   /** Start observing at once (default true); see Recorder.recording. */
@@ -29,6 +35,9 @@ function repr_of(ch: Channel): string {
     return "<repr failed>";
   }
 }
+
+/** Rows of gone channels kept at most. */
+const MAX_GONE = 5000;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -61,7 +70,8 @@ export function to_record(t: IterationTrace, at_ms: number): IterationRecord {
 }
 
 /**
- * Observes one map's loop: each iteration becomes an IterationRecord in a ring of `capacity`,
+ * Observes one map's loop: each iteration becomes an IterationRecord, the last `capacity` kept
+ * (fewer when they would hold more than `max_cells` cells),
  * and the channels in the map after each iteration become ChannelRows (kept while the channel
  * is in the map, and after it left while an iteration it was in is still kept). Iterations in
  * which only the inspector's own channels were ready are counted, not recorded: recording them
@@ -72,8 +82,10 @@ export class Recorder {
   /** performance.now() when recording began; IterationRecord.at_ms counts from it. */
   readonly started = performance.now();
   readonly #map: SocketMap;
-  readonly #ring: IterationRecord[] = [];
-  #head = 0;
+  readonly max_cells: number;
+  /** The kept iterations, oldest first (at most a few hundred: shift() is cheap). */
+  readonly #kept: IterationRecord[] = [];
+  #cells = 0;
   readonly #live = new Map<number, Row>();
   #gone: ChannelRow[] = [];
   #last = 0;
@@ -88,6 +100,9 @@ export class Recorder {
     const cap = opts.capacity ?? 300;
     if (!Number.isInteger(cap) || cap < 1) throw new RangeError(`capacity must be a positive integer, not ${cap}`);
     this.capacity = cap;
+    const cells = opts.max_cells ?? 200_000;
+    if (!Number.isInteger(cells) || cells < 1) throw new RangeError(`max_cells must be a positive integer, not ${cells}`);
+    this.max_cells = cells;
     this.#map = map;
     this.#is_own = opts.is_own ?? ((fd) => is_aside(map, fd));
     this.recording = opts.recording ?? true;
@@ -125,8 +140,7 @@ export class Recorder {
 
   /** The kept iterations, oldest first. */
   iterations(): IterationRecord[] {
-    const r = this.#ring;
-    return r.length < this.capacity ? r.slice() : [...r.slice(this.#head), ...r.slice(0, this.#head)];
+    return this.#kept.slice();
   }
 
   /** Rows of the channels still in the map and of those gone within the kept window, by first appearance. */
@@ -166,10 +180,13 @@ export class Recorder {
     }
     const rec = to_record(t, performance.now() - this.started);
     this.#last = rec.n;
-    if (this.#ring.length < this.capacity) this.#ring.push(rec);
-    else {
-      this.#ring[this.#head] = rec;
-      this.#head = (this.#head + 1) % this.capacity;
+    const kept = this.#kept;
+    kept.push(rec);
+    this.#cells += rec.cells.length;
+    if (kept.length > this.capacity || this.#cells > this.max_cells) {
+      while (kept.length > 1 && (kept.length > this.capacity || this.#cells > this.max_cells)) {
+        this.#cells -= (kept.shift() as IterationRecord).cells.length;
+      }
       this.#prune();
     }
     this.on_iteration?.(rec);
@@ -206,14 +223,19 @@ export class Recorder {
       live.set(fd, { ch, row });
       this.on_channel?.(row);
     }
-    this.#prune();
+    this.#prune(last);
   }
 
-  /** Rows of gone channels whose last iteration fell out of the window go too. */
-  #prune(): void {
-    const oldest = this.#ring.length < this.capacity ? 0 : (this.#ring[this.#head] as IterationRecord).n;
+  /**
+   * Rows of gone channels whose last iteration fell out of the window go too (with nothing kept,
+   * those gone before `now`), and at most MAX_GONE are kept: while nobody watches, channels may
+   * come and go without an iteration being recorded.
+   */
+  #prune(now = this.#last): void {
+    const oldest = this.#kept[0]?.n ?? now;
     if (this.#gone.length > 0 && (this.#gone[0] as ChannelRow).last! < oldest) {
       this.#gone = this.#gone.filter((r) => (r.last as number) >= oldest);
     }
+    if (this.#gone.length > MAX_GONE) this.#gone = this.#gone.slice(-MAX_GONE);
   }
 }

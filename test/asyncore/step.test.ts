@@ -3,6 +3,7 @@
 import { expect } from "chai";
 import type * as net from "node:net";
 import * as asyncore from "../../src/asyncore/index.js";
+import { ValueError } from "../../src/errno/index.js";
 import * as socket from "../../src/socket/index.js";
 import { within } from "../helpers/asyncore.js";
 import { connect_client, pattern, receive_exactly, wait_for } from "../helpers/net.js";
@@ -144,7 +145,9 @@ for (const use_poll of [false, true]) {
       await holding(map, "the loop to hold after three steps");
       expect(seen.count).to.equal(before + 4);
       busy.close();
-      expect(() => asyncore.step(map, 0)).to.throw(RangeError);
+      expect(() => asyncore.step(map, 0)).to.throw(ValueError, "step count must be a positive integer, not 0");
+      expect(() => asyncore.step(map, 1.5)).to.throw(ValueError);
+      expect(() => asyncore.step(map, "2" as unknown as number)).to.throw(TypeError, "step count must be an integer, not 'str'");
     });
 
     it("holds what a client writes during the pause and handles every byte after resume()", async () => {

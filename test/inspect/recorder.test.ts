@@ -146,6 +146,21 @@ for (const use_poll of [false, true]) {
       expect(() => new Recorder(map, { capacity: 0 })).to.throw(RangeError);
     });
 
+    it("keeps fewer iterations when they would hold more than max_cells cells, but always the newest", async () => {
+      new Server(map);
+      rec = new Recorder(map, { max_cells: 3 });
+      const tiny = new Recorder(map, { max_cells: 1 });
+      try {
+        new Server(map); // two channels: two cells per iteration
+        await asyncore.loop({ timeout: 0, count: 4, use_poll, map });
+        expect(rec.iterations().map((x) => [x.n, x.cells.length])).to.deep.equal([[4, 2]]);
+        expect(tiny.iterations().map((x) => x.n)).to.deep.equal([4]);
+        expect(() => new Recorder(map, { max_cells: 0 })).to.throw(RangeError);
+      } finally {
+        tiny.close();
+      }
+    });
+
     it("stops observing on close()", async () => {
       new Server(map);
       rec = new Recorder(map);
