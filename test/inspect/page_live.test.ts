@@ -95,6 +95,7 @@ describe("the live inspector page, in a browser", function () {
 
   it("shows the server's row, then the row of a client's channel once it connects", async () => {
     await page!.locator(`#grid tbody tr[data-fd="${server._fileno}"]`, { hasText: "EchoServer" }).waitFor();
+    expect(await page!.locator("#grid tbody tr th button", { hasText: /^\d+ Echo</ }).count()).to.equal(0);
     client = await LineClient.connect(server.socket!.getsockname() as [string, number]);
     const fd = await client_row();
     await page!.locator(`#grid tbody tr[data-fd="${fd}"]`).waitFor();
