@@ -1,8 +1,10 @@
-// `npm run trace -- <example>`: runs a scripted session of an example and prints the loop's timeline.
+// `npm run trace -- <example> [--poll] [--html FILE]`: runs a scripted session of an example and prints the loop's timeline.
+import { writeFileSync } from "node:fs";
 import * as asyncore from "asyncore-ts/asyncore";
 import * as asynchat from "asyncore-ts/asynchat";
 import * as socket from "asyncore-ts/socket";
 import { b } from "asyncore-ts";
+import { page_html, Recorder, type Snapshot } from "asyncore-ts/inspect";
 import { start as start_chat } from "./chat_server.js";
 import { EchoServer } from "./echo_server.js";
 import { start as start_http } from "./http_server.js";
@@ -211,8 +213,13 @@ const sessions: Record<string, { readonly about: string; readonly run: Session }
   },
 };
 
-/** Run a session with the loop observed; resolves to the printed timeline. */
-export async function trace_session(name: string, use_poll: boolean, print: (line: string) => void): Promise<void> {
+/**
+ * Run a session with the loop observed, printing its timeline. `watch`, if given, is handed the
+ * session's map before anything joins it, and what it returns is called once the loop is done.
+ */
+export async function trace_session(
+  name: string, use_poll: boolean, print: (line: string) => void, watch?: (map: asyncore.SocketMap) => () => void,
+): Promise<void> {
   const session = sessions[name];
   if (!session) throw new Error(`unknown example '${name}'; try: ${Object.keys(sessions).join(", ")}`);
   const map: asyncore.SocketMap = new Map();
@@ -220,14 +227,47 @@ export async function trace_session(name: string, use_poll: boolean, print: (lin
   const stop = asyncore.add_observer((t) => {
     if (t.map === map) print(asyncore.format_iteration(t));
   });
+  const unwatch = watch?.(map);
   try {
     session.run(map);
     await asyncore.loop({ timeout: 5, use_poll, map });
   } finally {
+    unwatch?.();
     stop();
     asyncore.close_all(map);
   }
   print(`map empty after ${asyncore.iterations(map)} iterations`);
+}
+
+/** Run a session, printing its timeline, and return it as the inspector draws it (every iteration, no server). */
+export async function session_snapshot(name: string, use_poll: boolean, print: (line: string) => void): Promise<Snapshot> {
+  let rec: Recorder | null = null;
+  // A session is short and ends by itself: the recorder may keep all of it.
+  await trace_session(name, use_poll, print, (map) => {
+    const r = (rec = new Recorder(map, { capacity: 100_000 }));
+    return () => r.close();
+  });
+  const r = rec as Recorder | null;
+  if (r === null) throw new Error("the session never ran");
+  return r.snapshot(`npm run trace -- ${name}${use_poll ? " --poll" : ""}: ${sessions[name]?.about ?? name}`, false);
+}
+
+/** The command line: the example's name, --poll, and --html FILE (or --html=FILE). */
+function parse_args(args: readonly string[]): { name: string; use_poll: boolean; html: string | null } {
+  let html: string | null = null;
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === "--html") {
+      html = args[++i] ?? null;
+      if (html === null) throw new Error("--html needs a file name: --html FILE");
+    } else if (a.startsWith("--html=")) {
+      html = a.slice("--html=".length);
+    } else {
+      rest.push(a);
+    }
+  }
+  return { name: rest.find((a) => !a.startsWith("-")) ?? "echo", use_poll: rest.includes("--poll"), html };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -236,7 +276,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     if (e.code === "EPIPE") process.exit(0);
     throw e;
   });
-  const args = process.argv.slice(2);
-  const name = args.find((a) => !a.startsWith("-")) ?? "echo";
-  await trace_session(name, args.includes("--poll"), (line) => console.log(line));
+  const { name, use_poll, html } = parse_args(process.argv.slice(2));
+  const print = (line: string): void => console.log(line);
+  if (html === null) {
+    await trace_session(name, use_poll, print);
+  } else {
+    const snap = await session_snapshot(name, use_poll, print);
+    writeFileSync(html, page_html(snap));
+    print(`wrote ${html}: the inspector's picture of these ${snap.iterations.length} iterations (open it in a browser)`);
+  }
 }

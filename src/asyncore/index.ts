@@ -5,6 +5,9 @@ export { NotImplementedError } from "../errno/index.js";
 export { compact_traceback, current_error, type CompactTraceback, type TracebackEntry } from "./traceback.js";
 export { read, write, _exception, readwrite } from "./dispatch.js";
 export { poll, poll2, poll3, loop, close_all, type LoopOptions } from "./loop.js";
+export {
+  pause, step, resume, step_status, set_aside, on_step_change, aside_only, is_aside, type StepStatus,
+} from "./step.js";
 export { dispatcher, type SocketLike } from "./dispatcher.js";
 export {
   output_queue, type output_entry, type producer, type encoder, type sender, type flush_result,

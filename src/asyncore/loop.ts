@@ -23,6 +23,11 @@ export async function poll(timeout: number | null = 0.0, map?: SocketMap | null)
   if (m.size === 0) return;
   const st = state_of(m);
   const intr = st.interrupt;
+  // A paused map waits here, at the start of its next iteration (ARCHITECTURE.md, "Step mode").
+  if (st.step?.paused) {
+    await st.step.gate(intr);
+    if (m.size === 0) return;
+  }
   intr.reset();
   const t = trace.tracing ? trace.begin(m, st, "select", seconds(timeout)) : null;
   const sel = st.selector;
@@ -110,6 +115,10 @@ export async function poll2(timeout: number | null = 0.0, map?: SocketMap | null
   if (timeout !== null && typeof timeout !== "number") throw new TypeError("timeout must be an integer or None");
   const st = state_of(m);
   const intr = st.interrupt;
+  if (st.step?.paused) {
+    await st.step.gate(intr);
+    if (m.size === 0) return;
+  }
   intr.reset();
   const regs = st.registrations;
   const ms = timeout === null ? null : Math.trunc(timeout * 1000);

@@ -1,5 +1,6 @@
 // The socket map (fd → channel) and the one object that holds what the loop keeps for each map.
 import { Interrupt, poll as Poller, Selector } from "../select/index.js";
+import type { StepState } from "./step.js";
 
 /** Anything the loop can drive: what asyncore's poll functions and close_all() use of a map entry. */
 export interface Channel {
@@ -97,6 +98,8 @@ export class MapState {
   #registrations: Registrations | null = null;
   #selector: Selector | null = null;
   #observed = 0;
+  /** Step mode (pause/step/resume), made on first use. */
+  step: StepState | null = null;
 
   /** poll2()'s registrations (made on its first iteration over this map). */
   get registrations(): Registrations {

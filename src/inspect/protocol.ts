@@ -4,9 +4,11 @@
 //   GET  /            the page (page.ts), live
 //   GET  /snapshot    Snapshot as JSON
 //   GET  /events      server-sent events: `iteration` (IterationRecord), `channel` (ChannelRow,
-//                     sent when a channel appears or closes) and `control` (Control)
-//   GET  /channel?fd=N  ChannelState as JSON (404 when fd is not in the map)
-//   POST /pause, /step, /resume   Control as JSON
+//                     sent when a channel appears or closes) and `control` (Control); added:
+//                     `dropped` ({ events: k }) when k events were dropped for a page that fell
+//                     more than its bound behind: re-read /snapshot
+//   GET  /channel?fd=N  ChannelState as JSON (404 when fd is not in the map, 400 when not a number)
+//   POST /pause, /step, /resume   Control as JSON; added: /step?count=N (1..1000) grants N iterations
 import type { Action } from "../asyncore/trace.js";
 
 export type { Action };
@@ -21,6 +23,8 @@ export interface ChannelRow {
   readonly first: number;
   /** The iteration after which it left the map, or null while it is there. */
   readonly last: number | null;
+  /** Added: true for the inspector's own channels (served by the loop it shows); absent otherwise. */
+  readonly inspector?: boolean;
 }
 
 /** One channel's column cell in one iteration. Channels the loop did not ask have no cell. */
@@ -80,6 +84,8 @@ export interface Control {
   readonly paused: boolean;
   /** The last iteration that ran. */
   readonly n: number;
+  /** Added: iterations granted by step that have not run yet. */
+  readonly steps?: number;
 }
 
 /** Everything the page needs to draw itself; also embedded in an exported HTML file. */
@@ -91,4 +97,9 @@ export interface Snapshot {
   readonly control: Control;
   /** True for a live page; false for an exported file (no server behind it). */
   readonly live: boolean;
+  /**
+   * Added: iterations not recorded because only the inspector's own channels were ready in them
+   * (they would otherwise feed the page's updates back into the loop); the numbers `n` skip them.
+   */
+  readonly inspector_iterations?: number;
 }

@@ -209,6 +209,12 @@ export class socket extends Pollable {
     return e;
   }
 
+  /** SO_ERROR's value left in place (getsockopt takes it, as Linux): for an inspector's look. */
+  peek_so_error(): number {
+    const e = this.pending;
+    return e === null || e instanceof gaierror ? 0 : (e.errno ?? 0);
+  }
+
   /**
    * SO_ERROR's value, or the pending gaierror raised: a name that does not resolve is a gaierror
    * that CPython raises from connect() itself, but here the lookup finishes after connect()
