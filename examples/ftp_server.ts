@@ -1,4 +1,4 @@
-// An FTP server after CPython's test_ftplib (DummyFTPServer, DummyFTPHandler, DummyDTPHandler), serving an in-memory store.
+// An FTP and FTPS server after CPython's test_ftplib (DummyFTPServer, DummyFTPHandler, DummyDTPHandler, SSLConnection), serving an in-memory store.
 //
 // The control channel and the data channels are async_chat channels in one asyncore map, as in
 // test_ftplib; the replies are that server's texts ("331 username ok", "125 retr ok",
@@ -12,11 +12,21 @@
 // Commands: USER PASS ACCT PWD CWD CDUP TYPE PASV EPSV PORT EPRT LIST NLST MLSD RETR STOR APPE
 // REST ABOR NOOP SIZE MKD RMD DELE RNFR RNTO FEAT OPTS QUIT.
 //
-// Run: node dist/examples/ftp_server.js [port]   (127.0.0.1, port 8021 by default)
-import * as asynchat from "asyncore-ts/asynchat";
+// FTPS (RFC 4217), with a `tls_context`, as test_ftplib's DummyTLS_FTPHandler: explicit
+// "AUTH TLS" (or SSL) wraps the control connection after its 234 reply, PBSZ, "PROT P" wraps
+// each data connection server side from then on and "PROT C" stops it, and CCC unwraps the
+// control connection (close_notify both ways) and goes on in the clear. The TLS machinery is
+// the mixin's, as a base class: examples/ssl_connection.ts. Unlike test_ftplib's server, PBSZ and
+// "PROT P" need a protected control connection (503 otherwise, as RFC 4217 says), and AUTH
+// without a context is answered 502.
+//
+// Run: node dist/examples/ftp_server.js [port] [--poll] [--tls-cert FILE --tls-key FILE]
+//      (127.0.0.1, port 8021 by default)
 import * as asyncore from "asyncore-ts/asyncore";
 import * as socket from "asyncore-ts/socket";
+import type * as ssl from "asyncore-ts/ssl";
 import { b } from "asyncore-ts";
+import { SSLConnection, server_context } from "./ssl_connection.js";
 import { take_server_flags, type ServerFlags } from "./server_flags.js";
 import { MemoryStore, StoreError, resolve_path, type Entry } from "./ftp_store.js";
 
@@ -30,6 +40,8 @@ export interface FTPOptions {
   readonly log?: ((line: string) => void) | null;
   /** Longest command line in bytes (default 4096); a longer one is answered 500 and dropped. */
   readonly max_line?: number;
+  /** FTPS: AUTH TLS, PBSZ, PROT and CCC with this server context (ssl_connection.server_context). */
+  readonly tls_context?: ssl.SSLContext | null;
 }
 
 const MAX_LINE = 4096;
@@ -73,7 +85,7 @@ function host_of(addr: socket.Address): string {
  * it and closes, or collects what the client sends for STOR/APPE until the client closes. Either
  * way the control channel answers "226 transfer complete" once it is over.
  */
-export class DTPHandler extends asynchat.async_chat {
+export class DTPHandler extends SSLConnection {
   dtp_conn_closed = false;
   transfer: Transfer | null = null;
   /** What a STOR/APPE has received so far. */
@@ -84,6 +96,17 @@ export class DTPHandler extends asynchat.async_chat {
 
   constructor(sock: socket.socket | null, readonly control: FTPHandler) {
     super(sock, control._map);
+    // test_ftplib's DummyTLS_DTPHandler: wrapped at once under PROT P.
+    if (sock) this.secure_if_private();
+  }
+
+  protected secure_if_private(): void {
+    const context = this.control.options.tls_context;
+    if (this.control.secure_data_channel && context) this.secure_connection(context);
+  }
+
+  override handle_tls_error(message: string): void {
+    this.control.note(`data connection TLS ${message}`);
   }
 
   /** Data may flow: the connection is made (accepted, or connected for PORT/EPRT). */
@@ -139,7 +162,7 @@ export class DTPHandler extends asynchat.async_chat {
     this.dtp_conn_closed = true;
     const never_connected = this.connecting;
     this.discard_buffers();
-    this.close();
+    this.close_now();
     if (never_connected) {
       this.control.push("425 Can't open data connection.");
       this.control.data_gone(this);
@@ -148,11 +171,11 @@ export class DTPHandler extends asynchat.async_chat {
     }
   }
 
-  /** ABOR: drop the connection and whatever it was doing, without the 226. */
+  /** ABOR: drop the connection and whatever it was doing, without the 226 (nor close_notify). */
   abort(): void {
     this.dtp_conn_closed = true;
     this.discard_buffers();
-    this.close();
+    this.close_now();
   }
 }
 
@@ -166,6 +189,7 @@ export class ActiveDTPHandler extends DTPHandler {
 
   override handle_connect(): void {
     this.control.push("200 active data connection established");
+    this.secure_if_private();
     this.ready();
   }
 
@@ -208,7 +232,7 @@ export class PassiveListener extends asyncore.dispatcher {
 }
 
 /** One control connection (test_ftplib's DummyFTPHandler, acting on a store). */
-export class FTPHandler extends asynchat.async_chat {
+export class FTPHandler extends SSLConnection {
   /** The class of each data connection made for this session (an accepted one). */
   dtp_handler: typeof DTPHandler = DTPHandler;
   readonly store: MemoryStore;
@@ -224,6 +248,8 @@ export class FTPHandler extends asynchat.async_chat {
   pasv: PassiveListener | null = null;
   dtp: DTPHandler | null = null;
   transfer: Transfer | null = null;
+  /** PROT P: data connections are wrapped (test_ftplib's secure_data_channel). */
+  secure_data_channel = false;
 
   constructor(conn: socket.socket, addr: socket.Address, readonly server: FTPServer) {
     super(conn, server._map);
@@ -252,12 +278,14 @@ export class FTPHandler extends asynchat.async_chat {
   }
 
   override collect_incoming_data(data: Buffer): void {
-    this.in_buffer.push(data);
+    if (!this.ssl_switching) this.in_buffer.push(data);
   }
 
   override found_terminator(): void {
     const raw = Buffer.concat(this.in_buffer);
     this.in_buffer = [];
+    // Read in the clear behind AUTH/CCC: not run on the other side of the switch.
+    if (this.ssl_switching) return;
     let line: string;
     try {
       line = decoder.decode(raw[0] === 0x0a ? raw.subarray(1) : raw);
@@ -283,6 +311,10 @@ export class FTPHandler extends asynchat.async_chat {
     }
   }
 
+  override handle_tls_error(message: string): void {
+    this.note(`TLS ${message}`);
+  }
+
   /** A reply line: the text plus CRLF, UTF-8 (test_ftplib's push). */
   override push(data: string | Buffer | Uint8Array): void {
     super.push(typeof data === "string" ? Buffer.from(`${data}\r\n`, "utf8") : data);
@@ -294,6 +326,14 @@ export class FTPHandler extends asynchat.async_chat {
     this.dtp?.abort();
     this.dtp = null;
     super.close();
+  }
+
+  override close_now(): void {
+    this.pasv?.close();
+    this.pasv = null;
+    this.dtp?.abort();
+    this.dtp = null;
+    super.close_now();
   }
 
   private path(arg: string): string {
@@ -431,7 +471,46 @@ export class FTPHandler extends asynchat.async_chat {
 
   /** What FEAT lists. */
   features(): string[] {
-    return ["EPRT", "EPSV", "MLSD type*;size*;modify*;perm*;", "REST STREAM", "SIZE", "UTF8"];
+    const tls = this.options.tls_context ? ["AUTH TLS", "AUTH SSL", "PBSZ", "PROT"] : [];
+    return [...tls, "EPRT", "EPSV", "MLSD type*;size*;modify*;perm*;", "REST STREAM", "SIZE", "UTF8"];
+  }
+
+  // ---- FTPS (test_ftplib's DummyTLS_FTPHandler) ----------------------------------------------
+
+  cmd_auth(arg: string): void {
+    const context = this.options.tls_context;
+    if (!context) return this.push("502 AUTH not available: no certificate configured.");
+    if (!["TLS", "TLS-C", "SSL", "TLS-P"].includes(arg.toUpperCase())) return this.push("504 AUTH type not supported.");
+    if (this.tls_active) return this.push("503 Already using TLS.");
+    this.push("234 AUTH TLS successful");
+    this.secure_connection_after_reply(context);
+  }
+
+  cmd_pbsz(arg: string): void {
+    void arg; // for TLS the only size is 0; any other is accepted and ignored (RFC 4217 section 9)
+    if (!this.tls_active) return this.push("503 PBSZ not allowed on insecure control connection.");
+    this.push("200 PBSZ=0 successful.");
+  }
+
+  cmd_prot(arg: string): void {
+    const level = arg.toUpperCase();
+    if (level === "C") {
+      this.secure_data_channel = false;
+      this.push("200 Protection set to Clear");
+    } else if (level === "P") {
+      if (!this.tls_active) return this.push("503 PROT P not allowed on insecure control connection.");
+      this.secure_data_channel = true;
+      this.push("200 Protection set to Private");
+    } else {
+      this.push("502 Unrecognized PROT type (use C or P).");
+    }
+  }
+
+  cmd_ccc(arg: string): void {
+    void arg;
+    if (!this.tls_active) return this.push("503 CCC without TLS.");
+    this.push("220 Reverting back to clear-text");
+    this.unwrap_after_reply();
   }
 
   cmd_quit(arg: string): void {
@@ -650,19 +729,21 @@ export class FTPServer extends asyncore.dispatcher {
 
 /**
  * The program: serve an empty MemoryStore on 127.0.0.1 and the port from argv (default 8021)
- * until killed, logging each command; `--poll` runs the poll()-based loop.
+ * until killed, logging each command; `--poll` runs the poll()-based loop, `--tls-cert FILE
+ * --tls-key FILE` offers FTPS.
  */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   let flags: ServerFlags;
   try {
     flags = take_server_flags(argv, 8021);
   } catch (err) {
-    console.error(`usage: node dist/examples/ftp_server.js [port] [--poll]  (${(err as Error).message})`);
+    console.error(`usage: node dist/examples/ftp_server.js [port] [--poll] [--tls-cert FILE --tls-key FILE]  (${(err as Error).message})`);
     process.exitCode = 2;
     return;
   }
-  const server = new FTPServer(["127.0.0.1", flags.port], { log: (line) => console.log(line) });
-  console.log(`FTP server on ${socket.format_address(server.address)}`);
+  const tls_context = flags.tls_cert ? server_context(flags.tls_cert, flags.tls_key) : null;
+  const server = new FTPServer(["127.0.0.1", flags.port], { log: (line) => console.log(line), tls_context });
+  console.log(`FTP${tls_context ? "S (explicit AUTH TLS)" : ""} server on ${socket.format_address(server.address)}`);
   await asyncore.loop({ use_poll: flags.use_poll });
 }
 

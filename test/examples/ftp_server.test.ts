@@ -2,6 +2,7 @@
 import { expect } from "chai";
 import { createHash, randomBytes } from "node:crypto";
 import * as net from "node:net";
+import { fileURLToPath } from "node:url";
 import * as asyncore from "asyncore-ts/asyncore";
 import { FTPServer, type FTPOptions } from "../../examples/ftp_server.js";
 import { MemoryStore, resolve_path } from "../../examples/ftp_store.js";
@@ -9,6 +10,8 @@ import { drive } from "../helpers/asyncore.js";
 import { Child, LineClient, with_timeout } from "../helpers/clients.js";
 import { RETR_DATA, by_name, python3_with_test_ftplib_or_skip, ftplib_session, start_dummy_server, type Step } from "../helpers/ftp.js";
 import { python3_or_skip } from "../helpers/python.js";
+import { SERVER_CERT, SERVER_KEY, TlsLineClient } from "../helpers/tls_lines.js";
+import { server_context } from "../../examples/ssl_connection.js";
 
 const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 
@@ -42,12 +45,13 @@ for (const use_poll of [false, true]) {
       asyncore.close_all(map);
     });
 
-    /** An IPv4 and an IPv6 server on one store, looping in the background. */
-    function serve(options: FTPOptions = {}): [FTPServer, FTPServer] {
+    /** An IPv4 and an IPv6 server on one store, looping in the background; FTPS with `tls`. */
+    function serve(options: FTPOptions = {}, tls = false): [FTPServer, FTPServer] {
+      if (tls) options = { ...options, tls_context: server_context(SERVER_CERT, SERVER_KEY) };
       const store = options.store ?? new MemoryStore();
       const v4 = new FTPServer(["127.0.0.1", 0], { ...options, store, map });
       const v6 = new FTPServer(["::1", 0], { ...options, store, map });
-      stop = drive(map, use_poll);
+      stop ??= drive(map, use_poll);
       return [v4, v6];
     }
 
@@ -99,6 +103,117 @@ for (const use_poll of [false, true]) {
         expect(store.list("/")).to.deep.equal(["a", "b", "file"]);
         expect(store.read("/b").toString()).to.equal("line 1\r\nline 2\r\n");
         expect(store.read("/a")).to.deep.equal(Buffer.alloc(5000, "x"));
+      });
+    });
+
+    describe("with CPython's ftplib.FTP_TLS (AUTH TLS, PROT P, CCC, PROT C)", function () {
+      let python3: string;
+      before(function () {
+        python3 = python3_or_skip(this, "ftplib", "ssl");
+      });
+
+      it("the same session over TLS: 5 MiB both ways on PROT P data channels, then CCC and plain commands", async () => {
+        const [v4] = serve({}, true);
+        const s = by_name(await ftplib_session({ python3, port: port_of(v4), session: "store", tls: true, children }));
+        check_store_session(s, true);
+        expect(s["ccc"]).to.equal("220 Reverting back to clear-text");
+        const after = s["stor after ccc"] as [string, number, string];
+        expect(after.slice(0, 2)).to.deep.equal(["226 transfer complete", 300000]);
+        expect(s["prot_c"]).to.equal("200 Protection set to Clear");
+        expect(s["retr clear after ccc"]).to.deep.equal(after);
+        expect(v4.store.read("/after.bin").length).to.equal(300000);
+      });
+    });
+
+    describe("beside CPython's test_ftplib server with its SSL mixin (DummyTLS_FTPServer)", function () {
+      let python3: string;
+      before(function () {
+        python3 = python3_with_test_ftplib_or_skip(this);
+      });
+
+      it("ftplib.FTP_TLS gets the same transcript from both, apart from the store's own answers", async () => {
+        const store = new MemoryStore();
+        store.write("/file", RETR_DATA, 0);
+        const [v4, v6] = serve({ store }, true);
+        const [dp4, dp6] = await start_dummy_server(python3, true, children);
+        const [ours, theirs] = await Promise.all([
+          ftplib_session({ python3, port: port_of(v4), port6: port_of(v6), session: "compare", tls: true, children }),
+          ftplib_session({ python3, port: dp4, port6: dp6, session: "compare", tls: true, children }),
+        ]);
+        compare_transcripts(ours, theirs);
+        const o = by_name(ours);
+        expect([o["auth"], o["auth twice"], o["control is TLS"], o["ccc"], o["control is TLS after ccc"]]).to.deep.equal([
+          "234 AUTH TLS successful", "ValueError: Already using TLS", true, "220 Reverting back to clear-text", false,
+        ]);
+      });
+    });
+
+    describe("FTPS replies to a raw client", () => {
+      let tls_clients: TlsLineClient[];
+      beforeEach(() => {
+        tls_clients = [];
+      });
+      afterEach(() => {
+        for (const c of tls_clients) c.close();
+      });
+
+      async function tls_connect(server: FTPServer): Promise<TlsLineClient> {
+        const [host, port] = server.address as [string, number];
+        const c = await TlsLineClient.connect(host, port);
+        tls_clients.push(c);
+        expect(await c.read_line()).to.equal("220 welcome");
+        return c;
+      }
+
+      it("AUTH without a certificate is 502; PBSZ, PROT P and CCC need TLS first (503)", async () => {
+        const [plain] = serve();
+        const c = await connect(plain);
+        expect(await cmd(c, "AUTH TLS")).to.equal("502 AUTH not available: no certificate configured.");
+        const [v4] = serve({}, true);
+        const d = await connect(v4);
+        expect(await cmd(d, "PBSZ 0")).to.equal("503 PBSZ not allowed on insecure control connection.");
+        expect(await cmd(d, "PROT P")).to.equal("503 PROT P not allowed on insecure control connection.");
+        expect(await cmd(d, "PROT C")).to.equal("200 Protection set to Clear");
+        expect(await cmd(d, "CCC")).to.equal("503 CCC without TLS.");
+        expect(await cmd(d, "AUTH KERBEROS")).to.equal("504 AUTH type not supported.");
+        expect(await cmd(d, "NOOP")).to.equal("200 noop ok");
+      });
+
+      it("AUTH TLS switches after its reply, drops commands pipelined behind it, refuses a second AUTH", async () => {
+        const [v4] = serve({}, true);
+        const c = await tls_connect(v4);
+        c.sock.write("AUTH TLS\r\nDELE x\r\nNOOP\r\n");
+        expect(await c.read_line()).to.equal("234 AUTH TLS successful");
+        const t = await c.starttls();
+        expect(t.authorized).to.equal(true);
+        expect(await c.cmd("PBSZ 0")).to.deep.equal(["200 PBSZ=0 successful."]);
+        expect(await c.cmd("AUTH TLS")).to.deep.equal(["503 Already using TLS."]);
+        expect(await c.cmd("PROT P")).to.deep.equal(["200 Protection set to Private"]);
+        c.send_line("FEAT");
+        const feat = [await c.read_line()];
+        while (!feat[feat.length - 1]!.startsWith("211 ")) feat.push(await c.read_line());
+        expect(feat).to.deep.equal([
+          "211-Features:", " AUTH TLS", " AUTH SSL", " PBSZ", " PROT", " EPRT", " EPSV", " MLSD type*;size*;modify*;perm*;", " REST STREAM", " SIZE", " UTF8", "211 End",
+        ]);
+        expect(c.extra_plain).to.equal("");
+        expect(c.lines).to.deep.equal([]);
+      });
+
+      it("a client that fails the handshake after AUTH TLS (garbage, plain text, hang-up) is logged and closed; others go on", async () => {
+        const log: string[] = [];
+        const [v4] = serve({ log: (l) => log.push(l) }, true);
+        const other = await connect(v4);
+        for (const how of ["garbage", "plain", "hang up"]) {
+          const c = await tls_connect(v4);
+          expect(await c.cmd("AUTH TLS")).to.deep.equal(["234 AUTH TLS successful"]);
+          if (how === "garbage") c.plain.write(randomBytes(5000));
+          else if (how === "plain") c.plain.write("USER me\r\nPASS x\r\n");
+          else c.plain.end();
+          await c.wait_end(10000);
+          expect(c.lines, how).to.deep.equal([]);
+        }
+        expect(await cmd(other, "NOOP")).to.equal("200 noop ok");
+        expect(log.filter((l) => / TLS handshake failed: /.test(l)).length, log.join("\n")).to.be.within(2, 3);
       });
     });
 
@@ -259,3 +374,41 @@ function compare_transcripts(ours: Step[], theirs: Step[]): void {
   expect([o["pwd"], o["size"], o["nlst"], o["mlsd"], o["dir"]]).to.deep.equal(["/", RETR_DATA.length, ["b", "file"], ["b", "file"], 2]);
   expect(o["retrbinary"]).to.deep.equal(["226 transfer complete", RETR_DATA.length, sha(RETR_DATA)]);
 }
+
+describe("examples/ftp_server run directly (npm run ftp -- 0 --tls-cert F --tls-key F)", function () {
+  this.timeout(60000);
+  const script = fileURLToPath(new URL("../../examples/ftp_server.js", import.meta.url));
+  let children: Child[] = [];
+  afterEach(async () => {
+    for (const c of children) c.kill();
+    await Promise.all(children.map((c) => c.done));
+    children = [];
+  });
+
+  for (const [label, args, tls] of [
+    ["plain, select loop", [], false],
+    ["FTPS, poll loop", ["--tls-cert", SERVER_CERT, "--tls-key", SERVER_KEY, "--poll"], true],
+  ] as const) {
+    it(`prints its address, logs each command, and serves ftplib (${label})`, async function () {
+      const python3 = python3_or_skip(this, "ftplib", "ssl");
+      const server = new Child(process.execPath, [script, "0", ...args]);
+      children.push(server);
+      const out = await server.wait_stdout((s) => /server on 127\.0\.0\.1:\d+\n/.test(s), 10000, "the address");
+      expect(out).to.match(tls ? /^FTPS \(explicit AUTH TLS\) server on / : /^FTP server on /);
+      const port = Number(/127\.0\.0\.1:(\d+)/.exec(out)![1]);
+      const s = by_name(await ftplib_session({ python3, port, session: "store", tls, children }));
+      check_store_session(s, tls);
+      expect(server.stdout).to.match(/127\.0\.0\.1:\d+ RETR big\.bin\n/);
+      expect(server.stdout).to.match(/127\.0\.0\.1:\d+ PASS \*\*\*\*\n/);
+    });
+  }
+
+  it("a bad option is a usage error (exit status 2)", async () => {
+    const c = new Child(process.execPath, [script, "--tls-cert", SERVER_CERT]);
+    children.push(c);
+    const r = await with_timeout(c.done, 10000, "exit");
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.contain("usage: node dist/examples/ftp_server.js [port] [--poll] [--tls-cert FILE --tls-key FILE]");
+    expect(r.stderr).to.contain("--tls-cert and --tls-key go together");
+  });
+});
