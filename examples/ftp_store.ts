@@ -1,4 +1,4 @@
-// The FTP example's file store: an in-memory tree of directories and files, with opt-in-free limits a peer cannot exceed.
+// The FTP example's file store: an in-memory tree of directories and files, bounded in bytes and in entries.
 
 /** What stat() knows of a path. */
 export type Entry =

@@ -2,6 +2,7 @@
 // process, and by a plain Node client for the error replies.
 import { expect } from "chai";
 import { createHash, randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import * as asyncore from "asyncore-ts/asyncore";
 import * as socket from "asyncore-ts/socket";
 import { b } from "asyncore-ts";
@@ -456,5 +457,48 @@ describe("examples/smtp_server", function () {
       expect(unstuff(b``, b`\n`)).to.deep.equal(b``);
       expect(unstuff(b`x\r\n..y`, b`\r\n`)).to.deep.equal(b`x\r\n.y`);
     });
+  });
+});
+
+describe("examples/smtp_server run directly (npm run smtp -- 0 --tls-cert F --tls-key F --poll)", function () {
+  this.timeout(20000);
+  const script = fileURLToPath(new URL("../../examples/smtp_server.js", import.meta.url));
+  let children: Child[] = [];
+  afterEach(async () => {
+    for (const c of children) c.kill();
+    await Promise.all(children.map((c) => c.done));
+    children = [];
+  });
+
+  it("offers STARTTLS and prints the message smtplib sends over it", async function () {
+    const python3 = python3_or_skip(this, "smtplib", "ssl");
+    const server = new Child(process.execPath, [script, "0", "--tls-cert", SERVER_CERT, "--tls-key", SERVER_KEY, "--poll"]);
+    children.push(server);
+    const out = await server.wait_stdout((s) => /\(STARTTLS\)\n/.test(s), 10000, "the address");
+    const port = Number(/127\.0\.0\.1:(\d+) \(STARTTLS\)/.exec(out)![1]);
+    const client = new Child(python3, [
+      "-c",
+      String.raw`
+import smtplib, ssl, sys
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10) as s:
+    s.starttls(context=ssl.create_default_context(cafile=sys.argv[2]))
+    s.sendmail("a@example.com", ["b@example.org"], b"Subject: over TLS\r\n\r\nhello\r\n")
+`,
+      String(port),
+      `${CERTS_DIR}ca.pem`,
+    ]);
+    children.push(client);
+    const r = await with_timeout(client.done, 10000, "smtplib");
+    expect(r.code, r.stderr).to.equal(0);
+    await server.wait_stdout((s) => s.includes("------------ END MESSAGE ------------ (from a@example.com to b@example.org)"), 5000, "the message");
+    expect(server.stdout).to.contain("Subject: over TLS\nX-Peer: 127.0.0.1\n\nhello\n");
+  });
+
+  it("a certificate without its key is a usage error (exit status 2)", async () => {
+    const c = new Child(process.execPath, [script, "--tls-key", SERVER_KEY]);
+    children.push(c);
+    const r = await with_timeout(c.done, 10000, "exit");
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.contain("usage: node dist/examples/smtp_server.js [port] [--poll] [--tls-cert FILE --tls-key FILE]");
   });
 });
