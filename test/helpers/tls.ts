@@ -181,9 +181,14 @@ export async function tls_pair(
 
 /**
  * Reads from `s` until `n` bytes came or end of stream, waiting in select() between reads;
- * `pace` (ms) slows the reader down between reads.
+ * `pace` (ms) slows the reader down after every read, `pause_ms` after every `pause_every` bytes.
  */
-export async function read_exactly(s: Socket, n: number, opts: { pace?: number; chunk?: number; ms?: number } = {}): Promise<Buffer> {
+export async function read_exactly(
+  s: Socket,
+  n: number,
+  opts: { pace?: number; chunk?: number; ms?: number; pause_every?: number; pause_ms?: number } = {},
+): Promise<Buffer> {
+  let since_pause = 0;
   const parts: Buffer[] = [];
   let got = 0;
   const deadline = performance.now() + (opts.ms ?? 30000);
@@ -202,7 +207,12 @@ export async function read_exactly(s: Socket, n: number, opts: { pace?: number; 
     if (d.length === 0) break;
     parts.push(d);
     got += d.length;
+    since_pause += d.length;
     if (opts.pace) await new Promise((r) => setTimeout(r, opts.pace));
+    if (opts.pause_every !== undefined && since_pause >= opts.pause_every) {
+      since_pause = 0;
+      await new Promise((r) => setTimeout(r, opts.pause_ms ?? 1));
+    }
   }
   return Buffer.concat(parts, got);
 }
