@@ -52,10 +52,14 @@ function on_secure(this: TLSSocket): void {
 function on_end(this: TLSSocket): void {
   of(this).host.ended();
 }
+function on_finish(this: TLSSocket): void {
+  of(this).host.cipher_out();
+}
 function on_error(this: TLSSocket, err: Error): void {
   of(this).host.failed(err);
 }
 function noop(): void {}
+const EMPTY = Buffer.alloc(0);
 
 /** How the engine starts: as a server, or as a client naming the server. */
 export type EngineRole =
@@ -114,10 +118,21 @@ export class TlsEngine {
     t.on("data", on_data);
     t.on("end", on_end);
     t.on("error", on_error);
+    t.on("finish", on_finish);
+  }
+
+  /** `cb` once TLS has encrypted and handed over everything written so far (a close() that must not lose it). */
+  after_writes(cb: () => void): void {
+    if (this.tls.writableLength === 0) cb();
+    else this.tls.write(EMPTY, cb);
   }
 
   /** @internal TLS wrote ciphertext. */
   queue_out(chunk: Buffer, cb: (e?: Error | null) => void): void {
+    if (chunk.length === 0 && this.out.length === 0) {
+      process.nextTick(cb);
+      return;
+    }
     // TLS reuses the memory of a write once its callback ran, and the connection may hold the
     // bytes longer than that (its send batching): it gets a copy.
     chunk = Buffer.from(chunk);
@@ -134,8 +149,8 @@ export class TlsEngine {
   drain(send: (b: Buffer) => number): boolean {
     while (this.out.length > 0) {
       const head = this.out[0]!;
-      const n = send(head);
-      if (n <= 0) return false;
+      const n = head.length === 0 ? 0 : send(head);
+      if (n < 0 || (n === 0 && head.length > 0)) return false;
       this.out_bytes -= n;
       if (n < head.length) {
         this.out[0] = head.subarray(n);

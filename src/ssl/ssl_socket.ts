@@ -93,6 +93,8 @@ export class SSLSocket extends socket {
   private inbox: Buffer = EMPTY;
   private feeding = false;
   private starting = false;
+  /** close() was called: the descriptor is gone for the caller, though TLS may still be flushing (close()). */
+  private user_closed = false;
   /** Wrapped before connecting: TLS starts once the connection is made. */
   private armed = false;
   private pumping = false;
@@ -285,6 +287,10 @@ export class SSLSocket extends socket {
 
   private fail(err: OSError): void {
     const engine = this.engine();
+    if (this.user_closed) {
+      this.close_now();
+      return;
+    }
     this.tls = { kind: "failed", error: err };
     if (engine !== null) {
       // An alert TLS queued for the peer still leaves, as OpenSSL's would.
@@ -363,6 +369,7 @@ export class SSLSocket extends socket {
    * TLS would take more (its queue below SO_SNDBUF) and the connection is open.
    */
   override poll_flags(): number {
+    if (this.user_closed) return POLLNVAL;
     const raw = super.poll_flags();
     if ((raw & POLLNVAL) !== 0) return raw;
     const st = this.tls;
@@ -393,7 +400,7 @@ export class SSLSocket extends socket {
   // ---- Python's SSLSocket -------------------------------------------------------------------
 
   private ensure_open(): void {
-    if (super.fileno() < 0) throw os_error(EBADF);
+    if (this.user_closed || super.fileno() < 0) throw os_error(EBADF);
   }
 
   /** Non-blocking: returns once the handshake is done, raises SSLWantReadError/SSLWantWriteError until then. */
@@ -566,8 +573,9 @@ export class SSLSocket extends socket {
     const engine = st.engine;
     if (this.raw_error !== null) throw this.raw_error;
     if (this.peer_end === "ragged") throw eof_error("shutdown");
-    const sent = engine.out_bytes === 0 && engine.tls.writableFinished;
-    if (this.peer_end === null || !sent) throw want(sent ? "read" : "write", "shutdown");
+    // Our close_notify leaves TLS on a later turn; only ciphertext the connection refused is a want-write.
+    if (engine.out_bytes > 0) throw want("write", "shutdown");
+    if (this.peer_end === null || !engine.tls.writableFinished) throw want("read", "shutdown");
     // Done: what TLS did not consume (plain bytes after the peer's close_notify) is recv()'s now.
     this.plain.length = 0;
     this.plain_bytes = 0;
@@ -645,9 +653,36 @@ export class SSLSocket extends socket {
     super.shutdown(how);
   }
 
+  /**
+   * Releases the descriptor at once. What send() took is still delivered: TLS may not have
+   * encrypted the last of it yet (its writes complete on later turns), so the connection under
+   * it is closed once it has, with room to take all of it (CPython's SSL_write had put it in the kernel).
+   */
   override close(): void {
+    if (this.user_closed) return;
+    const engine = this.engine();
+    if (engine !== null && engine.tls.writableLength > 0 && super.fileno() >= 0) {
+      this.user_closed = true;
+      super.setsockopt(SOL_SOCKET, SO_SNDBUF, Math.max(this.options.sndbuf, 1 << 30));
+      engine.after_writes(() => this.close_now());
+      super.notify();
+      return;
+    }
+    this.close_now();
+  }
+
+  private close_now(): void {
+    this.user_closed = true;
     if (super.fileno() >= 0) this.drop_tls();
     super.close();
+  }
+
+  override fileno(): number {
+    return this.user_closed ? -1 : super.fileno();
+  }
+
+  override get closed(): boolean {
+    return this.user_closed || super.closed;
   }
 
   /** Stop TLS where it stands: ciphertext it already made still leaves, as the kernel would send what SSL_write gave it. */

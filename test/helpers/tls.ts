@@ -3,6 +3,9 @@ import { fileURLToPath } from "node:url";
 import * as ssl from "../../src/ssl/index.js";
 import type * as asyncore from "../../src/asyncore/index.js";
 import type { socket } from "../../src/socket/index.js";
+import { SOCK_STREAM, POLLOUT, socket as Socket } from "../../src/socket/index.js";
+import { select } from "../../src/select/index.js";
+import { accept_one, listening_socket, wait_for, type Family, WAIT_MS } from "./net.js";
 
 /** test/fixtures/certs (made by scripts/make-certs.sh), from the compiled test's place in dist/. */
 export const CERTS = fileURLToPath(new URL("../../../test/fixtures/certs/", import.meta.url));
@@ -107,4 +110,127 @@ export function tls_channel<B extends DispatcherClass>(Base: B): B & (abstract n
     }
   }
   return TlsChannel as unknown as B & (abstract new (...args: any[]) => TlsChannelApi);
+}
+
+/** A connected pair of plain sockets of `fam`: [accepted (server side), client]. */
+export async function socket_pair(fam: Family): Promise<[Socket, Socket]> {
+  const l = listening_socket(fam);
+  try {
+    const c = new Socket(fam.family, SOCK_STREAM);
+    c.connect_ex(l.getsockname());
+    const [s] = await accept_one(l);
+    await wait_for(c, POLLOUT);
+    return [s, c];
+  } finally {
+    l.close();
+  }
+}
+
+/** How one side's handshake ended: done, an error, or still pending when the time ran out. */
+export type Outcome = { readonly kind: "done" } | { readonly kind: "error"; readonly error: unknown } | { readonly kind: "pending" };
+
+/**
+ * Drives do_handshake() on every side (each waiting in select() for its socket, as a loop would)
+ * until each has completed or failed (or those of `until` have), or `ms` passed; one outcome per side.
+ */
+export async function drive_handshakes(sides: readonly ssl.SSLSocket[], ms: number = WAIT_MS, until: readonly number[] | null = null): Promise<Outcome[]> {
+  const out: Outcome[] = sides.map(() => ({ kind: "pending" }));
+  const deadline = performance.now() + ms;
+  for (;;) {
+    for (let i = 0; i < sides.length; i++) {
+      if (out[i]!.kind !== "pending") continue;
+      try {
+        sides[i]!.do_handshake();
+        out[i] = { kind: "done" };
+      } catch (e) {
+        if (!(e instanceof ssl.SSLWantReadError || e instanceof ssl.SSLWantWriteError)) out[i] = { kind: "error", error: e };
+      }
+    }
+    const waiting = sides.filter((_, i) => out[i]!.kind === "pending");
+    const left = deadline - performance.now();
+    if (waiting.length === 0 || left <= 0) return out;
+    if (until !== null && until.every((i) => out[i]!.kind !== "pending")) return out;
+    await select(waiting, [], [], Math.min(left, 50) / 1000);
+  }
+}
+
+/** Both sides' handshakes, which must succeed. */
+export async function handshake(...sides: ssl.SSLSocket[]): Promise<void> {
+  const r = await drive_handshakes(sides);
+  r.forEach((o, i) => {
+    if (o.kind === "error") throw o.error;
+    if (o.kind === "pending") throw new Error(`handshake ${i} did not finish in ${WAIT_MS} ms`);
+  });
+}
+
+/** A connected TLS pair over `fam`, handshake done: [server side, client side]. */
+export async function tls_pair(
+  fam: Family,
+  opts: { server?: ssl.SSLContext; client?: ssl.SSLContext; suppress_ragged_eofs?: boolean } = {},
+): Promise<[ssl.SSLSocket, ssl.SSLSocket]> {
+  const [a, b] = await socket_pair(fam);
+  const sctx = opts.server ?? server_context();
+  const cctx = opts.client ?? client_context();
+  const host = fam.host;
+  if (host === null) cctx.check_hostname = false;
+  const s = sctx.wrap_socket(a, { server_side: true, do_handshake_on_connect: false, suppress_ragged_eofs: opts.suppress_ragged_eofs ?? true });
+  const c = cctx.wrap_socket(b, { server_hostname: host, do_handshake_on_connect: false, suppress_ragged_eofs: opts.suppress_ragged_eofs ?? true });
+  await handshake(s, c);
+  return [s, c];
+}
+
+/**
+ * Reads from `s` until `n` bytes came or end of stream, waiting in select() between reads;
+ * `pace` (ms) slows the reader down after every read, `pause_ms` after every `pause_every` bytes.
+ */
+export async function read_exactly(
+  s: Socket,
+  n: number,
+  opts: { pace?: number; chunk?: number; ms?: number; pause_every?: number; pause_ms?: number } = {},
+): Promise<Buffer> {
+  let since_pause = 0;
+  const parts: Buffer[] = [];
+  let got = 0;
+  const deadline = performance.now() + (opts.ms ?? 30000);
+  while (got < n) {
+    if (performance.now() > deadline) throw new Error(`read ${got} of ${n} bytes in time`);
+    let d: Buffer;
+    try {
+      d = s.recv(opts.chunk ?? 65536);
+    } catch (e) {
+      if (e instanceof ssl.SSLWantReadError || (e as { errno?: number }).errno === 11) {
+        await select([s], [], [], 0.05);
+        continue;
+      }
+      throw e;
+    }
+    if (d.length === 0) break;
+    parts.push(d);
+    got += d.length;
+    since_pause += d.length;
+    if (opts.pace) await new Promise((r) => setTimeout(r, opts.pace));
+    if (opts.pause_every !== undefined && since_pause >= opts.pause_every) {
+      since_pause = 0;
+      await new Promise((r) => setTimeout(r, opts.pause_ms ?? 1));
+    }
+  }
+  return Buffer.concat(parts, got);
+}
+
+/** Sends all of `data` on `s`, waiting in select() whenever it is full. */
+export async function write_all(s: Socket, data: Buffer, ms = 30000): Promise<void> {
+  let at = 0;
+  const deadline = performance.now() + ms;
+  while (at < data.length) {
+    if (performance.now() > deadline) throw new Error(`sent ${at} of ${data.length} bytes in time`);
+    try {
+      at += s.send(data.subarray(at, at + (1 << 20)));
+    } catch (e) {
+      if (e instanceof ssl.SSLWantWriteError || e instanceof ssl.SSLWantReadError || (e as { errno?: number }).errno === 11) {
+        await select([], [s], [], 0.05);
+        continue;
+      }
+      throw e;
+    }
+  }
 }
