@@ -199,6 +199,25 @@ for (const use_poll of [false, true]) {
         expect(c.lines).to.deep.equal([]);
       });
 
+      it("PROT P: a data connection that does not speak TLS fails the transfer (426), logged; the session goes on", async () => {
+        const log: string[] = [];
+        const [v4] = serve({ log: (l) => log.push(l) }, true);
+        v4.store.write("/f", Buffer.alloc(100000, 1), 0);
+        const c = await tls_connect(v4);
+        expect(await c.cmd("AUTH TLS")).to.deep.equal(["234 AUTH TLS successful"]);
+        await c.starttls();
+        expect(await c.cmd("PBSZ 0")).to.deep.equal(["200 PBSZ=0 successful."]);
+        expect(await c.cmd("PROT P")).to.deep.equal(["200 Protection set to Private"]);
+        const m = /\((\d+),(\d+),(\d+),(\d+),(\d+),(\d+)\)/.exec((await c.cmd("PASV"))[0]!)!;
+        const data = net.connect({ host: "127.0.0.1", port: Number(m[5]) * 256 + Number(m[6]) });
+        data.on("error", () => undefined);
+        expect(await c.cmd("RETR f")).to.deep.equal(["125 retr ok"]);
+        data.end("this is not a ClientHello\r\n");
+        expect(await c.read_line(10000)).to.equal("426 Connection closed; transfer aborted.");
+        expect(await c.cmd("NOOP")).to.deep.equal(["200 noop ok"]);
+        expect(log.some((l) => / data connection TLS handshake failed: /.test(l)), log.join("\n")).to.equal(true);
+      });
+
       it("a client that fails the handshake after AUTH TLS (garbage, plain text, hang-up) is logged and closed; others go on", async () => {
         const log: string[] = [];
         const [v4] = serve({ log: (l) => log.push(l) }, true);
