@@ -13,7 +13,8 @@
 // - readable()/writable() follow what the handshake or shutdown waits for, so the loop neither
 //   spins on a writable socket nor waits on a read the TLS layer does not need;
 // - a handshake or record that fails (a plain client on a TLS port, garbage, an untrusted peer)
-//   is logged with log_info and closes the channel: handle_error is for bugs, not for peers.
+//   is logged (handle_tls_error, by default log_info) and closes the channel: handle_error is for
+//   bugs, not for peers.
 import * as asynchat from "asyncore-ts/asynchat";
 import * as asyncore from "asyncore-ts/asyncore";
 import * as ssl from "asyncore-ts/ssl";
