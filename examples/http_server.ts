@@ -11,12 +11,20 @@
 //   malformed request  → 400; body over max_body → 413; POST without length → 411;
 //   header section over max_header → 431; other methods or Transfer-Encoding → 501.
 //
-// Run: node dist/examples/http_server.js [port] [--workers N]   (127.0.0.1, port 8080 by default)
+// With a TLS context (`--tls-cert FILE --tls-key FILE`) it serves HTTPS: each accepted socket is
+// wrapped server side and the handshake runs from the loop (examples/ssl_connection.ts); a client
+// that does not speak TLS (plain HTTP to the HTTPS port) is logged and disconnected.
+//
+// Run: node dist/examples/http_server.js [port] [--workers N] [--poll] [--tls-cert FILE --tls-key FILE]
+//      (127.0.0.1, port 8080 by default)
 import { createHash } from "node:crypto";
 import * as asynchat from "asyncore-ts/asynchat";
 import * as asyncore from "asyncore-ts/asyncore";
 import * as socket from "asyncore-ts/socket";
+import type * as ssl from "asyncore-ts/ssl";
 import { b } from "asyncore-ts";
+import { SSLConnection, server_context } from "./ssl_connection.js";
+import { take_server_flags } from "./server_flags.js";
 import { check_workers_port, take_workers_flag } from "./workers_flag.js";
 
 /** Limits and hooks of a server; every field is optional. */
@@ -27,8 +35,10 @@ export interface ServerOptions {
   readonly max_header?: number;
   /** The socket map to join (default asyncore.socket_map). */
   readonly map?: asyncore.SocketMap | null;
-  /** One line per request ("127.0.0.1:5555 GET /x 200"); default: silent. */
+  /** One line per request ("127.0.0.1:5555 GET /x 200") and per failed TLS connection; default: silent. */
   readonly log?: ((line: string) => void) | null;
+  /** Serve HTTPS with this server context (ssl_connection.server_context(cert, key)). */
+  readonly tls_context?: ssl.SSLContext | null;
 }
 
 const DEFAULT_MAX_BODY = 16 * 1024 * 1024;
@@ -100,7 +110,7 @@ function content_length(head: RequestHead): number | null {
  * One client connection: the documentation's http_request_handler, completed. Reads one
  * request, answers it, and closes (Connection: close).
  */
-export class http_request_handler extends asynchat.async_chat {
+export class http_request_handler extends SSLConnection {
   readonly client_addr: socket.Address;
   readonly options: ServerOptions;
   ibuffer: Buffer[] = [];
@@ -116,6 +126,13 @@ export class http_request_handler extends asynchat.async_chat {
     this.client_addr = addr;
     this.options = options;
     this.set_terminator(b`\r\n\r\n`);
+    if (options.tls_context) this.secure_connection(options.tls_context);
+  }
+
+  /** A client that failed TLS (plain HTTP on the HTTPS port, an aborted handshake): a log line, no crash. */
+  override handle_tls_error(message: string): void {
+    const who = socket.format_address(this.client_addr) || String(this.client_addr);
+    this.options.log?.(`${who} TLS error: ${message}`);
   }
 
   /** The header section is capped; a body is capped by Content-Length before it is read. */
@@ -238,10 +255,10 @@ export class http_server extends asyncore.dispatcher {
     return this.socket!.getsockname();
   }
 
-  /** http://host:port/ for this server. */
+  /** http://host:port/ (https:// with TLS) for this server. */
   get url(): string {
     const a = this.address as [string, number];
-    return `http://${a[0].includes(":") ? `[${a[0]}]` : a[0]}:${a[1]}/`;
+    return `${this.options.tls_context ? "https" : "http"}://${a[0].includes(":") ? `[${a[0]}]` : a[0]}:${a[1]}/`;
   }
 }
 
@@ -269,23 +286,22 @@ export function start(host: string | StartOptions = "127.0.0.1", port = 0, optio
  */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   let workers: number;
-  let port: number;
+  let flags: ReturnType<typeof take_server_flags>;
   try {
     const flag = take_workers_flag(argv);
-    const arg = flag.args[0];
-    port = arg === undefined ? 8080 : Number(arg);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port ${JSON.stringify(arg)}`);
-    check_workers_port(flag.workers, port);
+    flags = take_server_flags(flag.args, 8080);
+    check_workers_port(flag.workers, flags.port);
     workers = flag.workers;
   } catch (err) {
-    console.error(`usage: node dist/examples/http_server.js [port] [--workers N]  (${(err as Error).message})`);
+    console.error(`usage: node dist/examples/http_server.js [port] [--workers N] [--poll] [--tls-cert FILE --tls-key FILE]  (${(err as Error).message})`);
     process.exitCode = 2;
     return;
   }
   await asyncore.run_workers(workers, async () => {
-    const server = start("127.0.0.1", port, { log: (line) => console.log(line) });
+    const tls_context = flags.tls_cert ? server_context(flags.tls_cert, flags.tls_key) : null;
+    const server = start("127.0.0.1", flags.port, { log: (line) => console.log(line), tls_context });
     console.log(`serving on ${server.url}${workers > 1 ? ` (pid ${process.pid})` : ""}`);
-    await asyncore.loop();
+    await asyncore.loop({ use_poll: flags.use_poll });
   });
 }
 

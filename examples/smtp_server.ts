@@ -6,6 +6,13 @@
 // RCPT TO, DATA (ended by <CRLF>.<CRLF>, dot-unstuffed), RSET, NOOP, QUIT, VRFY, HELP, EXPN.
 // Not ported: decode_data, SMTPUTF8, and the proxy/mailman servers.
 //
+// Not in smtpd: STARTTLS (RFC 3207), when the server has a `tls_context`. EHLO advertises it;
+// "220 Ready to start TLS" goes out in the clear, then the channel's socket is wrapped
+// (examples/ssl_connection.ts) and the session starts over: no greeting seen, no transaction,
+// and the client must EHLO again. Commands pipelined behind STARTTLS are dropped, not run.
+// Without a context STARTTLS is answered "454 TLS not available" (as aiosmtpd does), with TLS
+// already on "503 Error: TLS already active".
+//
 // Deliberate deviations from CPython 3.11's smtpd, both bugs there:
 // - after "552 Error: Too much mail data" CPython stays in the DATA state (every later command
 //   is read as mail data); here the transaction is aborted and the channel takes commands again;
@@ -14,9 +21,12 @@
 import * as os from "node:os";
 import * as asyncore from "asyncore-ts/asyncore";
 import * as asynchat from "asyncore-ts/asynchat";
+import type * as ssl from "asyncore-ts/ssl";
 import * as socket from "asyncore-ts/socket";
 import * as errno from "asyncore-ts/errno";
 import { b } from "asyncore-ts";
+import { SSLConnection, server_context } from "./ssl_connection.js";
+import { take_server_flags, type ServerFlags } from "./server_flags.js";
 
 export const __version__ = "Python SMTP proxy version 0.3";
 export const DATA_SIZE_DEFAULT = 33554432;
@@ -109,7 +119,7 @@ export const enum State {
   DATA = 1,
 }
 
-export class SMTPChannel extends asynchat.async_chat {
+export class SMTPChannel extends SSLConnection {
   static readonly COMMAND = State.COMMAND;
   static readonly DATA = State.DATA;
 
@@ -185,6 +195,7 @@ export class SMTPChannel extends asynchat.async_chat {
   }
 
   override collect_incoming_data(data: Buffer): void {
+    if (this.ssl_switching) return; // read in the clear behind STARTTLS: dropped
     const limit = this.smtp_state === State.COMMAND ? this.max_command_size_limit : this.data_size_limit;
     if (limit && this.num_bytes > limit) return;
     if (limit) this.num_bytes += data.length;
@@ -192,6 +203,11 @@ export class SMTPChannel extends asynchat.async_chat {
   }
 
   override found_terminator(): void {
+    if (this.ssl_switching) {
+      this.received_lines = [];
+      this.num_bytes = 0;
+      return;
+    }
     const raw = this.received_lines.length === 1 ? this.received_lines[0]! : Buffer.concat(this.received_lines);
     this.received_lines = [];
     if (this.smtp_state === State.COMMAND) {
@@ -259,7 +275,28 @@ export class SMTPChannel extends asynchat.async_chat {
       this.command_size_limits.set("MAIL", this.limit_for("MAIL") + 26);
     }
     this.push("250-8BITMIME");
+    if (this.smtp_server.tls_context && !this.tls_active) this.push("250-STARTTLS");
     this.push("250 HELP");
+  }
+
+  /** RFC 3207: the reply in the clear, then TLS, then a fresh session (see the top of this file). */
+  smtp_STARTTLS(arg: string | null): void {
+    if (arg) return this.push("501 Syntax: STARTTLS");
+    const context = this.smtp_server.tls_context;
+    if (!context) return this.push("454 TLS not available");
+    if (this.tls_active) return this.push("503 Error: TLS already active");
+    this.push("220 Ready to start TLS");
+    this.secure_connection_after_reply(context);
+  }
+
+  /** RFC 3207 section 4.2: forget everything the client said before TLS. */
+  override handle_tls_ready(): void {
+    this.seen_greeting = "";
+    this.extended_smtp = false;
+    this.mail_options = [];
+    this.rcpt_options = [];
+    this.command_size_limits.clear();
+    this._set_rset_state();
   }
 
   smtp_NOOP(arg: string | null): void {
@@ -377,6 +414,8 @@ export class SMTPServer extends asyncore.dispatcher {
   channel_class: typeof SMTPChannel = SMTPChannel;
   /** The name in the greeting and the HELO/EHLO reply (smtpd uses socket.getfqdn()). */
   fqdn: string = os.hostname();
+  /** With a context, EHLO offers STARTTLS (see the top of this file). */
+  tls_context: ssl.SSLContext | null = null;
 
   constructor(
     readonly _localaddr: [string, number],
@@ -439,8 +478,22 @@ export class DebuggingServer extends SMTPServer {
   }
 }
 
+/** The program: a DebuggingServer on 127.0.0.1; `[port] [--poll] [--tls-cert FILE --tls-key FILE]`. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  let flags: ServerFlags;
+  try {
+    flags = take_server_flags(argv, 8025);
+  } catch (err) {
+    console.error(`usage: node dist/examples/smtp_server.js [port] [--poll] [--tls-cert FILE --tls-key FILE]  (${(err as Error).message})`);
+    process.exitCode = 2;
+    return;
+  }
+  const server = new DebuggingServer(["127.0.0.1", flags.port]);
+  if (flags.tls_cert) server.tls_context = server_context(flags.tls_cert, flags.tls_key);
+  console.log(`SMTP debugging server on ${socket.format_address(server.address())}${server.tls_context ? " (STARTTLS)" : ""}`);
+  await asyncore.loop({ use_poll: flags.use_poll });
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const server = new DebuggingServer(["127.0.0.1", Number(process.argv[2] ?? 8025)]);
-  console.log(`SMTP debugging server on ${socket.format_address(server.address())}`);
-  await asyncore.loop();
+  await main();
 }

@@ -26,11 +26,13 @@ class Registration implements Watcher {
   constructor(
     readonly owner: poll,
     readonly fd: number,
-    readonly target: Pollable,
+    /** Follows the descriptor when another object takes it over (ssl wrap: Pollable.hand_watchers_to). */
+    public target: Pollable,
     public mask: number,
   ) {}
 
-  changed(): void {
+  changed(p: Pollable): void {
+    this.target = p;
     this.owner.candidate(this);
   }
 }

@@ -27,10 +27,12 @@ class Entry implements Watcher {
   constructor(
     readonly owner: Selector,
     readonly fd: number,
-    readonly target: Pollable,
+    /** Follows the descriptor when another object takes it over (ssl wrap: Pollable.hand_watchers_to). */
+    public target: Pollable,
   ) {}
 
-  changed(): void {
+  changed(p: Pollable): void {
+    this.target = p;
     this.owner.candidate(this);
   }
 }

@@ -19,3 +19,8 @@ export function release_fd(fd: number): void {
 export function lookup_fd(fd: number): Pollable | undefined {
   return open.get(fd);
 }
+
+/** `fd` now names `p` (the ssl layer's wrap: the same number, a new socket object). */
+export function replace_fd(fd: number, p: Pollable): void {
+  if (open.has(fd)) open.set(fd, p);
+}

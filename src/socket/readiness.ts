@@ -41,6 +41,16 @@ export abstract class Pollable {
     if (i >= 0) this.watchers.splice(i, 1);
   }
 
+  /**
+   * Another object now stands for this descriptor (the ssl layer's wrap): its watchers follow it
+   * and are told at once, so a registration made before the wrap reads the new object.
+   */
+  protected hand_watchers_to(next: Pollable): void {
+    next.watchers = next.watchers.length === 0 ? this.watchers : next.watchers.concat(this.watchers);
+    this.watchers = [];
+    next.notify();
+  }
+
   protected notify(): void {
     const ws = this.watchers;
     // Index loop: a watcher may unwatch itself while being told.

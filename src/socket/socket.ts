@@ -16,7 +16,7 @@ import {
 import { Connection } from "./connection.js";
 import { DatagramEndpoint } from "./datagram.js";
 import type { Endpoint, EndpointOwner } from "./endpoint.js";
-import { allocate_fd, release_fd } from "./fd_table.js";
+import { allocate_fd, release_fd, replace_fd } from "./fd_table.js";
 import { Listener, type BindAddress } from "./listener.js";
 import { as_buffer, py_type, type BytesLike } from "./bytes.js";
 import { default_options, option_result, read_option, store_option, type SocketOptions } from "./options.js";
@@ -76,15 +76,20 @@ const emit_socket_warning: WarningSink = (m) => process.emitWarning(m, "SocketWa
 class SocketOwner implements EndpointOwner {
   readonly family: number;
   readonly options: SocketOptions;
-  constructor(private readonly s: socket) {
+  /** Not readonly: the ssl layer's wrap hands the endpoint, with its owner, to the wrapping socket (socket._move_to). */
+  constructor(private s: socket) {
     this.family = s.family;
     this.options = s.options;
+  }
+  /** @internal the socket now reporting for the endpoint */
+  retarget(s: socket): void {
+    this.s = s;
   }
   changed(): void {
     this.s["notify"]();
   }
   error(err: OSError): void {
-    this.s["pending"] = err;
+    this.s["pending_error"] = err;
     this.s["notify"]();
   }
   warn(message: string): void {
@@ -102,9 +107,9 @@ export class socket extends Pollable {
   private fd: number;
   private stage: Stage = FRESH;
   /** The pending error (Linux's sk_err), whichever endpoint met it: reported once. */
-  private pending: OSError | null = null;
+  private pending_error: OSError | null = null;
   /** What this socket's endpoint reports to it; kept off the socket's Python-shaped surface. */
-  private readonly owner: EndpointOwner;
+  private owner: SocketOwner;
   private timeout: number | null = 0;
   private bound_to: Address | null = null;
   private peer: Address | null = null;
@@ -161,11 +166,43 @@ export class socket extends Pollable {
     return this.stage.kind === "closed";
   }
 
+  /**
+   * @internal The ssl layer's wrap, CPython's `sock.detach()` then a socket made on its
+   * descriptor: `to` (a fresh socket of the same family and type) takes over this socket's
+   * descriptor number, endpoint, pending error, addresses, options, timeout and watchers; this
+   * one is left closed (fileno() -1) without touching the connection.
+   */
+  _move_to(to: socket): void {
+    this.check_open();
+    if (to.family !== this.family || to.type !== this.type || to.stage.kind !== "fresh") throw os_error(EINVAL);
+    release_fd(to.fd);
+    to.fd = this.fd;
+    replace_fd(this.fd, to);
+    to.stage = this.stage;
+    to.pending_error = this.pending_error;
+    to.timeout = this.timeout;
+    to.bound_to = this.bound_to;
+    to.peer = this.peer;
+    to.local = this.local;
+    to.connect_reported = this.connect_reported;
+    to.on_warning = this.on_warning;
+    Object.assign(to.options, this.options);
+    // The endpoint keeps its owner object (it reads options through it): the owner now reports to `to`.
+    to.owner = this.owner;
+    to.owner.retarget(to);
+    (to.owner as { options: SocketOptions }).options = to.options;
+    this.owner = new SocketOwner(this);
+    this.stage = CLOSED;
+    this.fd = -1;
+    this.pending_error = null;
+    this.hand_watchers_to(to);
+  }
+
   // ---- readiness -------------------------------------------------------------------------
 
   poll_flags(): number {
     const st = this.stage;
-    const err = this.pending ? POLLERR : 0;
+    const err = this.pending_error ? POLLERR : 0;
     switch (st.kind) {
       case "closed":
         return POLLNVAL;
@@ -204,8 +241,8 @@ export class socket extends Pollable {
 
   /** A pending error is reported once, by the first call that can report it. */
   private take_pending(): OSError | null {
-    const e = this.pending;
-    this.pending = null;
+    const e = this.pending_error;
+    this.pending_error = null;
     return e;
   }
 

@@ -1,12 +1,16 @@
 // examples/smtp_server.ts: driven by Python's smtplib (a client no one here wrote) in a child
 // process, and by a plain Node client for the error replies.
 import { expect } from "chai";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import * as asyncore from "asyncore-ts/asyncore";
 import * as socket from "asyncore-ts/socket";
 import { b } from "asyncore-ts";
 import { SMTPServer, SMTPChannel, getaddr, unstuff, type MessageOptions } from "../../examples/smtp_server.js";
 import { Child, LineClient, with_timeout } from "../helpers/clients.js";
 import { python3_or_skip } from "../helpers/python.js";
+import { CERTS_DIR, SERVER_CERT, SERVER_KEY, TlsLineClient } from "../helpers/tls_lines.js";
+import { server_context } from "../../examples/ssl_connection.js";
 import { loop_fixture } from "../helpers/loop_fixture.js";
 
 interface received {
@@ -41,8 +45,9 @@ function sha256(data: Buffer): string {
 // smtplib dot-stuffs the message and adds the final CRLF if missing; the server takes the text
 // before "<CRLF>.<CRLF>", unstuffs it, and joins the lines with "\n" (CPython's smtpd) or keeps CRLF.
 const CLIENT = String.raw`
-import hashlib, json, random, smtplib, sys
+import hashlib, json, random, smtplib, ssl, sys
 host, port = sys.argv[1], int(sys.argv[2])
+cafile = sys.argv[3] if len(sys.argv) > 3 else None
 rnd = random.Random(20240611)
 
 def body_line():
@@ -67,6 +72,17 @@ out = []
 with smtplib.SMTP(host, port, timeout=30) as s:
     code, _ = s.ehlo("smtplib.test")
     assert code == 250, code
+    if cafile:
+        # STARTTLS, verifying the server against the test CA; then EHLO again (RFC 3207).
+        assert s.has_extn("starttls"), s.esmtp_features
+        code, resp = s.starttls(context=ssl.create_default_context(cafile=cafile))
+        assert code == 220, (code, resp)
+        code, _ = s.ehlo("smtplib.test")
+        assert code == 250, code
+        assert not s.has_extn("starttls"), s.esmtp_features
+        print("TLS", s.sock.version(), flush=True)
+    else:
+        assert not s.has_extn("starttls"), s.esmtp_features
     assert s.has_extn("size") and s.has_extn("8bitmime"), s.esmtp_features
     for i in range(20):
         msg = make(i)
@@ -101,11 +117,18 @@ describe("examples/smtp_server", function () {
   this.timeout(20000);
   const fx = loop_fixture();
 
-  function serve(data_size_limit?: number, channel_class?: typeof SMTPChannel): RecordingServer {
+  function serve(data_size_limit?: number, channel_class?: typeof SMTPChannel, tls = false, use_poll = false): RecordingServer {
     const server = new RecordingServer(["127.0.0.1", 0], null, data_size_limit, fx.map);
     server.fqdn = "smtp.test";
     if (channel_class) server.channel_class = channel_class;
-    fx.run();
+    if (tls) server.tls_context = server_context(SERVER_CERT, SERVER_KEY);
+    if (use_poll) {
+      fx.looping = asyncore.loop({ timeout: 1, map: fx.map, use_poll: true }).catch((e: unknown) => {
+        fx.loop_error = e;
+      });
+    } else {
+      fx.run();
+    }
     return server;
   }
 
@@ -128,14 +151,15 @@ describe("examples/smtp_server", function () {
       python3 = python3_or_skip(this, "smtplib");
     });
 
-    async function run_client(server: RecordingServer): Promise<expected[]> {
+    async function run_client(server: RecordingServer, cafile?: string): Promise<expected[]> {
       const [host, port] = server.address() as [string, number];
-      const child = new Child(python3, ["-c", CLIENT, host, String(port)]);
+      const child = new Child(python3, ["-c", CLIENT, host, String(port), ...(cafile ? [cafile] : [])]);
       fx.children.push(child);
       const r = await with_timeout(child.done, 15000, "the smtplib client to finish");
       expect(r.code, `smtplib client failed: ${r.stderr}`).to.equal(0);
       const lines = r.stdout.trim().split("\n");
       expect(lines.pop()).to.equal("DONE");
+      if (cafile) expect(lines.shift()).to.match(/^TLS TLSv1\.[23]$/);
       return lines.map((l) => JSON.parse(l) as expected);
     }
 
@@ -168,6 +192,97 @@ describe("examples/smtp_server", function () {
       const server = serve(undefined, CrlfChannel);
       const want = await run_client(server);
       check(server, want, "crlf");
+    });
+
+    for (const use_poll of [false, true]) {
+      it(`smtplib.starttls() (verifying ca.pem), then the same 20 messages byte-exact (${use_poll ? "poll" : "select"} loop)`, async () => {
+        const server = serve(undefined, CrlfChannel, true, use_poll);
+        const want = await run_client(server, `${CERTS_DIR}ca.pem`);
+        check(server, want, "crlf");
+      });
+    }
+  });
+
+  describe("STARTTLS", () => {
+    async function tls_client(server: SMTPServer): Promise<TlsLineClient> {
+      const [host, port] = server.address() as [string, number];
+      const c = await TlsLineClient.connect(host, port);
+      tls_clients.push(c);
+      expect(await c.read_reply()).to.deep.equal(["220 smtp.test Python SMTP proxy version 0.3"]);
+      return c;
+    }
+    let tls_clients: TlsLineClient[] = [];
+    afterEach(() => {
+      for (const c of tls_clients) c.close();
+      tls_clients = [];
+    });
+
+    it("is advertised only with a certificate, and answered 454 without one", async () => {
+      const plain = serve();
+      const c = await connect(plain);
+      expect(await cmd(c, "EHLO client.test")).to.deep.equal(["250-smtp.test", "250-SIZE 33554432", "250-8BITMIME", "250 HELP"]);
+      expect(await cmd(c, "STARTTLS")).to.deep.equal(["454 TLS not available"]);
+      expect(await cmd(c, "NOOP")).to.deep.equal(["250 OK"]);
+    });
+
+    it("switches mid-conversation, restarts the session (RFC 3207), and refuses a second STARTTLS", async () => {
+      const server = serve(undefined, undefined, true);
+      const c = await tls_client(server);
+      expect(await c.cmd("EHLO client.test")).to.deep.equal(["250-smtp.test", "250-SIZE 33554432", "250-8BITMIME", "250-STARTTLS", "250 HELP"]);
+      expect(await c.cmd("MAIL FROM:<before@tls>")).to.deep.equal(["250 OK"]);
+      expect(await c.cmd("STARTTLS now")).to.deep.equal(["501 Syntax: STARTTLS"]);
+      expect(await c.cmd("STARTTLS")).to.deep.equal(["220 Ready to start TLS"]);
+      const t = await c.starttls();
+      expect(t.authorized).to.equal(true);
+      expect(c.extra_plain).to.equal("");
+      // Everything from before TLS is forgotten: the greeting and the transaction.
+      expect(await c.cmd("MAIL FROM:<a@b>")).to.deep.equal(["503 Error: send HELO first"]);
+      expect(await c.cmd("EHLO client.test")).to.deep.equal(["250-smtp.test", "250-SIZE 33554432", "250-8BITMIME", "250 HELP"]);
+      expect(await c.cmd("STARTTLS")).to.deep.equal(["503 Error: TLS already active"]);
+      expect(await c.cmd("MAIL FROM:<a@b>")).to.deep.equal(["250 OK"]);
+      expect(await c.cmd("RCPT TO:<c@d>")).to.deep.equal(["250 OK"]);
+      expect(await c.cmd("DATA")).to.deep.equal(["354 End data with <CR><LF>.<CR><LF>"]);
+      c.sock.write("over TLS\r\n..dot\r\n.\r\n");
+      expect(await c.read_reply()).to.deep.equal(["250 OK"]);
+      expect(server.messages).to.have.length(1);
+      expect(server.messages[0]!.mailfrom).to.equal("a@b");
+      expect(server.messages[0]!.data.toString()).to.equal("over TLS\n.dot");
+      expect(await c.cmd("QUIT")).to.deep.equal(["221 Bye"]);
+      await c.wait_end();
+    });
+
+    it("drops a command pipelined behind STARTTLS in the clear (it never runs, inside TLS or out)", async () => {
+      const server = serve(undefined, undefined, true);
+      const c = await tls_client(server);
+      expect(await c.cmd("EHLO client.test")).to.include("250-STARTTLS");
+      c.sock.write("STARTTLS\r\nRSET\r\nNOOP\r\n");
+      expect(await c.read_reply()).to.deep.equal(["220 Ready to start TLS"]);
+      await c.starttls();
+      expect(await c.cmd("HELP")).to.deep.equal(["250 Supported commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY"]);
+      expect(c.extra_plain).to.equal("");
+      expect(c.lines).to.deep.equal([]);
+    });
+
+    it("a client that aborts the handshake (hangs up, or sends garbage) is logged and closed; others go on", async () => {
+      const server = serve(undefined, undefined, true);
+      const logged = fx.sandbox.stub(asyncore.dispatcher.prototype, "log_info");
+      const other = await connect(server);
+      expect(await cmd(other, "HELO other")).to.deep.equal(["250 smtp.test"]);
+      for (const how of ["hang up", "garbage", "plain commands"]) {
+        const c = await tls_client(server);
+        expect(await c.cmd("STARTTLS")).to.deep.equal(["220 Ready to start TLS"]);
+        if (how === "hang up") c.plain.end();
+        else if (how === "garbage") c.plain.write(randomBytes(3000));
+        else c.plain.write("EHLO not.tls\r\nMAIL FROM:<a@b>\r\n");
+        await c.wait_end(10000);
+        expect(c.lines, how).to.deep.equal([]);
+      }
+      expect(await cmd(other, "NOOP")).to.deep.equal(["250 OK"]);
+      // The garbage and the plain commands failed the handshake: each logged once, as a warning.
+      const tls_logs = logged.getCalls().filter((call) => String(call.args[0]).startsWith("TLS "));
+      expect(tls_logs.length, JSON.stringify(logged.getCalls().map((x) => x.args))).to.be.within(2, 3);
+      for (const call of tls_logs) expect(call.args[1]).to.equal("warning");
+      expect(server.messages).to.have.length(0);
     });
   });
 
@@ -342,5 +457,48 @@ describe("examples/smtp_server", function () {
       expect(unstuff(b``, b`\n`)).to.deep.equal(b``);
       expect(unstuff(b`x\r\n..y`, b`\r\n`)).to.deep.equal(b`x\r\n.y`);
     });
+  });
+});
+
+describe("examples/smtp_server run directly (npm run smtp -- 0 --tls-cert F --tls-key F --poll)", function () {
+  this.timeout(20000);
+  const script = fileURLToPath(new URL("../../examples/smtp_server.js", import.meta.url));
+  let children: Child[] = [];
+  afterEach(async () => {
+    for (const c of children) c.kill();
+    await Promise.all(children.map((c) => c.done));
+    children = [];
+  });
+
+  it("offers STARTTLS and prints the message smtplib sends over it", async function () {
+    const python3 = python3_or_skip(this, "smtplib", "ssl");
+    const server = new Child(process.execPath, [script, "0", "--tls-cert", SERVER_CERT, "--tls-key", SERVER_KEY, "--poll"]);
+    children.push(server);
+    const out = await server.wait_stdout((s) => /\(STARTTLS\)\n/.test(s), 10000, "the address");
+    const port = Number(/127\.0\.0\.1:(\d+) \(STARTTLS\)/.exec(out)![1]);
+    const client = new Child(python3, [
+      "-c",
+      String.raw`
+import smtplib, ssl, sys
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10) as s:
+    s.starttls(context=ssl.create_default_context(cafile=sys.argv[2]))
+    s.sendmail("a@example.com", ["b@example.org"], b"Subject: over TLS\r\n\r\nhello\r\n")
+`,
+      String(port),
+      `${CERTS_DIR}ca.pem`,
+    ]);
+    children.push(client);
+    const r = await with_timeout(client.done, 10000, "smtplib");
+    expect(r.code, r.stderr).to.equal(0);
+    await server.wait_stdout((s) => s.includes("------------ END MESSAGE ------------ (from a@example.com to b@example.org)"), 5000, "the message");
+    expect(server.stdout).to.contain("Subject: over TLS\nX-Peer: 127.0.0.1\n\nhello\n");
+  });
+
+  it("a certificate without its key is a usage error (exit status 2)", async () => {
+    const c = new Child(process.execPath, [script, "--tls-key", SERVER_KEY]);
+    children.push(c);
+    const r = await with_timeout(c.done, 10000, "exit");
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.contain("usage: node dist/examples/smtp_server.js [port] [--poll] [--tls-cert FILE --tls-key FILE]");
   });
 });
