@@ -4,7 +4,7 @@ import {
   BlockingIOError, EBADF, ENOTCONN, OSError, ValueError, os_error,
 } from "../errno/index.js";
 import {
-  POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, SOL_SOCKET, SO_SNDBUF, as_buffer, socket,
+  DEFAULT_SNDBUF, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, SOL_SOCKET, SO_SNDBUF, as_buffer, socket,
   type Address, type BytesLike,
 } from "../socket/index.js";
 import { CERT_NONE, CERT_REQUIRED, SSL_ERROR_SSL } from "./constants.js";
@@ -41,6 +41,8 @@ export interface WrapSettings {
   readonly suppress_ragged_eofs: boolean;
 }
 
+/** Linux's tcp_wmem maximum, as the socket layer's send_limit() uses it. */
+const AUTOTUNED_SNDBUF_MAX = 4 * 1024 * 1024;
 /** How much ciphertext one pull reads from the connection at a time. */
 const PULL = 65536;
 /** While unwrap() waits, ciphertext is held back at most this far ahead of TLS (see feed_records). */
@@ -385,7 +387,7 @@ export class SSLSocket extends socket {
     }
     const engine = st.engine;
     let f = raw & (POLLERR | POLLHUP);
-    if ((raw & POLLOUT) !== 0 && engine.out_bytes + engine.tls.writableLength < this.options.sndbuf) f |= POLLOUT;
+    if ((raw & POLLOUT) !== 0 && engine.out_bytes + engine.tls.writableLength < this.send_limit(engine)) f |= POLLOUT;
     if (
       this.plain_bytes > 0 ||
       this.peer_end !== null ||
@@ -523,11 +525,21 @@ export class SSLSocket extends socket {
     const buf = as_buffer(data);
     if (buf.length === 0) return 0;
     const engine = st.engine;
-    const room = this.options.sndbuf - engine.out_bytes - engine.tls.writableLength;
+    const room = this.send_limit(engine) - engine.out_bytes - engine.tls.writableLength;
     if (room <= 0) throw want("write", "write");
     const chunk = buf.length > room ? buf.subarray(0, room) : buf;
     engine.tls.write(chunk);
     return chunk.length;
+  }
+
+  /**
+   * How much plaintext send() may have queued in TLS. As the socket layer does for a send buffer
+   * nobody sized (connection.ts, send_limit), up to Linux's autotuned 4 MiB while the connection
+   * under TLS keeps up (no ciphertext waiting for it), else SO_SNDBUF.
+   */
+  private send_limit(engine: TlsEngine): number {
+    const sndbuf = this.options.sndbuf;
+    return sndbuf === DEFAULT_SNDBUF && engine.out_bytes === 0 ? AUTOTUNED_SNDBUF_MAX : sndbuf;
   }
 
   /** @internal sends go through TLS here too (the library's senders call send() on an SSLSocket). */
