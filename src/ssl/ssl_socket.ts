@@ -421,7 +421,11 @@ export class SSLSocket extends socket {
       case "handshake":
         throw want(st.engine.out_bytes > 0 ? "write" : "read", "handshake");
       case "waiting":
-        if (!this.connected_now()) throw os_error(ENOTCONN);
+        if (!this.connected_now()) {
+          // Still connecting: the hello cannot leave yet, as a send() on a connecting socket (EAGAIN).
+          if (this.armed && super.poll_flags() === 0) throw want("write", "handshake");
+          throw os_error(ENOTCONN);
+        }
         this.start();
         return this.do_handshake();
       case "plain":
