@@ -100,6 +100,7 @@ export class SSLContext {
   #alpn: string[] | null = null;
   /** Node's secure context, made when first needed and again after a change. */
   #secure: SecureContext | null = null;
+  #trusted: X509Certificate[] | null = null;
 
   constructor(protocol?: number) {
     const p = protocol ?? PROTOCOL_TLS;
@@ -210,12 +211,14 @@ export class SSLContext {
     }
     this.#ca.push(...found);
     this.#secure = null;
+    this.#trusted = null;
   }
 
   /** The system's trust store: Node's bundled root certificates (PORTING.md, "ssl"). */
   set_default_verify_paths(): void {
     this.#default_roots = true;
     this.#secure = null;
+    this.#trusted = null;
   }
 
   /** Python's load_default_certs(purpose=Purpose.SERVER_AUTH). */
@@ -291,6 +294,11 @@ export class SSLContext {
   /** @internal what the handshake needs besides the secure context */
   _alpn(): string[] | undefined {
     return this.#alpn ?? undefined;
+  }
+
+  /** @internal the trusted certificates, for the server side's check of a client's chain */
+  _trusted(): X509Certificate[] {
+    return (this.#trusted ??= (this.#default_roots ? [...this.#ca, ...rootCertificates] : this.#ca).map((pem) => new X509Certificate(pem)));
   }
 
   /** @internal whether a certificate was loaded (a server needs one) */

@@ -14,7 +14,7 @@ import {
   AT, SSLCertVerificationError, SSLError, eof_error, ssl_error_from_node, want,
 } from "./errors.js";
 import { decode_certificate, type PeerCertDict } from "./peer_cert.js";
-import { chain_failure, hostname_failure } from "./verify.js";
+import { chain_failure, hostname_failure, verify_chain } from "./verify.js";
 
 /**
  * Where TLS stands on this socket. "waiting": wrapped before the connection was made (TLS
@@ -325,10 +325,20 @@ export class SSLSocket extends socket {
     this.notify();
   }
 
-  /** CPython's verification of the server by a client (OpenSSL's verdict, then the host name). */
+  /**
+   * CPython's verification: of the server by a client (OpenSSL's verdict, then the host name),
+   * of a client's certificate by a server asking for one (the chain against the context's CAs).
+   */
   private verify(engine: TlsEngine): OSError | null {
     const ctx = this.#context;
-    if (this.server_side || ctx.verify_mode === CERT_NONE) return null;
+    if (ctx.verify_mode === CERT_NONE) return null;
+    if (this.server_side) {
+      const peer = engine.tls.getPeerCertificate(true);
+      // No certificate: OpenSSL itself failed a CERT_REQUIRED handshake; CERT_OPTIONAL lets it pass.
+      if (peer === null || peer === undefined || peer.raw === undefined) return null;
+      const bad = verify_chain(peer, ctx._trusted());
+      return bad === null ? null : new SSLCertVerificationError(bad.code, bad.message, "handshake");
+    }
     const t = engine.tls;
     const chain = chain_failure(t.authorizationError);
     if (chain !== null) return new SSLCertVerificationError(chain.code, chain.message, "handshake");

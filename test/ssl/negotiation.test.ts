@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import * as ssl from "../../src/ssl/index.js";
 import { FAMILIES, accept_one, listening_socket } from "../helpers/net.js";
-import { client_context, drive_handshakes, handshake, server_context, socket_pair, tls_pair } from "../helpers/tls.js";
+import { cert_path, client_context, drive_handshakes, handshake, server_context, socket_pair, tls_pair } from "../helpers/tls.js";
 import { SOCK_STREAM, socket } from "../../src/socket/index.js";
 
 const IPV4 = FAMILIES[0]!;
@@ -81,6 +81,69 @@ describe("ssl negotiation: a wrapped listening socket", () => {
       conn.close();
       c.close();
       wl.close();
+    }
+  });
+});
+
+describe("ssl negotiation: a server that asks for the client's certificate (verify_mode on the server side)", () => {
+  function asking(mode: number): ssl.SSLContext {
+    const s = server_context();
+    s.verify_mode = mode;
+    s.load_verify_locations(cert_path("ca.pem"));
+    return s;
+  }
+  function presenting(name: string | null): ssl.SSLContext {
+    const c = client_context();
+    if (name !== null) c.load_cert_chain(cert_path(`${name}.pem`), cert_path(`${name}.key`));
+    return c;
+  }
+
+  it("CERT_REQUIRED and a certificate from the trusted CA: the handshake completes, getpeercert() is its dict", async () => {
+    const [s, c] = await tls_pair(IPV4, { server: asking(ssl.CERT_REQUIRED), client: presenting("server") });
+    try {
+      expect((s.getpeercert() as ssl.PeerCertDict).subject).to.deep.equal([[["countryName", "XY"]], [["organizationName", "asyncore-ts tests"]], [["commonName", "localhost"]]]);
+    } finally {
+      s.close();
+      c.close();
+    }
+  });
+
+  for (const [cert, code, message] of [["selfsigned", 18, "self-signed certificate"], ["expired", 10, "certificate has expired"]] as const) {
+    it(`CERT_REQUIRED and ${cert}.pem: the server raises SSLCertVerificationError ${code}, as CPython's does`, async () => {
+      const [a, b] = await socket_pair(IPV4);
+      const s = asking(ssl.CERT_REQUIRED).wrap_socket(a, { server_side: true, do_handshake_on_connect: false });
+      const c = presenting(cert).wrap_socket(b, { server_hostname: "localhost", do_handshake_on_connect: false });
+      try {
+        const [o] = await drive_handshakes([s, c], undefined, [0]);
+        expect(o!.kind).to.equal("error");
+        const e = (o as { error: ssl.SSLCertVerificationError }).error;
+        expect(e).to.be.instanceOf(ssl.SSLCertVerificationError);
+        expect([e.verify_code, e.message]).to.deep.equal([code, `[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: ${message} (_ssl.c:1006)`]);
+      } finally {
+        s.close();
+        c.close();
+      }
+    });
+  }
+
+  it("CERT_REQUIRED and no certificate: the server's handshake fails; CERT_OPTIONAL lets it through, getpeercert() None", async () => {
+    const [a, b] = await socket_pair(IPV4);
+    const s = asking(ssl.CERT_REQUIRED).wrap_socket(a, { server_side: true, do_handshake_on_connect: false });
+    const c = presenting(null).wrap_socket(b, { server_hostname: "localhost", do_handshake_on_connect: false });
+    try {
+      const [o] = await drive_handshakes([s, c], undefined, [0]);
+      expect(o!.kind).to.equal("error");
+      expect((o as { error: Error }).error).to.be.instanceOf(ssl.SSLError);
+    } finally {
+      s.close();
+      c.close();
+    }
+    const [s2, c2] = await tls_pair(IPV4, { server: asking(ssl.CERT_OPTIONAL), client: presenting(null) });
+    try {
+      expect(s2.getpeercert()).to.equal(null);
+    } finally {
+      s2.close();
+      c2.close();
     }
   });
 });
