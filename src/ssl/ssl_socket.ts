@@ -191,7 +191,7 @@ export class SSLSocket extends socket {
     this.notify();
   }
 
-  /** Readiness of the socket changed, or TLS has something to move: move it, then tell the watchers. */
+  /** Readiness of the socket changed, or TLS has something to move: move it, then tell the watchers (ARCHITECTURE.md, "The ssl layer"). */
   protected override notify(): void {
     this.pump();
     super.notify();
@@ -247,7 +247,7 @@ export class SSLSocket extends socket {
   }
 
   /**
-   * While unwrap() waits for the peer's close_notify, ciphertext goes to TLS one record at a
+   * While unwrap() waits for the peer's close_notify (PORTING.md, "ssl": unwrap()), ciphertext goes to TLS one record at a
    * time, each after TLS has acted on the one before: the peer may send plain bytes right after
    * its close_notify (FTP's CCC), and those must stay for recv() after unwrap(), as OpenSSL
    * (reading record by record from the kernel) leaves them.
@@ -271,7 +271,7 @@ export class SSLSocket extends socket {
   }
 
   /**
-   * The connection's end of stream. TLS hears of it only on a later turn: a close_notify that
+   * The connection's end of stream (PORTING.md, "ssl": close_notify or not). TLS hears of it only on a later turn: a close_notify that
    * came just before it has then been seen, so ended() can tell a clean end from a ragged one.
    */
   private raw_eof(engine: TlsEngine): void {
@@ -326,7 +326,7 @@ export class SSLSocket extends socket {
   }
 
   /**
-   * CPython's verification: of the server by a client (OpenSSL's verdict, then the host name),
+   * CPython's verification (PORTING.md, "ssl": verification after the handshake): of the server by a client (OpenSSL's verdict, then the host name),
    * of a client's certificate by a server asking for one (the chain against the context's CAs).
    */
   private verify(engine: TlsEngine): OSError | null {
@@ -547,7 +547,7 @@ export class SSLSocket extends socket {
   }
 
   /**
-   * How much plaintext send() may have queued in TLS. As the socket layer does for a send buffer
+   * How much plaintext send() may have queued in TLS (PORTING.md, "ssl": send() takes what fits). As the socket layer does for a send buffer
    * nobody sized (connection.ts, send_limit), up to Linux's autotuned 4 MiB while the connection
    * under TLS keeps up (no ciphertext waiting for it), else SO_SNDBUF.
    */
