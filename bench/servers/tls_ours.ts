@@ -71,6 +71,8 @@ class Server extends asyncore.dispatcher {
   }
 }
 
+// A profiler (--cpu-prof) writes its profile on a normal exit: Ctrl-C exits normally.
+process.on("SIGINT", () => process.exit(0));
 const s = new Server();
 console.log((s.socket!.getsockname() as [string, number])[1]);
 await asyncore.loop({ timeout: 1, use_poll });

@@ -133,9 +133,6 @@ export class TlsEngine {
       process.nextTick(cb);
       return;
     }
-    // TLS reuses the memory of a write once its callback ran, and the connection may hold the
-    // bytes longer than that (its send batching): it gets a copy.
-    chunk = Buffer.from(chunk);
     this.out.push(chunk);
     this.out_cbs.push(cb);
     this.out_bytes += chunk.length;
