@@ -30,6 +30,12 @@ class CipherPipe extends Duplex {
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
     this.engine.queue_out(chunk, cb);
   }
+  /** A TLS write's records come corked: one call, one completion for all of them. */
+  override _writev(chunks: Array<{ chunk: Buffer }>, cb: (e?: Error | null) => void): void {
+    const last = chunks.length - 1;
+    for (let i = 0; i < last; i++) this.engine.queue_out(chunks[i]!.chunk, null);
+    this.engine.queue_out(chunks[last]!.chunk, cb);
+  }
   override _final(cb: (e?: Error | null) => void): void {
     // TLS's write side ended (close_notify sent): the connection under it stays open (unwrap).
     cb();
@@ -128,9 +134,9 @@ export class TlsEngine {
   }
 
   /** @internal TLS wrote ciphertext. */
-  queue_out(chunk: Buffer, cb: (e?: Error | null) => void): void {
+  queue_out(chunk: Buffer, cb: ((e?: Error | null) => void) | null): void {
     if (chunk.length === 0 && this.out.length === 0) {
-      process.nextTick(cb);
+      if (cb) process.nextTick(cb);
       return;
     }
     this.out.push(chunk);
