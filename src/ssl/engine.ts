@@ -67,6 +67,11 @@ function on_error(this: TLSSocket, err: Error): void {
 function noop(): void {}
 const EMPTY = Buffer.alloc(0);
 
+/** Where drain() sends ciphertext: the connection under TLS. */
+export interface CipherSink {
+  _raw_send(b: Buffer): number;
+}
+
 /** How the engine starts: as a server, or as a client naming the server. */
 export type EngineRole =
   | { readonly kind: "server"; readonly request_cert: boolean; readonly require_cert: boolean }
@@ -146,13 +151,13 @@ export class TlsEngine {
   }
 
   /**
-   * Hand queued ciphertext to `send` (the connection's non-blocking send: a count, or -1 when
-   * full); each TLS write completes once all its bytes were taken. True when the queue is empty.
+   * Hand queued ciphertext to the connection (`sink._raw_send`: its non-blocking send, a count or
+   * -1 when full); each TLS write completes once all its bytes were taken. True when the queue is empty.
    */
-  drain(send: (b: Buffer) => number): boolean {
+  drain(sink: CipherSink): boolean {
     while (this.out.length > 0) {
       const head = this.out[0]!;
-      const n = head.length === 0 ? 0 : send(head);
+      const n = head.length === 0 ? 0 : sink._raw_send(head);
       if (n < 0 || (n === 0 && head.length > 0)) return false;
       this.out_bytes -= n;
       if (n < head.length) {

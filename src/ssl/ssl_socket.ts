@@ -101,14 +101,6 @@ export class SSLSocket extends socket {
   private armed = false;
   private pumping = false;
   private pump_again = false;
-  private readonly raw_send = (b: Buffer): number => {
-    try {
-      return super._send_nowait(b);
-    } catch (e) {
-      this.raw_failed(e);
-      return -1;
-    }
-  };
 
   /** Use SSLContext.wrap_socket(), as in Python. */
   private constructor(family: number, type: number, proto: number, context: SSLContext, w: WrapSettings) {
@@ -213,7 +205,7 @@ export class SSLSocket extends socket {
         }
         const engine = this.engine();
         if (engine === null) continue;
-        if (engine.out_bytes > 0) engine.drain(this.raw_send);
+        if (engine.out_bytes > 0) engine.drain(this);
         this.pull(engine);
       } while (this.pump_again);
     } finally {
@@ -281,6 +273,16 @@ export class SSLSocket extends socket {
     });
   }
 
+  /** @internal The connection's own send, for the engine's ciphertext (CipherSink): a count, or -1 when full or failed. */
+  _raw_send(b: Buffer): number {
+    try {
+      return super._send_nowait(b);
+    } catch (e) {
+      this.raw_failed(e);
+      return -1;
+    }
+  }
+
   private raw_failed(e: unknown): void {
     const err = e instanceof OSError ? e : ssl_error_from_node(e, "read");
     if (this.raw_error === null) this.raw_error = err;
@@ -296,7 +298,7 @@ export class SSLSocket extends socket {
     this.tls = { kind: "failed", error: err };
     if (engine !== null) {
       // An alert TLS queued for the peer still leaves, as OpenSSL's would.
-      if (engine.out_bytes > 0) engine.drain(this.raw_send);
+      if (engine.out_bytes > 0) engine.drain(this);
       engine.destroy();
     }
     super.notify();
@@ -717,7 +719,7 @@ export class SSLSocket extends socket {
     if (engine !== null) {
       if (engine.out_bytes > 0) {
         super.setsockopt(SOL_SOCKET, SO_SNDBUF, Math.max(this.options.sndbuf, 1 << 30));
-        engine.drain(this.raw_send);
+        engine.drain(this);
       }
       engine.destroy();
     }
