@@ -137,6 +137,16 @@ export class SSLSocket extends socket {
     this.#context = ctx;
   }
 
+  /**
+   * CPython's private `_sslobj`, which ported code tests (test_ftplib's `SSLConnection.close()`:
+   * `self.socket._sslobj is not None`): non-null while TLS is on this socket (from the start of the
+   * handshake, failed or not, until unwrap() or shutdown()), null before and after.
+   */
+  get _sslobj(): object | null {
+    const k = this.tls.kind;
+    return k === "waiting" || k === "plain" ? null : this.link;
+  }
+
   /** Always None: TLS session resumption is not offered (PORTING.md, "ssl"). */
   get session(): null {
     return null;
