@@ -33,8 +33,8 @@ class CipherPipe extends Duplex {
   /** A TLS write's records come corked: one call, one completion for all of them. */
   override _writev(chunks: Array<{ chunk: Buffer }>, cb: (e?: Error | null) => void): void {
     const last = chunks.length - 1;
-    for (let i = 0; i < last; i++) this.engine.queue_out(chunks[i]!.chunk, null);
-    this.engine.queue_out(chunks[last]!.chunk, cb);
+    for (let i = 0; i < last; i++) this.engine.queue_out(chunks[i]!.chunk, null, false);
+    this.engine.queue_out(chunks[last]!.chunk, cb, true);
   }
   override _final(cb: (e?: Error | null) => void): void {
     // TLS's write side ended (close_notify sent): the connection under it stays open (unwrap).
@@ -139,7 +139,7 @@ export class TlsEngine {
   }
 
   /** @internal TLS wrote ciphertext. */
-  queue_out(chunk: Buffer, cb: ((e?: Error | null) => void) | null): void {
+  queue_out(chunk: Buffer, cb: ((e?: Error | null) => void) | null, tell = true): void {
     if (chunk.length === 0 && this.out.length === 0) {
       if (cb) process.nextTick(cb);
       return;
@@ -147,7 +147,7 @@ export class TlsEngine {
     this.out.push(chunk);
     this.out_cbs.push(cb);
     this.out_bytes += chunk.length;
-    this.host.cipher_out();
+    if (tell) this.host.cipher_out();
   }
 
   /**
