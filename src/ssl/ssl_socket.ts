@@ -739,7 +739,9 @@ export class SSLSocket extends socket {
   }
 
   override toString(): string {
-    return super.toString().replace(/^<socket\.socket/, "<ssl.SSLSocket");
+    const own = super.toString().replace(/^<socket\.socket/, "<ssl.SSLSocket");
+    // Closed for the caller while TLS still flushes (close()): shown closed, as it is to them.
+    return this.user_closed ? own.replace(/^<ssl\.SSLSocket (\[closed\] )?fd=\d+, (family=[^,]+, type=[^,]+, proto=\d+).*$/, "<ssl.SSLSocket [closed] fd=-1, $2>") : own;
   }
 }
 
