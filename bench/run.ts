@@ -412,7 +412,7 @@ const smoke = process.argv.includes("--smoke");
 /**
  * `npm run bench -- idle bulk` runs only those cases: lines, pipeline, bulk, connect, idle (the
  * issue's table, run by default with workers), rr and flood (the older single-connection
- * cases, run only when named), workers.
+ * cases, run only when named), workers, tls (bench/tls.ts, run only when named).
  */
 const only = process.argv.slice(2).filter((a, i, all) => !a.startsWith("-") && !(all[i - 1] ?? "").match(/^--(reps|idle)$/));
 const DEFAULT = ["lines", "pipeline", "bulk", "connect", "idle", "workers"];
@@ -521,6 +521,8 @@ async function main(): Promise<void> {
     const setups: Array<[number, string]> = [[1, "-"], ...sharings.map((s): [number, string] => [2, s])];
     for (const [n, sharing] of setups) print(await median_of(() => workers_case(n, sharing, conns, seconds)));
   }
+  // TLS (bench/tls.ts): asyncore-ts/ssl beside raw node:tls; run only when named.
+  if (only.includes("tls")) await (await import("./tls.js")).run_tls({ smoke, quick, reps: REPS });
   if (!has_python) console.log("(python3 with asyncore not found: CPython rows skipped)");
 }
 

@@ -43,6 +43,9 @@ const VERSION_NAME: ReadonlyMap<number, SecureContextOptions["minVersion"]> = ne
   [TLSVersion.MAXIMUM_SUPPORTED, "TLSv1.3"],
 ]);
 
+/** CPython 3.11's default cipher string for TLS 1.2 and below (Modules/_ssl.c, PY_SSL_DEFAULT_CIPHER_STRING), with TLS 1.3's. */
+const PY_DEFAULT_CIPHERS = "@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM";
+
 /** The TLS 1.3 suites OpenSSL offers by default: set_ciphers() leaves them alone, as OpenSSL does for CPython. */
 const TLS13_SUITES = "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256";
 
@@ -93,10 +96,11 @@ export class SSLContext {
   #cert: { cert: Buffer; key: Buffer; passphrase: string | undefined } | null = null;
   #ca: string[] = [];
   #default_roots = false;
-  #ciphers: string | undefined;
+  #ciphers: string = `${PY_DEFAULT_CIPHERS}:${TLS13_SUITES}`;
   #alpn: string[] | null = null;
   /** Node's secure context, made when first needed and again after a change. */
   #secure: SecureContext | null = null;
+  #trusted: X509Certificate[] | null = null;
 
   constructor(protocol?: number) {
     const p = protocol ?? PROTOCOL_TLS;
@@ -207,12 +211,14 @@ export class SSLContext {
     }
     this.#ca.push(...found);
     this.#secure = null;
+    this.#trusted = null;
   }
 
   /** The system's trust store: Node's bundled root certificates (PORTING.md, "ssl"). */
   set_default_verify_paths(): void {
     this.#default_roots = true;
     this.#secure = null;
+    this.#trusted = null;
   }
 
   /** Python's load_default_certs(purpose=Purpose.SERVER_AUTH). */
@@ -275,7 +281,7 @@ export class SSLContext {
       secureOptions: this.options,
     };
     if (ca.length > 0) o.ca = ca;
-    if (this.#ciphers !== undefined) o.ciphers = this.#ciphers;
+    o.ciphers = this.#ciphers;
     if (this.#cert !== null) Object.assign(o, this.#cert);
     try {
       this.#secure = createSecureContext(o);
@@ -288,6 +294,11 @@ export class SSLContext {
   /** @internal what the handshake needs besides the secure context */
   _alpn(): string[] | undefined {
     return this.#alpn ?? undefined;
+  }
+
+  /** @internal the trusted certificates, for the server side's check of a client's chain */
+  _trusted(): X509Certificate[] {
+    return (this.#trusted ??= (this.#default_roots ? [...this.#ca, ...rootCertificates] : this.#ca).map((pem) => new X509Certificate(pem)));
   }
 
   /** @internal whether a certificate was loaded (a server needs one) */

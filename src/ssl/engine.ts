@@ -30,6 +30,12 @@ class CipherPipe extends Duplex {
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
     this.engine.queue_out(chunk, cb);
   }
+  /** A TLS write's records come corked: one call, one completion for all of them. */
+  override _writev(chunks: Array<{ chunk: Buffer }>, cb: (e?: Error | null) => void): void {
+    const last = chunks.length - 1;
+    for (let i = 0; i < last; i++) this.engine.queue_out(chunks[i]!.chunk, null, false);
+    this.engine.queue_out(chunks[last]!.chunk, cb, true);
+  }
   override _final(cb: (e?: Error | null) => void): void {
     // TLS's write side ended (close_notify sent): the connection under it stays open (unwrap).
     cb();
@@ -60,6 +66,11 @@ function on_error(this: TLSSocket, err: Error): void {
 }
 function noop(): void {}
 const EMPTY = Buffer.alloc(0);
+
+/** Where drain() sends ciphertext: the connection under TLS. */
+export interface CipherSink {
+  _raw_send(b: Buffer): number;
+}
 
 /** How the engine starts: as a server, or as a client naming the server. */
 export type EngineRole =
@@ -128,28 +139,25 @@ export class TlsEngine {
   }
 
   /** @internal TLS wrote ciphertext. */
-  queue_out(chunk: Buffer, cb: (e?: Error | null) => void): void {
+  queue_out(chunk: Buffer, cb: ((e?: Error | null) => void) | null, tell = true): void {
     if (chunk.length === 0 && this.out.length === 0) {
-      process.nextTick(cb);
+      if (cb) process.nextTick(cb);
       return;
     }
-    // TLS reuses the memory of a write once its callback ran, and the connection may hold the
-    // bytes longer than that (its send batching): it gets a copy.
-    chunk = Buffer.from(chunk);
     this.out.push(chunk);
     this.out_cbs.push(cb);
     this.out_bytes += chunk.length;
-    this.host.cipher_out();
+    if (tell) this.host.cipher_out();
   }
 
   /**
-   * Hand queued ciphertext to `send` (the connection's non-blocking send: a count, or -1 when
-   * full); each TLS write completes once all its bytes were taken. True when the queue is empty.
+   * Hand queued ciphertext to the connection (`sink._raw_send`: its non-blocking send, a count or
+   * -1 when full); each TLS write completes once all its bytes were taken. True when the queue is empty.
    */
-  drain(send: (b: Buffer) => number): boolean {
+  drain(sink: CipherSink): boolean {
     while (this.out.length > 0) {
       const head = this.out[0]!;
-      const n = head.length === 0 ? 0 : send(head);
+      const n = head.length === 0 ? 0 : sink._raw_send(head);
       if (n < 0 || (n === 0 && head.length > 0)) return false;
       this.out_bytes -= n;
       if (n < head.length) {

@@ -4,7 +4,7 @@ import {
   BlockingIOError, EBADF, ENOTCONN, OSError, ValueError, os_error,
 } from "../errno/index.js";
 import {
-  POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, SOL_SOCKET, SO_SNDBUF, as_buffer, socket,
+  DEFAULT_SNDBUF, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, SOL_SOCKET, SO_SNDBUF, as_buffer, socket,
   type Address, type BytesLike,
 } from "../socket/index.js";
 import { CERT_NONE, CERT_REQUIRED, SSL_ERROR_SSL } from "./constants.js";
@@ -14,7 +14,7 @@ import {
   AT, SSLCertVerificationError, SSLError, eof_error, ssl_error_from_node, want,
 } from "./errors.js";
 import { decode_certificate, type PeerCertDict } from "./peer_cert.js";
-import { chain_failure, hostname_failure } from "./verify.js";
+import { chain_failure, hostname_failure, verify_chain } from "./verify.js";
 
 /**
  * Where TLS stands on this socket. "waiting": wrapped before the connection was made (TLS
@@ -41,6 +41,8 @@ export interface WrapSettings {
   readonly suppress_ragged_eofs: boolean;
 }
 
+/** Linux's tcp_wmem maximum, as the socket layer's send_limit() uses it. */
+const AUTOTUNED_SNDBUF_MAX = 4 * 1024 * 1024;
 /** How much ciphertext one pull reads from the connection at a time. */
 const PULL = 65536;
 /** While unwrap() waits, ciphertext is held back at most this far ahead of TLS (see feed_records). */
@@ -99,14 +101,6 @@ export class SSLSocket extends socket {
   private armed = false;
   private pumping = false;
   private pump_again = false;
-  private readonly raw_send = (b: Buffer): number => {
-    try {
-      return super._send_nowait(b);
-    } catch (e) {
-      this.raw_failed(e);
-      return -1;
-    }
-  };
 
   /** Use SSLContext.wrap_socket(), as in Python. */
   private constructor(family: number, type: number, proto: number, context: SSLContext, w: WrapSettings) {
@@ -141,6 +135,16 @@ export class SSLSocket extends socket {
   /** Python lets a context be swapped before the handshake (for SNI); here before TLS starts. */
   set context(ctx: SSLContext) {
     this.#context = ctx;
+  }
+
+  /**
+   * CPython's private `_sslobj`, which ported code tests (test_ftplib's `SSLConnection.close()`:
+   * `self.socket._sslobj is not None`): non-null while TLS is on this socket (from the start of the
+   * handshake, failed or not, until unwrap() or shutdown()), null before and after.
+   */
+  get _sslobj(): object | null {
+    const k = this.tls.kind;
+    return k === "waiting" || k === "plain" ? null : this.link;
   }
 
   /** Always None: TLS session resumption is not offered (PORTING.md, "ssl"). */
@@ -189,7 +193,7 @@ export class SSLSocket extends socket {
     this.notify();
   }
 
-  /** Readiness of the socket changed, or TLS has something to move: move it, then tell the watchers. */
+  /** Readiness of the socket changed, or TLS has something to move: move it, then tell the watchers (ARCHITECTURE.md, "The ssl layer"). */
   protected override notify(): void {
     this.pump();
     super.notify();
@@ -211,7 +215,7 @@ export class SSLSocket extends socket {
         }
         const engine = this.engine();
         if (engine === null) continue;
-        if (engine.out_bytes > 0) engine.drain(this.raw_send);
+        if (engine.out_bytes > 0) engine.drain(this);
         this.pull(engine);
       } while (this.pump_again);
     } finally {
@@ -245,7 +249,7 @@ export class SSLSocket extends socket {
   }
 
   /**
-   * While unwrap() waits for the peer's close_notify, ciphertext goes to TLS one record at a
+   * While unwrap() waits for the peer's close_notify (PORTING.md, "ssl": unwrap()), ciphertext goes to TLS one record at a
    * time, each after TLS has acted on the one before: the peer may send plain bytes right after
    * its close_notify (FTP's CCC), and those must stay for recv() after unwrap(), as OpenSSL
    * (reading record by record from the kernel) leaves them.
@@ -269,7 +273,7 @@ export class SSLSocket extends socket {
   }
 
   /**
-   * The connection's end of stream. TLS hears of it only on a later turn: a close_notify that
+   * The connection's end of stream (PORTING.md, "ssl": close_notify or not). TLS hears of it only on a later turn: a close_notify that
    * came just before it has then been seen, so ended() can tell a clean end from a ragged one.
    */
   private raw_eof(engine: TlsEngine): void {
@@ -277,6 +281,16 @@ export class SSLSocket extends socket {
     setImmediate(() => {
       if (this.engine() === engine && this.peer_end === null) engine.end_input();
     });
+  }
+
+  /** @internal The connection's own send, for the engine's ciphertext (CipherSink): a count, or -1 when full or failed. */
+  _raw_send(b: Buffer): number {
+    try {
+      return super._send_nowait(b);
+    } catch (e) {
+      this.raw_failed(e);
+      return -1;
+    }
   }
 
   private raw_failed(e: unknown): void {
@@ -294,7 +308,7 @@ export class SSLSocket extends socket {
     this.tls = { kind: "failed", error: err };
     if (engine !== null) {
       // An alert TLS queued for the peer still leaves, as OpenSSL's would.
-      if (engine.out_bytes > 0) engine.drain(this.raw_send);
+      if (engine.out_bytes > 0) engine.drain(this);
       engine.destroy();
     }
     super.notify();
@@ -323,10 +337,20 @@ export class SSLSocket extends socket {
     this.notify();
   }
 
-  /** CPython's verification of the server by a client (OpenSSL's verdict, then the host name). */
+  /**
+   * CPython's verification (PORTING.md, "ssl": verification after the handshake): of the server by a client (OpenSSL's verdict, then the host name),
+   * of a client's certificate by a server asking for one (the chain against the context's CAs).
+   */
   private verify(engine: TlsEngine): OSError | null {
     const ctx = this.#context;
-    if (this.server_side || ctx.verify_mode === CERT_NONE) return null;
+    if (ctx.verify_mode === CERT_NONE) return null;
+    if (this.server_side) {
+      const peer = engine.tls.getPeerCertificate(true);
+      // No certificate: OpenSSL itself failed a CERT_REQUIRED handshake; CERT_OPTIONAL lets it pass.
+      if (peer === null || peer === undefined || peer.raw === undefined) return null;
+      const bad = verify_chain(peer, ctx._trusted());
+      return bad === null ? null : new SSLCertVerificationError(bad.code, bad.message, "handshake");
+    }
     const t = engine.tls;
     const chain = chain_failure(t.authorizationError);
     if (chain !== null) return new SSLCertVerificationError(chain.code, chain.message, "handshake");
@@ -385,7 +409,7 @@ export class SSLSocket extends socket {
     }
     const engine = st.engine;
     let f = raw & (POLLERR | POLLHUP);
-    if ((raw & POLLOUT) !== 0 && engine.out_bytes + engine.tls.writableLength < this.options.sndbuf) f |= POLLOUT;
+    if ((raw & POLLOUT) !== 0 && engine.out_bytes + engine.tls.writableLength < this.send_limit(engine)) f |= POLLOUT;
     if (
       this.plain_bytes > 0 ||
       this.peer_end !== null ||
@@ -419,7 +443,11 @@ export class SSLSocket extends socket {
       case "handshake":
         throw want(st.engine.out_bytes > 0 ? "write" : "read", "handshake");
       case "waiting":
-        if (!this.connected_now()) throw os_error(ENOTCONN);
+        if (!this.connected_now()) {
+          // Still connecting: the hello cannot leave yet, as a send() on a connecting socket (EAGAIN).
+          if (this.armed && super.poll_flags() === 0) throw want("write", "handshake");
+          throw os_error(ENOTCONN);
+        }
         this.start();
         return this.do_handshake();
       case "plain":
@@ -523,11 +551,21 @@ export class SSLSocket extends socket {
     const buf = as_buffer(data);
     if (buf.length === 0) return 0;
     const engine = st.engine;
-    const room = this.options.sndbuf - engine.out_bytes - engine.tls.writableLength;
+    const room = this.send_limit(engine) - engine.out_bytes - engine.tls.writableLength;
     if (room <= 0) throw want("write", "write");
     const chunk = buf.length > room ? buf.subarray(0, room) : buf;
     engine.tls.write(chunk);
     return chunk.length;
+  }
+
+  /**
+   * How much plaintext send() may have queued in TLS (PORTING.md, "ssl": send() takes what fits). As the socket layer does for a send buffer
+   * nobody sized (connection.ts, send_limit), up to Linux's autotuned 4 MiB while the connection
+   * under TLS keeps up (no ciphertext waiting for it), else SO_SNDBUF.
+   */
+  private send_limit(engine: TlsEngine): number {
+    const sndbuf = this.options.sndbuf;
+    return sndbuf === DEFAULT_SNDBUF && engine.out_bytes === 0 ? AUTOTUNED_SNDBUF_MAX : sndbuf;
   }
 
   /** @internal sends go through TLS here too (the library's senders call send() on an SSLSocket). */
@@ -691,7 +729,7 @@ export class SSLSocket extends socket {
     if (engine !== null) {
       if (engine.out_bytes > 0) {
         super.setsockopt(SOL_SOCKET, SO_SNDBUF, Math.max(this.options.sndbuf, 1 << 30));
-        engine.drain(this.raw_send);
+        engine.drain(this);
       }
       engine.destroy();
     }
@@ -701,7 +739,9 @@ export class SSLSocket extends socket {
   }
 
   override toString(): string {
-    return super.toString().replace(/^<socket\.socket/, "<ssl.SSLSocket");
+    const own = super.toString().replace(/^<socket\.socket/, "<ssl.SSLSocket");
+    // Closed for the caller while TLS still flushes (close()): shown closed, as it is to them.
+    return this.user_closed ? own.replace(/^<ssl\.SSLSocket (\[closed\] )?fd=\d+, (family=[^,]+, type=[^,]+, proto=\d+).*$/, "<ssl.SSLSocket [closed] fd=-1, $2>") : own;
   }
 }
 

@@ -28,8 +28,10 @@ describe("ssl unwrap: close_notify, then plain bytes on the same connection", ()
         expect(() => s.unwrap()).to.throw(ssl.SSLWantReadError, "(_ssl.c:2706)");
         expect((await read_exactly(c, 6)).toString()).to.equal("secret");
         expect(await read_exactly(c, 1)).to.deep.equal(Buffer.alloc(0));
+        expect(c._sslobj).to.not.equal(null);
         const cp = await unwrap(c);
         expect(cp).to.equal(c);
+        expect(c._sslobj).to.equal(null);
         const sp = await unwrap(s);
         expect(sp).to.equal(s);
         expect(c.version()).to.equal(null);
