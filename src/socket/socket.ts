@@ -248,7 +248,7 @@ export class socket extends Pollable {
 
   /** SO_ERROR's value left in place (getsockopt takes it, as Linux): for an inspector's look. */
   peek_so_error(): number {
-    const e = this.pending;
+    const e = this.pending_error;
     return e === null || e instanceof gaierror ? 0 : (e.errno ?? 0);
   }
 
