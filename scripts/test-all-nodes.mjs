@@ -4,6 +4,7 @@
 //
 // Plain ESM, no dependencies. `npm test` builds with tsc first; this only runs mocha (and .mocharc.json applies).
 import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -147,11 +148,28 @@ for (const sig of ["SIGINT", "SIGTERM"]) {
   });
 }
 
+/** A folder holding only `node` → bin (a symlink), to put first on PATH; bin's own folder where links fail. */
+function node_only_dir(bin) {
+  const dir = path.join(ROOT, ".node-versions", "path", createHash("sha1").update(bin).digest("hex").slice(0, 12));
+  const link = path.join(dir, process.platform === "win32" ? "node.exe" : "node");
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    if (!fs.existsSync(link) || fs.realpathSync(link) !== fs.realpathSync(bin)) {
+      fs.rmSync(link, { force: true });
+      fs.symlinkSync(bin, link);
+    }
+    return dir;
+  } catch {
+    return path.dirname(bin);
+  }
+}
+
 function run_mocha(bin) {
   return new Promise((resolve) => {
     const args = [MOCHA, ...(process.stdout.isTTY ? ["--color"] : []), ...mochaArgs];
-    // Anything the tests start as plain `node` gets this same version too.
-    const env = { ...process.env, PATH: `${path.dirname(bin)}${path.delimiter}${process.env.PATH ?? ""}` };
+    // Anything the tests start as plain `node` gets this same version too, and nothing else from
+    // that binary's folder: /usr/bin first on PATH would also shadow the user's python3.
+    const env = { ...process.env, PATH: `${node_only_dir(bin)}${path.delimiter}${process.env.PATH ?? ""}` };
     let out = "";
     // Its own process group, so an interrupt reaches mocha's worker too (mocha.js starts one for
     // --enable-source-maps and does not pass SIGTERM on); this runner forwards SIGINT/SIGTERM.
