@@ -75,10 +75,12 @@ const emit_socket_warning: WarningSink = (m) => process.emitWarning(m, "SocketWa
 /** A socket's EndpointOwner: prototype methods, no closures per socket. */
 class SocketOwner implements EndpointOwner {
   readonly family: number;
-  readonly options: SocketOptions;
   constructor(private readonly s: socket) {
     this.family = s.family;
-    this.options = s.options;
+  }
+  /** Read through the socket: its options object is replaced when a shared one is first written. */
+  get options(): SocketOptions {
+    return this.s.options;
   }
   changed(): void {
     this.s["notify"]();
@@ -96,7 +98,13 @@ export class socket extends Pollable {
   readonly family: number;
   readonly type: number;
   readonly proto: number;
-  readonly options: SocketOptions = default_options();
+  /**
+   * The option values. An accepted socket starts with its listener's object, shared by both (and
+   * by the listener's other accepted sockets) until one of them sets an option, which copies it
+   * first: one object per listener instead of one per connection.
+   */
+  private opts: SocketOptions = default_options();
+  private opts_shared = false;
   /** Where accept() failures of a listener are reported; asyncore's dispatcher sets it. */
   on_warning: WarningSink = emit_socket_warning;
   private fd: number;
@@ -133,10 +141,17 @@ export class socket extends Pollable {
     this.fd = allocate_fd(this);
   }
 
+  /** The option values (read-only: setsockopt() changes them). */
+  get options(): SocketOptions {
+    return this.opts;
+  }
+
   /** A socket around a connection that a listener accepted. */
   private static adopt(family: number, conn: Connection, options: SocketOptions, local: Address | null): socket {
     const s = new socket(family, SOCK_STREAM);
-    Object.assign(s.options, options);
+    // The listener's options at accept(), shared until either side sets one (see `opts`).
+    s.opts = options;
+    s.opts_shared = true;
     s.stage = { kind: "stream", conn };
     s.connect_reported = true;
     const c = conn.conn;
@@ -315,7 +330,8 @@ export class socket extends Pollable {
     this.throw_pending();
     const conn = st.listener.take();
     if (conn === undefined) throw os_error(EAGAIN);
-    const s = socket.adopt(this.family, conn, this.options, this.bound_to);
+    this.opts_shared = true;
+    const s = socket.adopt(this.family, conn, this.opts, this.bound_to);
     return [s, s.peer ?? ""];
   }
 
@@ -546,7 +562,11 @@ export class socket extends Pollable {
     check_int(level);
     check_int(option);
     this.check_open();
-    const key = store_option(this.options, level, option, value);
+    if (this.opts_shared) {
+      this.opts = { ...this.opts };
+      this.opts_shared = false;
+    }
+    const key = store_option(this.opts, level, option, value);
     this.endpoint()?.option_changed(key);
   }
 
