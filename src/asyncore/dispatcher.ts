@@ -31,6 +31,15 @@ export interface SocketLike {
 /** Sockets a dispatcher took with set_socket(): an accepted socket not among them is closed if handle_accepted fails. */
 const owned = new WeakSet<object>();
 
+function close_unowned(sock: socket): void {
+  if (owned.has(sock)) return;
+  try {
+    sock.close();
+  } catch {
+    // Already closed by the handler, or gone: nothing left to release.
+  }
+}
+
 let next_id = 0x7f3a00001000;
 const ids = new WeakMap<object, number>();
 
@@ -394,22 +403,15 @@ export class dispatcher<S extends SocketLike = socket> implements Channel {
     const pair = this.accept();
     if (pair === null) return;
     const [sock, addr] = pair;
-    const close_unowned = (): void => {
-      if (owned.has(sock)) return;
-      try {
-        sock.close();
-      } catch {
-        // Already closed by the handler, or gone: nothing left to release.
-      }
-    };
     let result: unknown;
     try {
       result = this.handle_accepted(sock, addr);
     } catch (err) {
-      close_unowned();
+      close_unowned(sock);
       throw err;
     }
-    settle(this, result, close_unowned);
+    // A closure only for a handler that returned something (a promise): not one per accept.
+    if (result !== undefined) settle(this, result, () => close_unowned(sock));
   }
 
   handle_accepted(sock: socket, addr: Address): void {

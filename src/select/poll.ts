@@ -89,6 +89,14 @@ export class poll {
     this.sleeper?.wake();
   }
 
+  /**
+   * @internal The registered fds that were told of a change since their last poll (or were
+   * ready then): a descriptor closed since is among them (close() notifies, POLLNVAL keeps it).
+   */
+  *_changed_fds(): IterableIterator<number> {
+    for (const reg of this.candidates) yield reg.fd;
+  }
+
   /** The registered fds and masks, in registration order. */
   registered(): ReadonlyMap<number, number> {
     const m = new Map<number, number>();

@@ -70,6 +70,21 @@ function check_protocol(family: number, type: number, proto: number): void {
   if (proto !== (type === SOCK_STREAM ? 6 /* IPPROTO_TCP */ : 17 /* IPPROTO_UDP */)) throw os_error(EPROTONOSUPPORT);
 }
 
+/**
+ * The local address the last accepted socket got. The connections a listener accepts mostly
+ * share it (its host and port), and an address is an immutable tuple, so they share one: a
+ * tuple less per connection.
+ */
+let last_local: Address | null = null;
+function shared_local(a: Address): Address {
+  const p = last_local;
+  if (p !== null && typeof p !== "string" && typeof a !== "string" && p.length === a.length && p[0] === a[0] && p[1] === a[1]) {
+    return p;
+  }
+  last_local = a;
+  return a;
+}
+
 const emit_socket_warning: WarningSink = (m) => process.emitWarning(m, "SocketWarning");
 
 /** A socket's EndpointOwner: prototype methods, no closures per socket. */
@@ -161,7 +176,7 @@ export class socket extends Pollable {
       s.local = local ?? "";
     } else {
       s.peer = python_address(family, c.remoteAddress, c.remotePort);
-      s.local = python_address(family, c.localAddress, c.localPort);
+      s.local = shared_local(python_address(family, c.localAddress, c.localPort));
     }
     conn.attach(s.owner);
     return s;
