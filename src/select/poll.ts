@@ -86,7 +86,7 @@ export class poll {
   /** @internal a registration's descriptor changed */
   candidate(reg: Registration): void {
     this.candidates.add(reg);
-    this.sleeper?.wake();
+    this.sleeper?.wake_soon();
   }
 
   /**

@@ -122,7 +122,7 @@ export class Selector {
   /** @internal an entry's descriptor changed */
   candidate(e: Entry): void {
     this.candidates.add(e);
-    if (e.lists !== 0) this.sleeper?.wake();
+    if (e.lists !== 0) this.sleeper?.wake_soon();
   }
 
   /** Stop watching everything (the map is done with). */
