@@ -525,7 +525,9 @@ async function main(): Promise<void> {
     const setups: Array<[number, string]> = [[1, "-"], ...sharings.map((s): [number, string] => [2, s])];
     for (const [n, sharing] of setups) print(await median_of(() => workers_case(n, sharing, conns, seconds)));
   }
-  if (!has_python) console.log("(python3 with asyncore not found: CPython rows skipped)");
+  if (!has_python) {
+    console.log(process.argv.includes("--no-python") ? "(--no-python: CPython rows skipped)" : "(python3 with asyncore not found: CPython rows skipped)");
+  }
 }
 
 await main();
