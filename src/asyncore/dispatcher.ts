@@ -28,11 +28,16 @@ export interface SocketLike {
   getpeername?(): Address;
 }
 
-/** Sockets a dispatcher took with set_socket(): an accepted socket not among them is closed if handle_accepted fails. */
+/**
+ * Socket-like objects other than the library's sockets that a dispatcher took with set_socket().
+ * A library socket a dispatcher took carries that dispatcher (WARNS, below) instead: no weak
+ * table entry per connection.
+ */
 const owned = new WeakSet<object>();
 
+/** An accepted socket no dispatcher took is closed if handle_accepted fails. */
 function close_unowned(sock: socket): void {
-  if (owned.has(sock)) return;
+  if ((sock as Warned)[WARNS] !== undefined || owned.has(sock)) return;
   try {
     sock.close();
   } catch {
@@ -166,11 +171,12 @@ export class dispatcher<S extends SocketLike = socket> implements Channel {
   /** Any socket-like object, as in Python (a test double too); `this.socket` is then typed `S`. */
   set_socket(sock: SocketLike, map?: SocketMap | null): void {
     this.socket = sock as S;
-    owned.add(sock);
     this._fileno = sock.fileno();
     if (sock instanceof socket) {
       (sock as Warned)[WARNS] = this;
       sock.on_warning = warn_through_dispatcher;
+    } else {
+      owned.add(sock);
     }
     this.add_channel(map);
   }
