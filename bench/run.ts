@@ -404,7 +404,9 @@ function label(impl: Impl, mode: string): string {
   return impl === "node" ? "raw Node net" : `${impl === "ours" ? "asyncore-ts" : "CPython 3.11"} (${mode})`;
 }
 
+/** `--no-python` leaves the CPython rows out (quicker runs while working on one side). */
 const has_python =
+  !process.argv.includes("--no-python") &&
   spawnSync("python3", ["-c", "import asyncore, asynchat"], { stdio: "ignore" }).status === 0;
 const quick = process.argv.includes("--quick");
 /** `--smoke`: every case once, tiny sizes, one program per case (the test suite runs this). */
@@ -414,7 +416,7 @@ const smoke = process.argv.includes("--smoke");
  * issue's table, run by default with workers), rr and flood (the older single-connection
  * cases, run only when named), workers, tls (bench/tls.ts, run only when named).
  */
-const only = process.argv.slice(2).filter((a, i, all) => !a.startsWith("-") && !(all[i - 1] ?? "").match(/^--(reps|idle)$/));
+const only = process.argv.slice(2).filter((a, i, all) => !a.startsWith("-") && !(all[i - 1] ?? "").match(/^--(reps|idle|kinds)$/));
 const DEFAULT = ["lines", "pipeline", "bulk", "connect", "idle", "workers"];
 const wanted = (name: string): boolean => (only.length === 0 ? DEFAULT.includes(name) && (!smoke || name !== "workers") : only.includes(name));
 const N = quick ? 2000 : 10000;
@@ -479,7 +481,9 @@ async function main(): Promise<void> {
   const impls: Impl[] = has_python ? ["ours", "cpython"] : ["ours"];
   console.log(`median of ${REPS} run(s) per case; server CPU (user + system) from /proc; ratios are asyncore-ts to raw Node and to CPython under the same loop`);
   // The smoke run covers every case with one program each, at sizes that take seconds.
-  const kinds = (k: Kind): readonly Kind[] => (smoke ? [k] : KINDS);
+  // `--kinds echo,chat_line` runs only those programs.
+  const chosen = flag_value("--kinds")?.split(",") as Kind[] | undefined;
+  const kinds = (k: Kind): readonly Kind[] => (smoke ? [k] : chosen ?? KINDS);
   if (wanted("lines")) {
     const [conns, n] = smoke ? [4, 40] : quick ? [50, 2000] : [50, 10000];
     await table_row(kinds("echo"), (impl, kind, mode) => lines_rr_case(impl, kind, mode, conns, n));
@@ -523,7 +527,9 @@ async function main(): Promise<void> {
   }
   // TLS (bench/tls.ts): asyncore-ts/ssl beside raw node:tls; run only when named.
   if (only.includes("tls")) await (await import("./tls.js")).run_tls({ smoke, quick, reps: REPS });
-  if (!has_python) console.log("(python3 with asyncore not found: CPython rows skipped)");
+  if (!has_python) {
+    console.log(process.argv.includes("--no-python") ? "(--no-python: CPython rows skipped)" : "(python3 with asyncore not found: CPython rows skipped)");
+  }
 }
 
 await main();

@@ -28,8 +28,22 @@ export interface SocketLike {
   getpeername?(): Address;
 }
 
-/** Sockets a dispatcher took with set_socket(): an accepted socket not among them is closed if handle_accepted fails. */
+/**
+ * Socket-like objects other than the library's sockets that a dispatcher took with set_socket().
+ * A library socket a dispatcher took carries that dispatcher (WARNS, below) instead: no weak
+ * table entry per connection.
+ */
 const owned = new WeakSet<object>();
+
+/** An accepted socket no dispatcher took is closed if handle_accepted fails. */
+function close_unowned(sock: socket): void {
+  if ((sock as Warned)[WARNS] !== undefined || owned.has(sock)) return;
+  try {
+    sock.close();
+  } catch {
+    // Already closed by the handler, or gone: nothing left to release.
+  }
+}
 
 let next_id = 0x7f3a00001000;
 const ids = new WeakMap<object, number>();
@@ -157,11 +171,12 @@ export class dispatcher<S extends SocketLike = socket> implements Channel {
   /** Any socket-like object, as in Python (a test double too); `this.socket` is then typed `S`. */
   set_socket(sock: SocketLike, map?: SocketMap | null): void {
     this.socket = sock as S;
-    owned.add(sock);
     this._fileno = sock.fileno();
     if (sock instanceof socket) {
       (sock as Warned)[WARNS] = this;
       sock.on_warning = warn_through_dispatcher;
+    } else {
+      owned.add(sock);
     }
     this.add_channel(map);
   }
@@ -394,22 +409,15 @@ export class dispatcher<S extends SocketLike = socket> implements Channel {
     const pair = this.accept();
     if (pair === null) return;
     const [sock, addr] = pair;
-    const close_unowned = (): void => {
-      if (owned.has(sock)) return;
-      try {
-        sock.close();
-      } catch {
-        // Already closed by the handler, or gone: nothing left to release.
-      }
-    };
     let result: unknown;
     try {
       result = this.handle_accepted(sock, addr);
     } catch (err) {
-      close_unowned();
+      close_unowned(sock);
       throw err;
     }
-    settle(this, result, close_unowned);
+    // A closure only for a handler that returned something (a promise): not one per accept.
+    if (result !== undefined) settle(this, result, () => close_unowned(sock));
   }
 
   handle_accepted(sock: socket, addr: Address): void {

@@ -75,7 +75,22 @@ export class Registrations {
       this.order_fd.length = this.count;
       this.order_flags.length = this.count;
     }
-    if (this.masks.size <= wanted) return;
+    let gone = this.masks.size - wanted;
+    if (gone <= 0) return;
+    // A channel that left because it closed is among the poll object's changed fds (close()
+    // notifies): look there first, and walk every registration only for one that left otherwise.
+    const left: number[] = [];
+    for (const fd of this.pollster._changed_fds()) {
+      if (this.masks.has(fd) && !map.has(fd)) {
+        left.push(fd);
+        if (--gone === 0) break;
+      }
+    }
+    for (const fd of left) {
+      this.pollster.unregister(fd);
+      this.masks.delete(fd);
+    }
+    if (gone === 0) return;
     for (const fd of this.masks.keys()) {
       if (!map.has(fd)) {
         this.pollster.unregister(fd);

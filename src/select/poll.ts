@@ -88,7 +88,15 @@ export class poll {
   /** @internal a registration's descriptor changed */
   candidate(reg: Registration): void {
     this.candidates.add(reg);
-    this.sleeper?.wake();
+    this.sleeper?.wake_soon();
+  }
+
+  /**
+   * @internal The registered fds that were told of a change since their last poll (or were
+   * ready then): a descriptor closed since is among them (close() notifies, POLLNVAL keeps it).
+   */
+  *_changed_fds(): IterableIterator<number> {
+    for (const reg of this.candidates) yield reg.fd;
   }
 
   /** The registered fds and masks, in registration order. */

@@ -53,6 +53,27 @@ export class Sleeper {
     }
   };
 
+  /** A wake_soon() is scheduled. */
+  private soon = false;
+
+  /**
+   * End the wait in progress once Node has run the rest of its current I/O callbacks: a
+   * descriptor became ready. Sockets that become ready in the same turn of Node's loop are then
+   * answered by one select()/poll(), as the kernel's select() reports every descriptor ready at
+   * the time, instead of one iteration per socket's callback (the wait's continuation would
+   * otherwise run between two callbacks of one turn).
+   */
+  readonly wake_soon = (): void => {
+    if (this.resolve === null || this.soon) return;
+    this.soon = true;
+    setImmediate(this.woken_soon);
+  };
+
+  private readonly woken_soon = (): void => {
+    this.soon = false;
+    this.wake();
+  };
+
   private readonly on_timer = (): void => {
     this.timer_at = Infinity;
     if (this.resolve === null) return;

@@ -359,6 +359,17 @@ export class Connection implements Endpoint {
       return;
     }
     c.resume();
+    if (this.eof && !unread) {
+      // The peer's FIN came: nothing more can arrive and there is no FIN_WAIT2 to time, so
+      // our FIN ends it (Node closes a half-open socket once both sides ended). No listener,
+      // closure or timer per connection on this common path (the peer closed first).
+      if (c.writableLength > 0) {
+        c.ref();
+        c.once("finish", unref_socket);
+      }
+      if (!c.writableEnded) c.end();
+      return;
+    }
     if (c.writableLength > 0) c.ref();
     if (unread) {
       // Linux answers close() with unread bytes by an RST instead of a FIN.
@@ -398,6 +409,10 @@ const EMPTY = Buffer.alloc(0);
 const AUTOTUNED_SNDBUF_MAX = 4 * 1024 * 1024;
 
 function noop(): void {}
+
+function unref_socket(this: NodeSocket): void {
+  this.unref();
+}
 
 /**
  * Abort a connection as close() with SO_LINGER {1, 0} does: an RST for TCP. Node can reset only TCP

@@ -23,22 +23,38 @@ export interface Watcher {
  * make them ready; a watcher re-reads `poll_flags()`, so a spurious notify costs only a check.
  */
 export abstract class Pollable {
-  private watchers: Watcher[] = [];
+  /**
+   * The first watcher, held without an array: a descriptor almost always has one (its map's
+   * selector or poll registration), and an array per socket costs two objects.
+   */
+  private watcher: Watcher | null = null;
+  /** Watchers after the first, in the order they came. */
+  private others: Watcher[] | null = null;
 
   abstract fileno(): number;
   /** Current revents, as Linux's poll() would report them. */
   abstract poll_flags(): number;
 
   watch(w: Watcher): void {
-    // The first watcher gets an array of its size: a push onto [] reserves 17 slots, and a
-    // descriptor almost always has one watcher (its map's selector).
-    if (this.watchers.length === 0) this.watchers = [w];
-    else this.watchers.push(w);
+    if (this.watcher === null) this.watcher = w;
+    else (this.others ??= []).push(w);
   }
 
   unwatch(w: Watcher): void {
-    const i = this.watchers.lastIndexOf(w);
-    if (i >= 0) this.watchers.splice(i, 1);
+    // The latest registration of `w` goes first, as a lastIndexOf over all of them would find it.
+    const os = this.others;
+    if (os !== null) {
+      const i = os.lastIndexOf(w);
+      if (i >= 0) {
+        os.splice(i, 1);
+        if (os.length === 0) this.others = null;
+        return;
+      }
+    }
+    if (this.watcher === w) {
+      this.watcher = os === null ? null : (os.shift() as Watcher);
+      if (os !== null && os.length === 0) this.others = null;
+    }
   }
 
   /**
@@ -52,8 +68,10 @@ export abstract class Pollable {
   }
 
   protected notify(): void {
-    const ws = this.watchers;
-    // Index loop: a watcher may unwatch itself while being told.
-    for (let i = ws.length - 1; i >= 0; i--) ws[i]?.changed(this);
+    const os = this.others;
+    // Index loop, latest first: a watcher may unwatch itself while being told.
+    if (os !== null) for (let i = os.length - 1; i >= 0; i--) os[i]?.changed(this);
+    // Read after the others: one of them may have unwatched the first (never tell a watcher gone).
+    this.watcher?.changed(this);
   }
 }

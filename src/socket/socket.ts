@@ -70,16 +70,33 @@ function check_protocol(family: number, type: number, proto: number): void {
   if (proto !== (type === SOCK_STREAM ? 6 /* IPPROTO_TCP */ : 17 /* IPPROTO_UDP */)) throw os_error(EPROTONOSUPPORT);
 }
 
+/**
+ * The local address the last accepted socket got. The connections a listener accepts mostly
+ * share it (its host and port), and an address is an immutable tuple, so they share one: a
+ * tuple less per connection.
+ */
+let last_local: Address | null = null;
+function shared_local(a: Address): Address {
+  const p = last_local;
+  if (p !== null && typeof p !== "string" && typeof a !== "string" && p.length === a.length && p[0] === a[0] && p[1] === a[1]) {
+    return p;
+  }
+  last_local = a;
+  return a;
+}
+
 const emit_socket_warning: WarningSink = (m) => process.emitWarning(m, "SocketWarning");
 
 /** A socket's EndpointOwner: prototype methods, no closures per socket. */
 class SocketOwner implements EndpointOwner {
   readonly family: number;
-  readonly options: SocketOptions;
   /** Not readonly: the ssl layer's wrap hands the endpoint, with its owner, to the wrapping socket (socket._move_to). */
   constructor(private s: socket) {
     this.family = s.family;
-    this.options = s.options;
+  }
+  /** Read through the socket: its options object is replaced when a shared one is first written. */
+  get options(): SocketOptions {
+    return this.s.options;
   }
   /** @internal the socket now reporting for the endpoint */
   retarget(s: socket): void {
@@ -101,7 +118,13 @@ export class socket extends Pollable {
   readonly family: number;
   readonly type: number;
   readonly proto: number;
-  readonly options: SocketOptions = default_options();
+  /**
+   * The option values. An accepted socket starts with its listener's object, shared by both (and
+   * by the listener's other accepted sockets) until one of them sets an option, which copies it
+   * first: one object per listener instead of one per connection.
+   */
+  private opts: SocketOptions = default_options();
+  private opts_shared = false;
   /** Where accept() failures of a listener are reported; asyncore's dispatcher sets it. */
   on_warning: WarningSink = emit_socket_warning;
   private fd: number;
@@ -138,10 +161,17 @@ export class socket extends Pollable {
     this.fd = allocate_fd(this);
   }
 
+  /** The option values (read-only: setsockopt() changes them). */
+  get options(): SocketOptions {
+    return this.opts;
+  }
+
   /** A socket around a connection that a listener accepted. */
   private static adopt(family: number, conn: Connection, options: SocketOptions, local: Address | null): socket {
     const s = new socket(family, SOCK_STREAM);
-    Object.assign(s.options, options);
+    // The listener's options at accept(), shared until either side sets one (see `opts`).
+    s.opts = options;
+    s.opts_shared = true;
     s.stage = { kind: "stream", conn };
     s.connect_reported = true;
     const c = conn.conn;
@@ -151,7 +181,7 @@ export class socket extends Pollable {
       s.local = local ?? "";
     } else {
       s.peer = python_address(family, c.remoteAddress, c.remotePort);
-      s.local = python_address(family, c.localAddress, c.localPort);
+      s.local = shared_local(python_address(family, c.localAddress, c.localPort));
     }
     conn.attach(s.owner);
     return s;
@@ -187,10 +217,9 @@ export class socket extends Pollable {
     to.connect_reported = this.connect_reported;
     to.on_warning = this.on_warning;
     Object.assign(to.options, this.options);
-    // The endpoint keeps its owner object (it reads options through it): the owner now reports to `to`.
+    // The endpoint keeps its owner object, which reads options through its socket: it now reports to `to`.
     to.owner = this.owner;
     to.owner.retarget(to);
-    (to.owner as { options: SocketOptions }).options = to.options;
     this.owner = new SocketOwner(this);
     this.stage = CLOSED;
     this.fd = -1;
@@ -358,7 +387,8 @@ export class socket extends Pollable {
     this.throw_pending();
     const conn = st.listener.take();
     if (conn === undefined) throw os_error(EAGAIN);
-    const s = socket.adopt(this.family, conn, this.options, this.bound_to);
+    this.opts_shared = true;
+    const s = socket.adopt(this.family, conn, this.opts, this.bound_to);
     return [s, s.peer ?? ""];
   }
 
@@ -589,7 +619,11 @@ export class socket extends Pollable {
     check_int(level);
     check_int(option);
     this.check_open();
-    const key = store_option(this.options, level, option, value);
+    if (this.opts_shared) {
+      this.opts = { ...this.opts };
+      this.opts_shared = false;
+    }
+    const key = store_option(this.opts, level, option, value);
     this.endpoint()?.option_changed(key);
   }
 

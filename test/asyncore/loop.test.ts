@@ -494,6 +494,36 @@ describe("poll (select lists kept between iterations)", () => {
     b.close();
   });
 
+  for (const [name, poll_fun] of [["poll", asyncore.poll], ["poll2", asyncore.poll2]] as const) {
+    it(`${name}: a channel that left the map (closed, or del_channel() alone) is no longer dispatched; one put back is again`, async () => {
+      const [m, chs, log] = channels(4);
+      const [a, b, c, d] = chs as [FileChannel, FileChannel, FileChannel, FileChannel];
+      const dispatched = (): string[] => [...new Set(log.splice(0).map((e) => e[0] as string))].sort();
+      await poll_fun(0, m);
+      expect(dispatched()).to.deep.equal(["a", "b", "c", "d"]);
+      // Two leave in one iteration: one closed, one only taken out of the map.
+      c.close();
+      b.del_channel();
+      await poll_fun(0, m);
+      expect(dispatched()).to.deep.equal(["a", "d"]);
+      await poll_fun(0, m);
+      expect(dispatched()).to.deep.equal(["a", "d"]);
+      // b comes back under its number, at the map's end, and is watched again.
+      b.set_socket(b.socket!, m);
+      await poll_fun(0, m);
+      expect(dispatched()).to.deep.equal(["a", "b", "d"]);
+      // The last in the map leaves and comes back between two iterations.
+      b.del_channel();
+      b.set_socket(b.socket!, m);
+      await poll_fun(0, m);
+      expect(dispatched()).to.deep.equal(["a", "b", "d"]);
+      a.close();
+      d.close();
+      await poll_fun(0, m);
+      expect(dispatched()).to.deep.equal(["b"]);
+    });
+  }
+
   it("raises EBADF, as select() does, for a descriptor closed behind the map's back, before and after it was watched", async () => {
     const [m, chs] = channels(2);
     (chs[1] as FileChannel).socket?.close();
