@@ -62,8 +62,10 @@ export abstract class Pollable {
    * and are told at once, so a registration made before the wrap reads the new object.
    */
   protected hand_watchers_to(next: Pollable): void {
-    next.watchers = next.watchers.length === 0 ? this.watchers : next.watchers.concat(this.watchers);
-    this.watchers = [];
+    if (this.watcher !== null) next.watch(this.watcher);
+    if (this.others !== null) for (const w of this.others) next.watch(w);
+    this.watcher = null;
+    this.others = null;
     next.notify();
   }
 
