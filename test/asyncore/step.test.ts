@@ -256,9 +256,18 @@ describe("step mode: channels set aside are served while paused", () => {
     const elsewhere = new EchoServer(new Map());
     expect(() => asyncore.set_aside(elsewhere, map)).to.throw(/not in that map/);
     elsewhere.close();
+    // The user's connection is accepted before the pause, so that the step below has it to serve.
+    const accepted = new Promise<void>((resolve) => {
+      const handle_accepted = user.handle_accepted.bind(user);
+      user.handle_accepted = (sock: socket.socket): void => {
+        handle_accepted(sock);
+        resolve();
+      };
+    });
     looping = asyncore.loop({ timeout: 30, map });
     const u = await connect_client({ host: "127.0.0.1", port: user.port });
     clients.push(u);
+    await within(accepted, 5000, "the user's connection to be accepted");
 
     asyncore.pause(map);
     await holding(map);
