@@ -101,7 +101,9 @@ export class framer {
         }
         const bytes = term as Uint8Array;
         const needle = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-        const index = this.buf.indexOf(needle, this.pos);
+        // A one-byte terminator (a line's "\n") is searched as a number: Node's memchr path,
+        // several times cheaper per call than matching a Buffer needle.
+        const index = needle.length === 1 ? this.buf.indexOf(needle[0]!, this.pos) : this.buf.indexOf(needle, this.pos);
         if (index !== -1) {
           const rel = index - this.pos;
           // CPython does not report an empty item before a terminator.
