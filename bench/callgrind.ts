@@ -148,7 +148,7 @@ async function workload(cs: Socket[], n: number): Promise<void> {
  * One server: `small` operations to warm up, counters zeroed, `large` operations, counters
  * dumped. The Ir of that dump, per operation. (JIT work still done in the measured part is in it.)
  */
-async function run(): Promise<number> {
+async function run(): Promise<[number, number]> {
   const dir = mkdtempSync(join(tmpdir(), "cg-"));
   const out = join(dir, "cg.out");
   const cmd = server_cmd();
@@ -195,7 +195,8 @@ async function run(): Promise<number> {
   proc.kill("SIGINT");
   await exited;
   if (log >= 0) writeFileSync(process.argv[log + 1]!, log_text);
-  if (cpu_only) {
+  if (cpu_only || prof >= 0) {
+    if (prof >= 0) return [0, 0];
     // 10 ms ticks: user and system ms per operation.
     // ms per MiB for bulk, µs per line or round trip otherwise.
     const scale = what === "bulk" ? 10 : 10_000;
@@ -203,20 +204,33 @@ async function run(): Promise<number> {
     const k = ((t1[1] - t0[1]) * scale) / large;
     const per = `${what === "bulk" ? "ms" : "µs"} per ${unit()}`;
     console.log(`${what} ${impl} ${kind} ${mode}: CPU ${(u + k).toFixed(3)} ${per} (user ${u.toFixed(3)}, system ${k.toFixed(3)})`);
-    return 0;
+    return [0, 0];
   }
-  if (prof >= 0) return 0;
   const dumps = readdirSync(dir).filter((f) => f !== "cg.out").sort();
   const text = readFileSync(join(dir, dumps[0]!), "utf8");
+  // What V8's optimizing compiler took (its work still left after the warm-up), from the
+  // per-function self costs: reported apart, as it is a one-off cost, not a per-operation one.
+  const annotated = execFileSync("callgrind_annotate", ["--threshold=100", join(dir, dumps[0]!)], {
+    maxBuffer: 1 << 28,
+  }).toString();
+  let compiler = 0;
+  for (const line of annotated.split("\n")) {
+    const f = /^\s*([\d,]+)\s+\([^)]*\)\s+(.*)$/.exec(line);
+    if (f && /v8::internal::compiler::/.test(f[2]!)) compiler += Number(f[1]!.replace(/,/g, ""));
+  }
   // --keep: leave the callgrind output for callgrind_annotate.
   if (process.argv.includes("--keep")) console.log(`callgrind output: ${join(dir, dumps[0]!)}`);
   else rmSync(dir, { recursive: true, force: true });
   const m = /^(?:summary|totals): (\d+)/m.exec(text);
   if (!m) throw new Error("no totals in callgrind output");
-  return Number(m[1]);
+  return [Number(m[1]), compiler];
 }
 
-const ir = await run();
+const [ir, compiler] = await run();
 if (!process.argv.includes("--cpu-prof") && !cpu_only) {
-  console.log(`${what} ${impl} ${kind} ${mode}: ${(ir / large / 1000).toFixed(1)}k instructions per ${unit()} (Ir ${ir} over ${large}, after ${small} to warm up)`);
+  const k = (x: number): string => `${(x / large / 1000).toFixed(1)}k`;
+  console.log(
+    `${what} ${impl} ${kind} ${mode}: ${k(ir - compiler)} instructions per ${unit()} without the optimizing compiler ` +
+      `(${k(ir)} with it; Ir ${ir} over ${large}, after ${small} to warm up)`,
+  );
 }
