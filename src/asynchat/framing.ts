@@ -1,4 +1,5 @@
 // The I/O-free terminator framing of async_chat.handle_read: bytes in, collect/found calls out.
+import { Buffer } from "node:buffer"; // not the global: globalThis.Buffer is a getter, called on every use
 import type { Channel } from "../asyncore/map.js";
 import { settle } from "../asyncore/returned_promise.js";
 import { prefix_of_bytes } from "./find_prefix.js";

@@ -1,4 +1,5 @@
 // ByteQueue: a FIFO of byte chunks handed out as slices, for either direction of a stream.
+import { Buffer } from "node:buffer"; // not the global: globalThis.Buffer is a getter, called on every use
 
 /**
  * Bytes held as the chunks they arrived in, consumed from the front. The input side reads it
