@@ -1,4 +1,5 @@
 // async_chat: Python's asynchat.async_chat, a dispatcher that frames input and queues output.
+import { Buffer } from "node:buffer"; // not the global: globalThis.Buffer is a getter, called on every use
 import { dispatcher, output_queue, wake, type deque, type SocketMap } from "../asyncore/index.js";
 import { BlockingIOError, NotImplementedError, OSError, ValueError } from "../errno/index.js";
 import type { socket } from "../socket/index.js";

@@ -1,4 +1,5 @@
 // find_prefix_at_end: how many leading bytes of a terminator sit at the end of a buffer.
+import { Buffer } from "node:buffer"; // not the global: globalThis.Buffer is a getter, called on every use
 
 /**
  * Python's `asynchat.find_prefix_at_end(haystack, needle)`: the length of the longest proper

@@ -1,4 +1,5 @@
 // The I/O-free terminator framing of async_chat.handle_read: bytes in, collect/found calls out.
+import { Buffer } from "node:buffer"; // not the global: globalThis.Buffer is a getter, called on every use
 import type { Channel } from "../asyncore/map.js";
 import { settle } from "../asyncore/returned_promise.js";
 import { prefix_of_bytes } from "./find_prefix.js";
@@ -101,7 +102,9 @@ export class framer {
         }
         const bytes = term as Uint8Array;
         const needle = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-        const index = this.buf.indexOf(needle, this.pos);
+        // A one-byte terminator (a line's "\n") is searched as a number: Node's memchr path,
+        // several times cheaper per call than matching a Buffer needle.
+        const index = needle.length === 1 ? this.buf.indexOf(needle[0]!, this.pos) : this.buf.indexOf(needle, this.pos);
         if (index !== -1) {
           const rel = index - this.pos;
           // CPython does not report an empty item before a terminator.

@@ -1,4 +1,5 @@
 // Producers: objects async_chat pulls outgoing data from, and Python's simple_producer.
+import { Buffer } from "node:buffer"; // not the global: globalThis.Buffer is a getter, called on every use
 import type { producer } from "../asyncore/index.js";
 
 const EMPTY = Buffer.alloc(0);

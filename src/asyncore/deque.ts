@@ -6,24 +6,36 @@
  * replace `fifo[0]`; `popleft()` replaces `del fifo[0]`.
  */
 export class deque<T> implements Iterable<T> {
+  /**
+   * Slots head..tail-1 hold the items. A deque that empties goes back to head = tail = 0 and
+   * keeps its array, so a queue that is filled and emptied every iteration (one reply per
+   * push) allocates nothing.
+   */
   private items: (T | undefined)[] = [];
   private head = 0;
+  private tail = 0;
 
   constructor(items?: Iterable<T>) {
-    if (items) for (const x of items) this.items.push(x);
+    if (items) for (const x of items) this.append(x);
   }
 
   get length(): number {
-    return this.items.length - this.head;
+    return this.tail - this.head;
   }
 
   append(item: T): void {
-    this.items.push(item);
+    if (this.tail === this.items.length) this.items.push(item);
+    else this.items[this.tail] = item;
+    this.tail++;
   }
 
   appendleft(item: T): void {
-    if (this.head > 0) this.items[--this.head] = item;
-    else this.items.unshift(item);
+    if (this.head > 0) {
+      this.items[--this.head] = item;
+    } else {
+      this.items.unshift(item);
+      this.tail++;
+    }
   }
 
   /** `fifo.extend(items)`: each appended in order. */
@@ -38,46 +50,54 @@ export class deque<T> implements Iterable<T> {
 
   /** Removes and returns the first item; IndexError-like RangeError when empty, as Python. */
   popleft(): T {
-    if (this.length === 0) throw new RangeError("pop from an empty deque");
+    if (this.tail === this.head) throw new RangeError("pop from an empty deque");
     const item = this.items[this.head] as T;
     this.items[this.head++] = undefined;
-    if (this.head === this.items.length) {
-      this.items = [];
+    if (this.head === this.tail) {
       this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
+      this.tail = 0;
+      // A large backlog's array is not kept for good.
+      if (this.items.length > 64) this.items = [];
+    } else if (this.head >= 1024 && this.head * 2 >= this.tail) {
+      this.items = this.items.slice(this.head, this.tail);
+      this.tail -= this.head;
       this.head = 0;
     }
     return item;
   }
 
   pop(): T {
-    if (this.length === 0) throw new RangeError("pop from an empty deque");
-    const item = this.items.pop() as T;
-    if (this.length === 0) this.clear();
+    if (this.tail === this.head) throw new RangeError("pop from an empty deque");
+    const item = this.items[--this.tail] as T;
+    this.items[this.tail] = undefined;
+    if (this.tail === this.head) {
+      this.head = 0;
+      this.tail = 0;
+    }
     return item;
   }
 
   /** `fifo[i]`; negative indexes count from the end, as in Python. */
   at(index: number): T {
-    const i = index < 0 ? this.items.length + index : this.head + index;
-    if (i < this.head || i >= this.items.length) throw new RangeError("deque index out of range");
+    const i = index < 0 ? this.tail + index : this.head + index;
+    if (i < this.head || i >= this.tail) throw new RangeError("deque index out of range");
     return this.items[i] as T;
   }
 
   /** `fifo[i] = item`. */
   set(index: number, item: T): void {
-    const i = index < 0 ? this.items.length + index : this.head + index;
-    if (i < this.head || i >= this.items.length) throw new RangeError("deque index out of range");
+    const i = index < 0 ? this.tail + index : this.head + index;
+    if (i < this.head || i >= this.tail) throw new RangeError("deque index out of range");
     this.items[i] = item;
   }
 
   clear(): void {
     this.items = [];
     this.head = 0;
+    this.tail = 0;
   }
 
   *[Symbol.iterator](): Iterator<T> {
-    for (let i = this.head; i < this.items.length; i++) yield this.items[i] as T;
+    for (let i = this.head; i < this.tail; i++) yield this.items[i] as T;
   }
 }

@@ -1,4 +1,5 @@
 // asyncore.dispatcher: a socket in a map, with Python's event methods and default handlers.
+import { Buffer } from "node:buffer"; // not the global: globalThis.Buffer is a getter, called on every use
 import { inspect } from "node:util";
 import {
   AttributeError, EAGAIN, EALREADY, EBADF, ECONNABORTED, EINPROGRESS, EINVAL, EISCONN, ENOTCONN, EWOULDBLOCK,

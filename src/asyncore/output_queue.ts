@@ -1,4 +1,5 @@
 // output_queue: a channel's outgoing bytes, str and producers, sent through a send(buf) → n function by CPython's rules.
+import { Buffer } from "node:buffer"; // not the global: globalThis.Buffer is a getter, called on every use
 import { ByteQueue } from "../socket/byte_queue.js";
 import type { BytesLike } from "../socket/index.js";
 import { deque } from "./deque.js";

@@ -1,4 +1,5 @@
 // ByteQueue: a FIFO of byte chunks handed out as slices, for either direction of a stream.
+import { Buffer } from "node:buffer"; // not the global: globalThis.Buffer is a getter, called on every use
 
 /**
  * Bytes held as the chunks they arrived in, consumed from the front. The input side reads it
@@ -8,6 +9,11 @@
 export class ByteQueue {
   private chunks: Buffer[] = [];
   private head = 0;
+  /**
+   * Bytes of the head chunk already consumed: a partial take or drop moves this offset rather
+   * than replacing the chunk by a new view of its rest (one Buffer less per partial recv).
+   */
+  private off = 0;
   /** Total bytes held. */
   length = 0;
 
@@ -24,9 +30,12 @@ export class ByteQueue {
   take(n: number): Buffer {
     const first = this.chunks[this.head];
     if (first === undefined || n <= 0) return Buffer.alloc(0);
-    if (first.length >= n || first.length >= ZERO_COPY_MIN || this.chunks.length - this.head === 1) {
-      const out = first.length > n ? first.subarray(0, n) : first;
-      this.consume_front(out.length);
+    const avail = first.length - this.off;
+    if (avail >= n || avail >= ZERO_COPY_MIN || this.chunks.length - this.head === 1) {
+      const k = avail > n ? n : avail;
+      // The chunk itself when all of it is taken: no new view.
+      const out = this.off === 0 && k === first.length ? first : first.subarray(this.off, this.off + k);
+      this.consume_front(k);
       return out;
     }
     const want = Math.min(n, this.length);
@@ -34,8 +43,8 @@ export class ByteQueue {
     let at = 0;
     while (at < want) {
       const c = this.chunks[this.head] as Buffer;
-      const k = Math.min(c.length, want - at);
-      c.copy(out, at, 0, k);
+      const k = Math.min(c.length - this.off, want - at);
+      c.copy(out, at, this.off, this.off + k);
       at += k;
       this.consume_front(k);
     }
@@ -46,17 +55,20 @@ export class ByteQueue {
   peek(n: number): Buffer {
     const first = this.chunks[this.head];
     if (first === undefined) return EMPTY;
-    if (first.length >= n || this.chunks.length - this.head === 1) {
+    const avail = first.length - this.off;
+    if (avail >= n || this.chunks.length - this.head === 1) {
+      const k = avail > n ? n : avail;
       // The chunk itself when it is all that is asked for: no new view.
-      return first.length > n ? first.subarray(0, n) : first;
+      return this.off === 0 && k === first.length ? first : first.subarray(this.off, this.off + k);
     }
     const parts: Buffer[] = [];
     let left = n;
     for (let i = this.head; i < this.chunks.length && left > 0; i++) {
       const c = this.chunks[i] as Buffer;
-      const part = c.length > left ? c.subarray(0, left) : c;
-      parts.push(part);
-      left -= part.length;
+      const from = i === this.head ? this.off : 0;
+      const k = Math.min(c.length - from, left);
+      parts.push(from === 0 && k === c.length ? c : c.subarray(from, from + k));
+      left -= k;
     }
     return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
   }
@@ -65,7 +77,7 @@ export class ByteQueue {
   drop(n: number): void {
     let left = Math.min(n, this.length);
     while (left > 0) {
-      const k = Math.min((this.chunks[this.head] as Buffer).length, left);
+      const k = Math.min((this.chunks[this.head] as Buffer).length - this.off, left);
       this.consume_front(k);
       left -= k;
     }
@@ -74,13 +86,17 @@ export class ByteQueue {
   clear(): void {
     this.chunks = [];
     this.head = 0;
+    this.off = 0;
     this.length = 0;
   }
 
+  /** Consume `k` bytes of the head chunk (at most what is left of it). */
   private consume_front(k: number): void {
     const c = this.chunks[this.head] as Buffer;
     this.length -= k;
-    if (k >= c.length) {
+    this.off += k;
+    if (this.off >= c.length) {
+      this.off = 0;
       this.chunks[this.head] = EMPTY;
       this.head++;
       if (this.head === this.chunks.length) {
@@ -90,8 +106,6 @@ export class ByteQueue {
         this.chunks = this.chunks.slice(this.head);
         this.head = 0;
       }
-    } else {
-      this.chunks[this.head] = c.subarray(k);
     }
   }
 }

@@ -1,4 +1,5 @@
 // Bytes as Python's socket API takes them (Buffer or any Uint8Array), and Python type names for its TypeErrors.
+import { Buffer } from "node:buffer"; // not the global: globalThis.Buffer is a getter, called on every use
 
 /** Bytes as Python APIs take them: Buffer or any Uint8Array. */
 export type BytesLike = Buffer | Uint8Array;

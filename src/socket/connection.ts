@@ -1,4 +1,5 @@
 // One Node stream socket seen as a kernel TCP/AF_UNIX connection: receive queue, send room, FIN, errors.
+import { Buffer } from "node:buffer"; // not the global: globalThis.Buffer is a getter, called on every use
 import type { Socket as NodeSocket } from "node:net";
 import { EPIPE, os_error, type OSError } from "../errno/index.js";
 import { ByteQueue } from "./byte_queue.js";
@@ -221,12 +222,27 @@ export class Connection implements Endpoint {
     }
   }
 
+  /**
+   * After a recv(): read again only once half of SO_RCVBUF (at most 64 KiB) is free, as Linux
+   * opens a closed receive window only once a useful amount of room is free (silly window
+   * avoidance). Resuming at the first free byte paused and resumed Node's socket (a
+   * readStop/readStart, and their epoll_ctl calls) for every chunk of a bulk transfer.
+   */
+  private resume_after_read(): void {
+    if (!this.paused || !this.owner) return;
+    const rcvbuf = this.owner.options.rcvbuf;
+    if (this.rbuf.length <= rcvbuf - Math.min(rcvbuf >> 1, 65536)) {
+      this.paused = false;
+      this.conn.resume();
+    }
+  }
+
   /** recv(): up to n bytes; empty at end of stream; null when nothing is there yet. */
   read(n: number, peek: boolean): Buffer | null {
     if (this.rbuf.length > 0) {
       if (peek) return this.rbuf.peek(n);
       const out = this.rbuf.take(n);
-      this.resume_if_room();
+      this.resume_after_read();
       return out;
     }
     if (this.eof || this.dead || this.rd_shut) return Buffer.alloc(0);
