@@ -18,7 +18,7 @@ export { file_wrapper, type FileSource } from "./file_wrapper.js";
 export { file_dispatcher } from "./file_dispatcher.js";
 export { run_workers, type WorkerOptions, type WorkerSharing } from "./workers.js";
 export {
-  add_observer, type IterationTrace, type Observer, type Dispatch, type Action,
+  add_observer, type IterationTrace, type Observer, type ObserverOptions, type Dispatch, type Action,
   type ChannelRef,
 } from "./trace.js";
 

@@ -110,8 +110,9 @@ export class Recorder {
 
   /**
    * Whether the loop is observed. Observing makes every iteration of every map build its trace
-   * (a repr per channel asked), several times the loop's own work, so the inspector records only
-   * while a page watches or the map is paused (ARCHITECTURE.md, "What the inspector costs").
+   * (a ref per channel asked; no reprs unless another observer wants them) and this recorder a
+   * record of it, a multiple of the loop's own work, so the inspector records only while a page
+   * watches or the map is paused (ARCHITECTURE.md, "What the inspector costs").
    */
   get recording(): boolean {
     return this.#stop !== null;
@@ -121,7 +122,8 @@ export class Recorder {
     if (on === this.recording) return;
     if (on) {
       this.sync();
-      this.#stop = add_observer(this.#observe);
+      // The records need the fds only; a row's repr is taken here, once per new or gone channel.
+      this.#stop = add_observer(this.#observe, { reprs: false });
     } else {
       this.#stop?.();
       this.#stop = null;
