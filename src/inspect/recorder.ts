@@ -41,13 +41,17 @@ const MAX_GONE = 5000;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+// Shared by the cells with nothing ready or done (most of them): an array each would be two
+// allocations per channel asked, each iteration. Never written: a cell that needs one gets its own.
+const NONE: readonly never[] = Object.freeze([]);
+
 /** An iteration trace as one column: a cell per channel asked or ready, in the map's order. */
 export function to_record(t: IterationTrace, at_ms: number): IterationRecord {
-  const cells = new Map<number, Mutable<Cell> & { ready: string[]; did: IterationRecord["cells"][number]["did"][number][] }>();
+  const cells = new Map<number, Mutable<Cell>>();
   const cell = (fd: number) => {
     let c = cells.get(fd);
     if (c === undefined) {
-      c = { fd, asked: "", ready: [], handler: null, did: [] };
+      c = { fd, asked: "", ready: NONE, handler: null, did: NONE };
       cells.set(fd, c);
     }
     return c;
@@ -57,11 +61,14 @@ export function to_record(t: IterationTrace, at_ms: number): IterationRecord {
     const c = cell(w.fd);
     c.asked = c.asked === "r" ? "rw" : "w";
   }
-  for (const r of t.ready) cell(r.fd).ready.push(...r.events);
+  for (const r of t.ready) {
+    const c = cell(r.fd);
+    c.ready = [...c.ready, ...r.events];
+  }
   for (const d of t.dispatched) {
     const c = cell(d.fd);
     c.handler = c.handler === null ? d.handler : `${c.handler}, ${d.handler}`;
-    c.did.push(...d.actions);
+    c.did = [...c.did, ...d.actions];
   }
   return {
     n: t.iteration, mode: t.mode, timeout: t.timeout, waited_ms: t.waited_ms, woke: t.woke, at_ms,
