@@ -3,7 +3,8 @@
 // node dist/test/inspect/cost_server.js MODE LOOP BYTES: an echo server (dispatcher_with_send)
 // that exits once it has echoed BYTES bytes. MODE: "none" (the inspect layer is not even
 // imported), "idle" (an inspector in the map, nobody watching), "watched" (the client also
-// reads /events). LOOP: select or poll. Prints "ECHO_PORT INSPECTOR_PORT" (0 without one).
+// reads /events), "observer" (a do-nothing loop observer, no inspector), "observer-fds" (the same
+// with reprs: false). LOOP: select or poll. Prints "ECHO_PORT INSPECTOR_PORT" (0 without one).
 // Run under `valgrind --tool=callgrind node --single-threaded ...`, driven by cost_client.js.
 import * as asyncore from "../../src/asyncore/index.js";
 import * as socket from "../../src/socket/index.js";
@@ -41,6 +42,7 @@ class Server extends asyncore.dispatcher {
 const server = new Server();
 let inspector_port = 0;
 if (mode === "observer") asyncore.add_observer(() => undefined);
+else if (mode === "observer-fds") asyncore.add_observer(() => undefined, { reprs: false });
 else if (mode !== "none") {
   const { inspect } = await import("../../src/inspect/index.js");
   inspector_port = (inspect({}).address as [string, number])[1];
