@@ -50,7 +50,7 @@ export class StepState {
     this.#steps = 0;
     this.#granted = false;
     // The observer counts the granted iterations; while it is there the loop traces (paused: fine).
-    this.#stop_observing = add_observer(this.#observe);
+    this.#stop_observing = add_observer(this.#observe, { reprs: false });
     // End the wait in progress, so the pause does not wait for the next event or timeout.
     wake(this.map);
     this.#changed();
