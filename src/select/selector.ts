@@ -165,11 +165,13 @@ export class Selector {
    */
   async select(timeout: number | null, interrupt: Interrupt): Promise<[number[], number[], number[]]> {
     if (this.bad) throw os_error(EBADF);
-    const deadline = timeout === null ? Infinity : performance.now() + timeout * 1000;
+    // A zero timeout needs no clock: it has passed at every look.
+    const deadline = timeout === null ? Infinity : timeout === 0 ? -Infinity : performance.now() + timeout * 1000;
     let yielded = false;
     for (;;) {
       const found = this.collect();
-      const left = deadline - performance.now();
+      // The clock is read only when nothing is ready (it is what decides the wait).
+      const left = found !== null ? 0 : deadline - performance.now();
       const interrupted = interrupt.consume();
       if ((found !== null || left <= 0 || interrupted) && !yielded) {
         await yield_to_node();
