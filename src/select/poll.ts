@@ -26,6 +26,27 @@ function by_fd(a: [number, number], b: [number, number]): number {
   return a[0] - b[0];
 }
 
+/**
+ * Sort the ready pairs by fd. A few at a time (the usual case) by insertion, in place: Array's
+ * sort() costs a builtin call and a call of the comparator per comparison.
+ */
+function sort_by_fd(out: Array<[number, number]>): void {
+  const n = out.length;
+  if (n > 16) {
+    out.sort(by_fd);
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const x = out[i] as [number, number];
+    let j = i - 1;
+    while (j >= 0 && (out[j] as [number, number])[0] > x[0]) {
+      out[j + 1] = out[j] as [number, number];
+      j--;
+    }
+    out[j + 1] = x;
+  }
+}
+
 class Registration implements Watcher {
   constructor(
     readonly owner: poll,
@@ -157,7 +178,7 @@ export class poll {
       if (f) (out ??= []).push([reg.fd, f]);
       else this.candidates.delete(reg);
     }
-    if (out !== null && out.length > 1) out.sort(by_fd);
+    if (out !== null && out.length > 1) sort_by_fd(out);
     return out;
   }
 }
