@@ -5,7 +5,7 @@ import { py_type } from "../socket/bytes.js";
 import { wait_for_change } from "../select/wait.js";
 import { _exception, read, readwrite, write } from "./dispatch.js";
 import { errno_of_error, is_reraised } from "./errors.js";
-import { socket_map, state_of, type SocketMap } from "./map.js";
+import { socket_map, state_of, type MapState, type SocketMap } from "./map.js";
 import * as trace from "./trace.js";
 
 function seconds(timeout: number | null | undefined): number | null {
@@ -30,6 +30,26 @@ export async function poll(timeout: number | null = 0.0, map?: SocketMap | null)
   }
   intr.reset();
   const t = trace.tracing ? trace.begin(m, st, "select", seconds(timeout)) : null;
+  const any = select_pass(m, st, t);
+  const started = t ? performance.now() : 0;
+  if (!any) return select_idle(timeout, st, t, started);
+  const [rr, ww, ee] = await st.selector.select(check_timeout(timeout), intr);
+  if (t) {
+    const now = performance.now();
+    t.waited_ms = now - started;
+    // Nothing ready: select() returned at its deadline, or early for the interrupt.
+    t.woke = rr.length || ww.length || ee.length ? "ready" : timeout !== null && now >= started + timeout * 1000 ? "timeout" : "interrupt";
+    const names = new Map<number, string[]>();
+    for (const fd of rr) names.set(fd, ["read"]);
+    for (const fd of ww) names.set(fd, [...(names.get(fd) ?? []), "write"]);
+    for (const fd of ee) names.set(fd, [...(names.get(fd) ?? []), "except"]);
+    for (const [fd, ev] of names) t.ready.push({ ...trace.ref(fd, m.get(fd)), events: ev });
+  }
+  select_dispatch(m, rr, ww, ee, t);
+}
+
+/** poll()'s pass over the map: each channel's lists, in the map's order. True if any list is non-empty. */
+function select_pass(m: SocketMap, st: MapState, t: trace.IterationTrace | null): boolean {
   const sel = st.selector;
   let any = false;
   sel.begin();
@@ -53,32 +73,24 @@ export async function poll(timeout: number | null = 0.0, map?: SocketMap | null)
     }
   });
   sel.end(m);
-  const started = t ? performance.now() : 0;
-  if (!any) {
-    // Python sleeps here; the sleep still wakes for a new channel or queued output.
-    await yield_to_node();
-    const ms = timeout === null ? null : timeout * 1000;
-    const pending = ms !== 0 && intr.consume();
-    if (ms !== 0 && !pending) await wait_for_change([], ms, intr.sleeper);
-    if (t) {
-      t.waited_ms = performance.now() - started;
-      t.woke = pending || intr.consume() ? "interrupt" : "timeout";
-      trace.finish(t);
-    }
-    return;
-  }
-  const [rr, ww, ee] = await sel.select(check_timeout(timeout), intr);
+  return any;
+}
+
+/** poll() with all three lists empty: Python sleeps; the sleep still wakes for a new channel or queued output. */
+async function select_idle(timeout: number | null, st: MapState, t: trace.IterationTrace | null, started: number): Promise<void> {
+  const intr = st.interrupt;
+  await yield_to_node();
+  const ms = timeout === null ? null : timeout * 1000;
+  const pending = ms !== 0 && intr.consume();
+  if (ms !== 0 && !pending) await wait_for_change([], ms, intr.sleeper);
   if (t) {
-    const now = performance.now();
-    t.waited_ms = now - started;
-    // Nothing ready: select() returned at its deadline, or early for the interrupt.
-    t.woke = rr.length || ww.length || ee.length ? "ready" : timeout !== null && now >= started + timeout * 1000 ? "timeout" : "interrupt";
-    const names = new Map<number, string[]>();
-    for (const fd of rr) names.set(fd, ["read"]);
-    for (const fd of ww) names.set(fd, [...(names.get(fd) ?? []), "write"]);
-    for (const fd of ee) names.set(fd, [...(names.get(fd) ?? []), "except"]);
-    for (const [fd, ev] of names) t.ready.push({ ...trace.ref(fd, m.get(fd)), events: ev });
+    t.waited_ms = performance.now() - started;
+    t.woke = pending || intr.consume() ? "interrupt" : "timeout";
+    trace.finish(t);
   }
+}
+
+function select_dispatch(m: SocketMap, rr: number[], ww: number[], ee: number[], t: trace.IterationTrace | null): void {
   try {
     for (const fd of rr) {
       const obj = m.get(fd);
@@ -111,8 +123,7 @@ export async function poll(timeout: number | null = 0.0, map?: SocketMap | null)
 export async function poll2(timeout: number | null = 0.0, map?: SocketMap | null): Promise<void> {
   const m = map ?? socket_map;
   if (m.size === 0) return;
-  // CPython's poll2 multiplies first (a str repeats, then int() fails); the argument check of poll.poll() is the sensible error.
-  if (timeout !== null && typeof timeout !== "number") throw new TypeError("timeout must be an integer or None");
+  check_poll2_timeout(timeout);
   const st = state_of(m);
   const intr = st.interrupt;
   if (st.step?.paused) {
@@ -120,9 +131,29 @@ export async function poll2(timeout: number | null = 0.0, map?: SocketMap | null
     if (m.size === 0) return;
   }
   intr.reset();
-  const regs = st.registrations;
   const ms = timeout === null ? null : Math.trunc(timeout * 1000);
   const t = trace.tracing ? trace.begin(m, st, "poll", seconds(timeout)) : null;
+  poll2_pass(m, st, t);
+  const started = t ? performance.now() : 0;
+  const ready = await st.registrations.pollster.poll(ms, intr);
+  if (t) {
+    const now = performance.now();
+    t.waited_ms = now - started;
+    // Nothing ready: poll() returned at its deadline, or early for the interrupt.
+    t.woke = ready.length ? "ready" : ms !== null && ms >= 0 && now >= started + ms ? "timeout" : "interrupt";
+    for (const [fd, flags] of ready) t.ready.push({ ...trace.ref(fd, m.get(fd)), events: trace.event_names(flags) });
+  }
+  poll2_dispatch(m, ready, t);
+}
+
+function check_poll2_timeout(timeout: unknown): void {
+  // CPython's poll2 multiplies first (a str repeats, then int() fails); the argument check of poll.poll() is the sensible error.
+  if (timeout !== null && typeof timeout !== "number") throw new TypeError("timeout must be an integer or None");
+}
+
+/** poll2()'s pass over the map: each channel's interest, registered where it changed. */
+function poll2_pass(m: SocketMap, st: MapState, t: trace.IterationTrace | null): void {
+  const regs = st.registrations;
   let wanted = 0;
   regs.begin();
   // forEach: no [key, value] pair allocated per channel, which shows at 10,000 channels.
@@ -140,15 +171,9 @@ export async function poll2(timeout: number | null = 0.0, map?: SocketMap | null
     }
   });
   regs.sweep(m, wanted);
-  const started = t ? performance.now() : 0;
-  const ready = await regs.pollster.poll(ms, intr);
-  if (t) {
-    const now = performance.now();
-    t.waited_ms = now - started;
-    // Nothing ready: poll() returned at its deadline, or early for the interrupt.
-    t.woke = ready.length ? "ready" : ms !== null && ms >= 0 && now >= started + ms ? "timeout" : "interrupt";
-    for (const [fd, flags] of ready) t.ready.push({ ...trace.ref(fd, m.get(fd)), events: trace.event_names(flags) });
-  }
+}
+
+function poll2_dispatch(m: SocketMap, ready: ReadonlyArray<[number, number]>, t: trace.IterationTrace | null): void {
   try {
     for (const [fd, flags] of ready) {
       const obj = m.get(fd);
@@ -200,16 +225,36 @@ export async function loop(
   const poll_fun = use_poll ? poll2 : poll;
   // While the loop runs, its wait timer stays ref'd between iterations instead of being
   // toggled twice per iteration; it lets go when the loop ends.
-  const sleeper = state_of(m).interrupt.sleeper;
+  const st = state_of(m);
+  const sleeper = st.interrupt.sleeper;
   sleeper.hold();
   try {
-    if (count === null) {
-      while (m.size > 0) await poll_fun(to, m);
-    } else {
-      while (m.size > 0 && count > 0) {
+    while (m.size > 0 && (count === null || count > 0)) {
+      if (st.step?.paused || trace.tracing) {
         await poll_fun(to, m);
-        count--;
+      } else if (use_poll) {
+        // poll2() without its own async frame (and promise): the same steps in the same order.
+        check_poll2_timeout(to);
+        const intr = st.interrupt;
+        intr.reset();
+        const ms = to === null ? null : Math.trunc(to * 1000);
+        poll2_pass(m, st, null);
+        poll2_dispatch(m, await st.registrations.pollster.poll(ms, intr), null);
+        // poll2()'s return was one more turn of the microtask queue: what the handlers queued
+        // still runs before the next pass.
+        await undefined;
+      } else {
+        const intr = st.interrupt;
+        intr.reset();
+        if (!select_pass(m, st, null)) {
+          await select_idle(to, st, null, 0);
+        } else {
+          const [rr, ww, ee] = await st.selector.select(check_timeout(to), intr);
+          select_dispatch(m, rr, ww, ee, null);
+          await undefined;
+        }
       }
+      if (count !== null) count--;
     }
   } finally {
     sleeper.release();

@@ -22,6 +22,31 @@ class Closed extends Pollable {
 
 const ALWAYS = POLLERR | POLLHUP | POLLNVAL;
 
+function by_fd(a: [number, number], b: [number, number]): number {
+  return a[0] - b[0];
+}
+
+/**
+ * Sort the ready pairs by fd. A few at a time (the usual case) by insertion, in place: Array's
+ * sort() costs a builtin call and a call of the comparator per comparison.
+ */
+function sort_by_fd(out: Array<[number, number]>): void {
+  const n = out.length;
+  if (n > 16) {
+    out.sort(by_fd);
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const x = out[i] as [number, number];
+    let j = i - 1;
+    while (j >= 0 && (out[j] as [number, number])[0] > x[0]) {
+      out[j + 1] = out[j] as [number, number];
+      j--;
+    }
+    out[j + 1] = x;
+  }
+}
+
 class Registration implements Watcher {
   constructor(
     readonly owner: poll,
@@ -116,21 +141,23 @@ export class poll {
       throw new TypeError("timeout must be an integer or None");
     }
     const ms = timeout === undefined || timeout === null || timeout < 0 ? null : Math.floor(timeout);
-    const deadline = ms === null ? Infinity : performance.now() + ms;
+    // A zero timeout needs no clock: it has passed at every look.
+    const deadline = ms === null ? Infinity : ms === 0 ? -Infinity : performance.now() + ms;
     // Every call yields to Node once. When nothing is ready and there is time to wait, the wait
     // is that yield; otherwise Node runs its pending I/O and timers first, then we look again.
     let yielded = false;
     for (;;) {
       const out = this.collect();
-      const left = deadline - performance.now();
-      const stop = out.length > 0 || left <= 0 || interrupt?.consume() === true;
+      // The clock is read only when nothing is ready (it is what decides the wait).
+      const left = out !== null ? 0 : deadline - performance.now();
+      const stop = out !== null || left <= 0 || interrupt?.consume() === true;
       if (stop && !yielded) {
         await yield_to_node();
         yielded = true;
-        if (out.length === 0 && left > 0) return [];
+        if (out === null && left > 0) return [];
         continue;
       }
-      if (stop) return out;
+      if (stop) return out ?? [];
       const sleeper = interrupt?.sleeper ?? this.own_sleeper;
       this.sleeper = sleeper;
       try {
@@ -143,14 +170,15 @@ export class poll {
     }
   }
 
-  private collect(): Array<[number, number]> {
-    const out: Array<[number, number]> = [];
+  /** The ready [fd, revents] pairs, by fd; null when none (no array made for an empty look). */
+  private collect(): Array<[number, number]> | null {
+    let out: Array<[number, number]> | null = null;
     for (const reg of this.candidates) {
       const f = reg.target.poll_flags() & (reg.mask | ALWAYS);
-      if (f) out.push([reg.fd, f]);
+      if (f) (out ??= []).push([reg.fd, f]);
       else this.candidates.delete(reg);
     }
-    if (out.length > 1) out.sort((a, b) => a[0] - b[0]);
+    if (out !== null && out.length > 1) sort_by_fd(out);
     return out;
   }
 }

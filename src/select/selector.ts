@@ -41,6 +41,24 @@ function by_pos(a: Entry, b: Entry): number {
   return a.pos - b.pos;
 }
 
+/** By place in the lists; a few (the usual case) by insertion, without Array's sort() and its comparator calls. */
+function sort_by_pos(found: Entry[]): void {
+  const n = found.length;
+  if (n > 16) {
+    found.sort(by_pos);
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const x = found[i] as Entry;
+    let j = i - 1;
+    while (j >= 0 && (found[j] as Entry).pos > x.pos) {
+      found[j + 1] = found[j] as Entry;
+      j--;
+    }
+    found[j + 1] = x;
+  }
+}
+
 /**
  * What asyncore.poll() hands select.select() each iteration, kept between iterations: one watch
  * per descriptor in the map, made when it enters and dropped when it leaves, and the set of
@@ -165,11 +183,13 @@ export class Selector {
    */
   async select(timeout: number | null, interrupt: Interrupt): Promise<[number[], number[], number[]]> {
     if (this.bad) throw os_error(EBADF);
-    const deadline = timeout === null ? Infinity : performance.now() + timeout * 1000;
+    // A zero timeout needs no clock: it has passed at every look.
+    const deadline = timeout === null ? Infinity : timeout === 0 ? -Infinity : performance.now() + timeout * 1000;
     let yielded = false;
     for (;;) {
       const found = this.collect();
-      const left = deadline - performance.now();
+      // The clock is read only when nothing is ready (it is what decides the wait).
+      const left = found !== null ? 0 : deadline - performance.now();
       const interrupted = interrupt.consume();
       if ((found !== null || left <= 0 || interrupted) && !yielded) {
         await yield_to_node();
@@ -195,7 +215,7 @@ export class Selector {
 }
 
 function answer(found: Entry[]): [number[], number[], number[]] {
-  if (found.length > 1) found.sort(by_pos);
+  if (found.length > 1) sort_by_pos(found);
   const r: number[] = [];
   const w: number[] = [];
   const x: number[] = [];

@@ -185,6 +185,19 @@ describe("select.poll", () => {
     );
   });
 
+  it("sorts by fd however many are ready at once, whatever the order of registration", async () => {
+    const socks: socket.socket[] = [];
+    for (let i = 0; i < 9; i++) socks.push(...(await pair()));
+    // Registered in an order that is not the fds' (a reversed and interleaved one).
+    const order = [...socks].reverse().sort((a, b) => (a.fileno() % 3) - (b.fileno() % 3));
+    for (const n of [3, 18]) {
+      const p = new select.poll();
+      for (const s of order.slice(0, n)) p.register(s, select.POLLOUT);
+      const want = order.slice(0, n).map((s) => [s.fileno(), select.POLLOUT]).sort((a, b) => a[0]! - b[0]!);
+      expect(await p.poll(0)).to.deep.equal(want);
+    }
+  });
+
   it("reports only the events of the mask, plus POLLERR/POLLHUP/POLLNVAL always", async () => {
     const [c, s] = await pair();
     const p = new select.poll();
