@@ -112,6 +112,15 @@ export function eof_error(site: Site, cause?: unknown): SSLEOFError {
   );
 }
 
+/**
+ * OpenSSL 3.2 renamed the SSLv3-era alert reasons ("sslv3 alert bad record mac" became "ssl/tls
+ * alert bad record mac", same codes). Node 22+ bundles such an OpenSSL; CPython 3.11 names them
+ * the old way, so the old text is what a port sees (PORTING.md, "ssl").
+ */
+function reason_text(reason: string): string {
+  return reason.startsWith("ssl/tls alert ") ? `sslv3 alert ${reason.slice("ssl/tls alert ".length)}` : reason;
+}
+
 /** An OpenSSL reason ("wrong version number") as its symbolic name (WRONG_VERSION_NUMBER). */
 function reason_name(reason: string): string {
   return reason.toUpperCase().replace(/[^A-Z0-9]+/g, "_");
@@ -139,11 +148,12 @@ export function ssl_error_from_node(err: unknown, site: Site): OSError {
   const code = typeof e?.code === "string" ? e.code : "";
   if (typeof e?.reason === "string" && typeof e.library === "string") {
     const lib = library_name(e.library);
-    const name = reason_name(e.reason);
-    return new SSLError(SSL_ERROR_SSL, `[${lib}: ${name}] ${e.reason} (_ssl.c:${AT[site]})`, lib, name, { cause: err });
+    const text = reason_text(e.reason);
+    const name = reason_name(text);
+    return new SSLError(SSL_ERROR_SSL, `[${lib}: ${name}] ${text} (_ssl.c:${AT[site]})`, lib, name, { cause: err });
   }
   if (code.startsWith("ERR_SSL_")) {
-    const name = code.slice("ERR_SSL_".length);
+    const name = code.slice("ERR_SSL_".length).replace(/^SSL\/TLS_ALERT_/, "SSLV3_ALERT_");
     const text = name.toLowerCase().replace(/_/g, " ");
     return new SSLError(SSL_ERROR_SSL, `[SSL: ${name}] ${text} (_ssl.c:${AT[site]})`, "SSL", name, { cause: err });
   }

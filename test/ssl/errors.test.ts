@@ -4,6 +4,7 @@ import * as ssl from "../../src/ssl/index.js";
 import { OSError, ValueError } from "../../src/errno/index.js";
 import { FAMILIES } from "../helpers/net.js";
 import { client_context, drive_handshakes, read_exactly, server_context, socket_pair, tls_pair } from "../helpers/tls.js";
+import { ssl_error_from_node } from "../../src/ssl/errors.js";
 
 const IPV4 = FAMILIES[0]!;
 
@@ -211,4 +212,28 @@ describe("ssl errors: a handshake that never finishes", () => {
       expect(s.fileno()).to.equal(-1);
     });
   }
+});
+
+describe("ssl errors: OpenSSL 3.2+ alert reasons keep CPython 3.11's names", () => {
+  // Node 22+ bundles OpenSSL 3.5, which calls "sslv3 alert bad record mac" "ssl/tls alert bad record mac".
+  it("a Node error with reason 'ssl/tls alert bad record mac' becomes SSLV3_ALERT_BAD_RECORD_MAC", () => {
+    const node_error = Object.assign(new Error("ssl/tls alert bad record mac"), {
+      library: "SSL routines",
+      reason: "ssl/tls alert bad record mac",
+      code: "ERR_SSL_SSL/TLS_ALERT_BAD_RECORD_MAC",
+    });
+    const e = ssl_error_from_node(node_error, "read") as ssl.SSLError;
+    expect(e).to.be.instanceOf(ssl.SSLError);
+    expect([e.library, e.reason, e.strerror]).to.deep.equal([
+      "SSL",
+      "SSLV3_ALERT_BAD_RECORD_MAC",
+      "[SSL: SSLV3_ALERT_BAD_RECORD_MAC] sslv3 alert bad record mac (_ssl.c:2580)",
+    ]);
+  });
+
+  it("a reason OpenSSL did not rename keeps its text: 'tlsv1 alert unknown ca'", () => {
+    const node_error = Object.assign(new Error("tlsv1 alert unknown ca"), { library: "SSL routines", reason: "tlsv1 alert unknown ca" });
+    const e = ssl_error_from_node(node_error, "handshake") as ssl.SSLError;
+    expect([e.reason, e.strerror]).to.deep.equal(["TLSV1_ALERT_UNKNOWN_CA", "[SSL: TLSV1_ALERT_UNKNOWN_CA] tlsv1 alert unknown ca (_ssl.c:1006)"]);
+  });
 });
