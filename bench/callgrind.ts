@@ -13,10 +13,11 @@
 //   impl: ours | node | cpython
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { drain, open } from "./client.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
@@ -47,27 +48,7 @@ function server_cmd(): string[] {
   return [process.execPath, "--single-threaded", ...flags, file, kind, mode];
 }
 
-function open(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const c = connect(port, "127.0.0.1", () => resolve(c));
-    c.setNoDelay(true);
-    c.on("error", reject);
-  });
-}
 
-function drain(c: Socket, n: number): Promise<void> {
-  return new Promise((resolve) => {
-    let got = 0;
-    const on = (d: Buffer): void => {
-      got += d.length;
-      if (got >= n) {
-        c.off("data", on);
-        resolve();
-      }
-    };
-    c.on("data", on);
-  });
-}
 
 const LINE = Buffer.from("x".repeat(31) + "\n");
 

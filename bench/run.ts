@@ -4,6 +4,7 @@ import { readFileSync, existsSync } from "node:fs";
 import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { drain, open } from "./client.js";
 import { spawnSync } from "node:child_process";
 import { reuseport_supported } from "../src/socket/sharing.js";
 
@@ -45,28 +46,7 @@ function machine_cpu_us(): number {
   return (user + nice + system + irq + softirq + steal) * TICK_US;
 }
 
-function open(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const c = connect(port, "127.0.0.1", () => resolve(c));
-    c.setNoDelay(true);
-    c.on("error", reject);
-  });
-}
 
-/** Read exactly n bytes' worth of echo, counting. */
-function drain(c: Socket, n: number): Promise<void> {
-  return new Promise((resolve) => {
-    let got = 0;
-    const on = (d: Buffer): void => {
-      got += d.length;
-      if (got >= n) {
-        c.off("data", on);
-        resolve();
-      }
-    };
-    c.on("data", on);
-  });
-}
 
 async function round_trips(c: Socket, n: number, size: number, message?: Buffer): Promise<number[]> {
   const msg = message ?? Buffer.alloc(size, 0x61);
