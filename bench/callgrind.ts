@@ -17,7 +17,7 @@ import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { drain, open } from "./client.js";
+import { drain, LINE, open, pipeline } from "./client.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
@@ -50,7 +50,6 @@ function server_cmd(): string[] {
 
 
 
-const LINE = Buffer.from("x".repeat(31) + "\n");
 
 async function bulk(c: Socket, mib: number): Promise<void> {
   const chunk = Buffer.alloc(65536, 0x62);
@@ -62,30 +61,6 @@ async function bulk(c: Socket, mib: number): Promise<void> {
   await done;
 }
 
-function pipeline(c: Socket, count: number, window = 16): Promise<void> {
-  return new Promise((resolve) => {
-    let sent = 0;
-    let got = 0;
-    const send = (k: number): void => {
-      k = Math.min(k, count - sent);
-      if (k <= 0) return;
-      c.write(k === 1 ? LINE : Buffer.concat(Array.from({ length: k }, () => LINE)));
-      sent += k;
-    };
-    const on = (d: Buffer): void => {
-      const before = Math.floor(got / LINE.length);
-      got += d.length;
-      if (got >= count * LINE.length) {
-        c.off("data", on);
-        resolve();
-        return;
-      }
-      send(Math.floor(got / LINE.length) - before);
-    };
-    c.on("data", on);
-    send(window);
-  });
-}
 
 async function lines(cs: Socket[], n: number): Promise<void> {
   const per = Math.floor(n / cs.length);

@@ -4,7 +4,7 @@ import { readFileSync, existsSync } from "node:fs";
 import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { drain, open } from "./client.js";
+import { drain, LINE, open, pipeline } from "./client.js";
 import { spawnSync } from "node:child_process";
 import { reuseport_supported } from "../src/socket/sharing.js";
 
@@ -147,7 +147,6 @@ function pct(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0;
 }
 
-const LINE = Buffer.from("x".repeat(31) + "\n");
 
 /** `conns` connections, each with one 32-byte line in flight, `n` round trips in all. */
 async function lines_rr_case(impl: Impl, kind: Kind, mode: string, conns: number, n: number): Promise<Row> {
@@ -177,30 +176,7 @@ async function pipeline_case(impl: Impl, kind: Kind, mode: string, window: numbe
   const srv = await start(impl, kind, mode);
   try {
     const c = await open(srv.port);
-    const run = (count: number): Promise<void> =>
-      new Promise((resolve) => {
-        let sent = 0;
-        let got = 0;
-        const send = (k: number): void => {
-          k = Math.min(k, count - sent);
-          if (k <= 0) return;
-          c.write(k === 1 ? LINE : Buffer.concat(Array.from({ length: k }, () => LINE)));
-          sent += k;
-        };
-        const on = (d: Buffer): void => {
-          const before = Math.floor(got / LINE.length);
-          got += d.length;
-          const lines = Math.floor(got / LINE.length) - before;
-          if (got >= count * LINE.length) {
-            c.off("data", on);
-            resolve();
-            return;
-          }
-          send(lines);
-        };
-        c.on("data", on);
-        send(window);
-      });
+    const run = (count: number): Promise<void> => pipeline(c, count, window);
     // Warm-up: a quarter of the measured lines, so that the JIT has compiled the hot path.
     await run(Math.max(1, Math.floor(n / 4)));
     const cpu = await measure(srv, () => run(n));
