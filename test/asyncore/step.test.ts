@@ -6,33 +6,8 @@ import * as asyncore from "../../src/asyncore/index.js";
 import { ValueError } from "../../src/errno/index.js";
 import * as socket from "../../src/socket/index.js";
 import { within } from "../helpers/asyncore.js";
+import { Echo, EchoServer } from "../helpers/echo_map.js";
 import { connect_client, pattern, receive_exactly, wait_for } from "../helpers/net.js";
-
-class Echo extends asyncore.dispatcher_with_send {
-  received = 0;
-  override handle_read(): void {
-    const d = this.recv(65536);
-    this.received += d.length;
-    if (d.length > 0) this.send(d);
-  }
-}
-
-class EchoServer extends asyncore.dispatcher {
-  readonly handlers: Echo[] = [];
-  constructor(map: asyncore.SocketMap) {
-    super(null, map);
-    this.create_socket(socket.AF_INET);
-    this.set_reuse_addr();
-    this.bind(["127.0.0.1", 0]);
-    this.listen(5);
-  }
-  get port(): number {
-    return (this.socket!.getsockname() as [string, number])[1];
-  }
-  override handle_accepted(sock: socket.socket): void {
-    this.handlers.push(new Echo(sock, this._map));
-  }
-}
 
 /** A client channel that is writable while `on`: every iteration then finds it ready at once. */
 class Busy extends asyncore.dispatcher {

@@ -9,36 +9,9 @@ import {
 } from "../../src/inspect/index.js";
 import * as socket from "../../src/socket/index.js";
 import { within } from "../helpers/asyncore.js";
+import { Echo, EchoServer } from "../helpers/echo_map.js";
 import { EventStream, json, request } from "../helpers/inspect_client.js";
 import { connect_client, next_event, pattern, receive_exactly, wait_for } from "../helpers/net.js";
-
-class Echo extends asyncore.dispatcher_with_send {
-  received = 0;
-  override handle_read(): void {
-    const d = this.recv(65536);
-    this.received += d.length;
-    if (d.length > 0) this.send(d);
-  }
-  override handle_close(): void {
-    this.close();
-  }
-}
-
-class EchoServer extends asyncore.dispatcher {
-  readonly handlers: Echo[] = [];
-  constructor(map: asyncore.SocketMap) {
-    super(null, map);
-    this.create_socket(socket.AF_INET);
-    this.bind(["127.0.0.1", 0]);
-    this.listen(5);
-  }
-  get port(): number {
-    return (this.socket!.getsockname() as [string, number])[1];
-  }
-  override handle_accepted(sock: socket.socket): void {
-    this.handlers.push(new Echo(sock, this._map));
-  }
-}
 
 /** Resolves once the loop over `map` holds with no step left. */
 function holding(map: asyncore.SocketMap): Promise<void> {
