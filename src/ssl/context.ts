@@ -1,13 +1,13 @@
 // SSLContext: what a TLS connection is made with (certificates, trust, versions, ciphers, ALPN), and create_default_context.
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { createSecureContext, rootCertificates, type SecureContext, type SecureContextOptions } from "node:tls";
+import { Server as TlsServer, createSecureContext, rootCertificates, type SecureContext, type SecureContextOptions } from "node:tls";
 import { X509Certificate } from "node:crypto";
 import { NotImplementedError, ValueError, from_node_error, OSError } from "../errno/index.js";
 import { SOCK_STREAM, type socket } from "../socket/index.js";
 import {
   CERT_NONE, CERT_OPTIONAL, CERT_REQUIRED, DEFAULT_OPTIONS, PROTOCOL_TLS, PROTOCOL_TLS_CLIENT, PROTOCOL_TLS_SERVER,
-  PROTOCOL_TLSv1, PROTOCOL_TLSv1_1, PROTOCOL_TLSv1_2, Purpose, TLSVersion, VERIFY_X509_TRUSTED_FIRST,
+  OP_CIPHER_SERVER_PREFERENCE, PROTOCOL_TLSv1, PROTOCOL_TLSv1_1, PROTOCOL_TLSv1_2, Purpose, TLSVersion, VERIFY_X509_TRUSTED_FIRST,
   type ASN1Object,
 } from "./constants.js";
 import { AT, SSLError } from "./errors.js";
@@ -100,7 +100,10 @@ export class SSLContext {
   #alpn: string[] | null = null;
   /** Node's secure context, made when first needed and again after a change. */
   #secure: SecureContext | null = null;
-  #trusted: X509Certificate[] | null = null;
+  /** `options` when #secure was made (a public field, changed without a setter). */
+  #secure_for = 0;
+  /** Server-side tls.Servers by options, verify_mode and ALPN, for the current #secure (see _tls_server). */
+  readonly #servers = new Map<string, TlsServer>();
 
   constructor(protocol?: number) {
     const p = protocol ?? PROTOCOL_TLS;
@@ -163,7 +166,7 @@ export class SSLContext {
     if (!VERSION_NAME.has(v)) throw new ValueError(`Unsupported TLS/SSL version 0x${(v >>> 0).toString(16)}`);
     if (which === "min") this.#minimum_version = v;
     else this.#maximum_version = v;
-    this.#secure = null;
+    this.#changed();
   }
 
   /** Python's load_cert_chain(certfile, keyfile=None, password=None). */
@@ -178,7 +181,7 @@ export class SSLContext {
       throw new SSLError(9, `[SSL] PEM lib (_ssl.c:${AT.context})`, "SSL", null, { cause: e });
     }
     this.#cert = { cert, key, passphrase };
-    this.#secure = null;
+    this.#changed();
   }
 
   /** Python's load_verify_locations(cafile=None, capath=None, cadata=None). */
@@ -210,15 +213,13 @@ export class SSLContext {
       found.push(...certs);
     }
     this.#ca.push(...found);
-    this.#secure = null;
-    this.#trusted = null;
+    this.#changed();
   }
 
   /** The system's trust store: Node's bundled root certificates (PORTING.md, "ssl"). */
   set_default_verify_paths(): void {
     this.#default_roots = true;
-    this.#secure = null;
-    this.#trusted = null;
+    this.#changed();
   }
 
   /** Python's load_default_certs(purpose=Purpose.SERVER_AUTH). */
@@ -236,7 +237,7 @@ export class SSLContext {
       throw new SSLError(null, "No cipher can be selected.", null, null, { cause: e });
     }
     this.#ciphers = full;
-    this.#secure = null;
+    this.#changed();
   }
 
   /** Python's set_alpn_protocols(protocols). */
@@ -273,7 +274,23 @@ export class SSLContext {
 
   /** @internal Node's secure context for this context's current settings. */
   _secure_context(): SecureContext {
-    if (this.#secure !== null) return this.#secure;
+    if (this.#secure !== null && this.#secure_for === this.options) return this.#secure;
+    try {
+      this.#secure = createSecureContext(this.#secure_options());
+    } catch (e) {
+      throw new SSLError(1, `[SSL] ${(e as Error).message} (_ssl.c:${AT.context})`, "SSL", null, { cause: e });
+    }
+    this.#secure_for = this.options;
+    return this.#secure;
+  }
+
+  /** A setting changed: contexts and servers are made again when next needed. */
+  #changed(): void {
+    this.#secure = null;
+    this.#servers.clear();
+  }
+
+  #secure_options(): SecureContextOptions {
     const ca = this.#default_roots ? [...this.#ca, ...rootCertificates] : this.#ca;
     const o: SecureContextOptions = {
       minVersion: VERSION_NAME.get(this.#minimum_version === TLSVersion.MINIMUM_SUPPORTED ? TLSVersion.TLSv1 : this.#minimum_version),
@@ -283,22 +300,41 @@ export class SSLContext {
     if (ca.length > 0) o.ca = ca;
     o.ciphers = this.#ciphers;
     if (this.#cert !== null) Object.assign(o, this.#cert);
+    return o;
+  }
+
+  /**
+   * @internal The tls.Server a server-side SSLSocket's connection is injected into (ARCHITECTURE.md,
+   * "The ssl layer", the engine): one per set of settings, made when first needed (a secure context
+   * costs a millisecond or more), never listening. OpenSSL asks for and checks a client's
+   * certificate as verify_mode says; no handshake timeout (CPython has none).
+   */
+  _tls_server(): TlsServer {
+    const alpn = this.#alpn;
+    const key = `${this.options}|${this.#verify_mode}|${alpn === null ? "" : alpn.join("\0")}`;
+    let server = this.#servers.get(key);
+    if (server !== undefined) return server;
     try {
-      this.#secure = createSecureContext(o);
+      server = new TlsServer({
+        ...this.#secure_options(),
+        // Node's default turns the option on whatever secureOptions says; CPython's options decide.
+        honorCipherOrder: (this.options & OP_CIPHER_SERVER_PREFERENCE) !== 0,
+        requestCert: this.#verify_mode !== CERT_NONE,
+        rejectUnauthorized: this.#verify_mode === CERT_REQUIRED,
+        ALPNProtocols: alpn ?? undefined,
+        // Node arms a timer only for a positive handshakeTimeout, and takes 0 as its default (120 s).
+        handshakeTimeout: -1,
+      });
     } catch (e) {
       throw new SSLError(1, `[SSL] ${(e as Error).message} (_ssl.c:${AT.context})`, "SSL", null, { cause: e });
     }
-    return this.#secure;
+    this.#servers.set(key, server);
+    return server;
   }
 
   /** @internal what the handshake needs besides the secure context */
   _alpn(): string[] | undefined {
     return this.#alpn ?? undefined;
-  }
-
-  /** @internal the trusted certificates, for the server side's check of a client's chain */
-  _trusted(): X509Certificate[] {
-    return (this.#trusted ??= (this.#default_roots ? [...this.#ca, ...rootCertificates] : this.#ca).map((pem) => new X509Certificate(pem)));
   }
 
   /** @internal whether a certificate was loaded (a server needs one) */

@@ -1,6 +1,6 @@
 // The TLS engine of one SSLSocket: a node:tls TLSSocket over a Duplex this layer owns, fed and drained by the SSLSocket.
 import { Duplex } from "node:stream";
-import { TLSSocket, connect as tls_connect, type PeerCertificate } from "node:tls";
+import { Server as TlsServer, TLSSocket, connect as tls_connect, type PeerCertificate, type SecureContext } from "node:tls";
 
 /** What the engine tells the SSLSocket that drives it (ARCHITECTURE.md, "The ssl layer"). */
 export interface EngineHost {
@@ -16,6 +16,8 @@ export interface EngineHost {
   ended(): void;
   /** TLS failed (a bad record, an alert, a transport that ended during the handshake). */
   failed(err: Error): void;
+  /** A server's handshake ended for a client certificate OpenSSL did not verify (Node's authorizationError code). */
+  unauthorized(code: string): void;
 }
 
 /** The engine's end of the ciphertext pipe: what TLS writes goes to the host's connection, what the host reads comes in. */
@@ -64,6 +66,30 @@ function on_finish(this: TLSSocket): void {
 function on_error(this: TLSSocket, err: Error): void {
   of(this).host.failed(err);
 }
+
+/**
+ * The tls.Server a server engine's connection is injected into (ARCHITECTURE.md, "The ssl
+ * layer"): an object whose prototype is the SSLContext's cached tls.Server, so that it has that
+ * server's secure context and options, with its own `emit` so that what Node tells "the server"
+ * about this one connection (the socket once secure, or the handshake's failure) reaches this
+ * engine. A tls.Server cannot say which injected Duplex a TLSSocket came from.
+ */
+type Injector = TlsServer & { [ENGINE]: TlsEngine };
+const server_emit = TlsServer.prototype.emit as (this: TlsServer, event: string | symbol, ...args: unknown[]) => boolean;
+function route(this: Injector, event: string | symbol, ...args: unknown[]): boolean {
+  switch (event) {
+    case "connection":
+      return server_emit.call(this, event, ...args);
+    case "secureConnection":
+      this[ENGINE].adopt(args[0] as TLSSocket);
+      return true;
+    case "tlsClientError":
+      this[ENGINE].client_error(args[0] as Error, args[1] as TLSSocket);
+      return true;
+    default:
+      return false;
+  }
+}
 function noop(): void {}
 const EMPTY = Buffer.alloc(0);
 
@@ -74,18 +100,19 @@ export interface CipherSink {
 
 /** How the engine starts: as a server, or as a client naming the server. */
 export type EngineRole =
-  | { readonly kind: "server"; readonly request_cert: boolean; readonly require_cert: boolean }
-  | { readonly kind: "client"; readonly servername: string | null };
-
-export interface EngineOptions {
-  readonly role: EngineRole;
-  readonly secureContext: import("node:tls").SecureContext;
-  readonly ALPNProtocols: string[] | undefined;
-}
+  | { readonly kind: "server"; readonly server: TlsServer }
+  | {
+      readonly kind: "client";
+      readonly servername: string | null;
+      readonly secureContext: SecureContext;
+      readonly ALPNProtocols: string[] | undefined;
+    };
 
 export class TlsEngine {
   readonly pipe: CipherPipe;
-  readonly tls: TLSSocket;
+  /** Node's TLS socket: a server's only from its handshake's end (the tls.Server hands it over then). */
+  private socket: TLSSocket | null = null;
+  private destroyed = false;
   /** The handshake completed ('secure'). */
   secure = false;
   /** The pipe's reader asked for more since the last push that it refused. */
@@ -99,42 +126,78 @@ export class TlsEngine {
 
   constructor(
     readonly host: EngineHost,
-    opts: EngineOptions,
+    role: EngineRole,
   ) {
     this.pipe = new CipherPipe(this);
     this.pipe.on("error", noop);
-    const role = opts.role;
     if (role.kind === "server") {
-      this.tls = new TLSSocket(this.pipe, {
-        isServer: true,
-        secureContext: opts.secureContext,
-        requestCert: role.request_cert,
-        rejectUnauthorized: role.require_cert,
-        ALPNProtocols: opts.ALPNProtocols,
-      });
+      // Node's documented way to hand a tls.Server a connection it did not accept: emit 'connection' with a Duplex.
+      const injector = Object.create(role.server) as Injector;
+      injector[ENGINE] = this;
+      injector.emit = route;
+      injector.emit("connection", this.pipe);
     } else {
       // Verification is the SSLSocket's, after the handshake, to raise CPython's errors.
-      this.tls = tls_connect({
+      const t = tls_connect({
         socket: this.pipe,
-        secureContext: opts.secureContext,
+        secureContext: role.secureContext,
         servername: role.servername ?? undefined,
         rejectUnauthorized: false,
         checkServerIdentity: () => undefined,
-        ALPNProtocols: opts.ALPNProtocols,
+        ALPNProtocols: role.ALPNProtocols,
       });
+      this.listen(t);
+      t.on("secure", on_secure);
     }
-    const t = this.tls as Tagged;
-    t[ENGINE] = this;
-    t.on("secure", on_secure);
+  }
+
+  /** Node's TLS socket, once there is one (a client's from the start, a server's from the handshake's end). */
+  get tls(): TLSSocket {
+    return this.socket!;
+  }
+
+  private listen(t: TLSSocket): void {
+    this.socket = t;
+    (t as Tagged)[ENGINE] = this;
     t.on("data", on_data);
     t.on("end", on_end);
     t.on("error", on_error);
     t.on("finish", on_finish);
   }
 
+  /** @internal The tls.Server's 'secureConnection': the handshake is done, the socket is ours from now on. */
+  adopt(t: TLSSocket): void {
+    if (this.destroyed) {
+      t.destroy();
+      return;
+    }
+    this.listen(t);
+    on_secure.call(t);
+  }
+
+  /**
+   * @internal The tls.Server's 'tlsClientError': the handshake failed (OpenSSL's error), or Node
+   * closed a socket whose client certificate OpenSSL did not verify (authorizationError) under
+   * rejectUnauthorized. An ECONNRESET without that is the connection's end, which the SSLSocket sees itself.
+   */
+  client_error(err: Error, t: TLSSocket): void {
+    if (this.destroyed) return;
+    const code = t.authorizationError as unknown as string | Error | null | undefined;
+    if ((err as { code?: string }).code === "ECONNRESET") {
+      if (code !== null && code !== undefined) this.host.unauthorized(String(typeof code === "string" ? code : (code as { code?: string }).code ?? code));
+      return;
+    }
+    this.host.failed(err);
+  }
+
+  /** Plaintext written to TLS and not yet encrypted and handed over. */
+  writable_length(): number {
+    return this.socket === null ? 0 : this.socket.writableLength;
+  }
+
   /** `cb` once TLS has encrypted and handed over everything written so far (a close() that must not lose it). */
   after_writes(cb: () => void): void {
-    if (this.tls.writableLength === 0) cb();
+    if (this.writable_length() === 0) cb();
     else this.tls.write(EMPTY, cb);
   }
 
@@ -184,6 +247,11 @@ export class TlsEngine {
     if (this.input_ended) return;
     this.input_ended = true;
     this.pipe.push(null);
+    // A server's TLS in its handshake tells no one of the end (half-open, with no socket yet):
+    // once it has read all that came before it, the handshake was cut short.
+    if (this.socket === null) setImmediate(() => {
+      if (!this.secure && !this.destroyed) this.host.ended();
+    });
   }
 
   peer_certificate(): PeerCertificate | null {
@@ -191,14 +259,26 @@ export class TlsEngine {
     return c && Object.keys(c).length > 0 ? c : null;
   }
 
+  /** OpenSSL's verdict on the peer's certificate chain (Node's code), null when verified or none was sent. */
+  authorization_error(): string | null {
+    const e = this.tls.authorizationError as unknown as string | Error | null | undefined;
+    if (e === null || e === undefined || this.peer_certificate() === null) return null;
+    return typeof e === "string" ? e : ((e as { code?: string }).code ?? String(e));
+  }
+
   /** Stop TLS without a close_notify; ciphertext still queued is dropped with it. */
   destroy(): void {
+    this.destroyed = true;
     const cbs = this.out_cbs.splice(0);
     this.out.length = 0;
     this.out_bytes = 0;
-    this.tls.removeListener("error", on_error);
-    this.tls.on("error", noop);
-    this.tls.destroy();
+    const t = this.socket;
+    if (t !== null) {
+      t.removeListener("error", on_error);
+      t.on("error", noop);
+      t.destroy();
+    }
+    // A server's TLS socket before its handshake ends goes with the Duplex under it.
     this.pipe.destroy();
     for (const cb of cbs) cb?.(null);
   }

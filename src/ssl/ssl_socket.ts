@@ -7,19 +7,20 @@ import {
   DEFAULT_SNDBUF, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, SOL_SOCKET, SO_SNDBUF, as_buffer, socket,
   type Address, type BytesLike,
 } from "../socket/index.js";
-import { CERT_NONE, CERT_REQUIRED, SSL_ERROR_SSL } from "./constants.js";
+import { CERT_NONE, SSL_ERROR_EOF, SSL_ERROR_SSL } from "./constants.js";
 import type { SSLContext } from "./context.js";
 import { TlsEngine, type EngineHost } from "./engine.js";
 import {
-  AT, SSLCertVerificationError, SSLError, eof_error, ssl_error_from_node, want,
+  AT, SSLCertVerificationError, SSLEOFError, SSLError, eof_error, ssl_error_from_node, want,
 } from "./errors.js";
 import { decode_certificate, type PeerCertDict } from "./peer_cert.js";
-import { chain_failure, hostname_failure, verify_chain } from "./verify.js";
+import { chain_failure, hostname_failure } from "./verify.js";
 
 /**
  * Where TLS stands on this socket. "waiting": wrapped before the connection was made (TLS
  * starts when it is); "handshake"; "open" (`reported`: do_handshake() or a read saw it done);
- * "closing": unwrap() sent close_notify and awaits the peer's; "failed"; "plain": unwrapped or
+ * "closing": unwrap() sent close_notify and awaits the peer's; "failed" (`reported`: raised once,
+ * which after the handshake is all CPython raises it: see broken()); "plain": unwrapped or
  * shut down, bytes go straight through again.
  */
 type TlsState =
@@ -27,7 +28,7 @@ type TlsState =
   | { readonly kind: "handshake"; readonly engine: TlsEngine }
   | { readonly kind: "open"; readonly engine: TlsEngine; reported: boolean }
   | { readonly kind: "closing"; readonly engine: TlsEngine }
-  | { readonly kind: "failed"; readonly error: OSError }
+  | { readonly kind: "failed"; readonly error: OSError; readonly after_handshake: boolean; reported: boolean }
   | { readonly kind: "plain" };
 
 /** How the peer's side of TLS ended: close_notify, or the transport's end without it (a ragged EOF). */
@@ -69,6 +70,9 @@ class EngineLink implements EngineHost {
   }
   failed(err: Error): void {
     this.s["failed"](err);
+  }
+  unauthorized(code: string): void {
+    this.s["unauthorized"](code);
   }
 }
 
@@ -180,14 +184,18 @@ export class SSLSocket extends socket {
     const host = this.server_hostname;
     this.tls = {
       kind: "handshake",
-      engine: new TlsEngine(this.link, {
-        role: this.server_side
-          ? { kind: "server", request_cert: ctx.verify_mode !== CERT_NONE, require_cert: ctx.verify_mode === CERT_REQUIRED }
-          : // No SNI for an IP address, as CPython (and RFC 6066) would send none.
-            { kind: "client", servername: host !== null && isIP(host.replace(/^\[|\]$/g, "")) === 0 ? host : null },
-        secureContext: ctx._secure_context(),
-        ALPNProtocols: ctx._alpn(),
-      }),
+      engine: new TlsEngine(
+        this.link,
+        this.server_side
+          ? { kind: "server", server: ctx._tls_server() }
+          : {
+              kind: "client",
+              // No SNI for an IP address, as CPython (and RFC 6066) would send none.
+              servername: host !== null && isIP(host.replace(/^\[|\]$/g, "")) === 0 ? host : null,
+              secureContext: ctx._secure_context(),
+              ALPNProtocols: ctx._alpn(),
+            },
+      ),
     };
     this.starting = false;
     this.notify();
@@ -305,7 +313,8 @@ export class SSLSocket extends socket {
       this.close_now();
       return;
     }
-    this.tls = { kind: "failed", error: err };
+    const was = this.tls.kind;
+    this.tls = { kind: "failed", error: err, after_handshake: was === "open" || was === "closing", reported: false };
     if (engine !== null) {
       // An alert TLS queued for the peer still leaves, as OpenSSL's would.
       if (engine.out_bytes > 0) engine.drain(this);
@@ -345,10 +354,8 @@ export class SSLSocket extends socket {
     const ctx = this.#context;
     if (ctx.verify_mode === CERT_NONE) return null;
     if (this.server_side) {
-      const peer = engine.tls.getPeerCertificate(true);
-      // No certificate: OpenSSL itself failed a CERT_REQUIRED handshake; CERT_OPTIONAL lets it pass.
-      if (peer === null || peer === undefined || peer.raw === undefined) return null;
-      const bad = verify_chain(peer, ctx._trusted());
+      // OpenSSL's verdict on a client's certificate; none sent: OpenSSL itself failed a CERT_REQUIRED handshake, CERT_OPTIONAL lets it pass.
+      const bad = chain_failure(engine.authorization_error());
       return bad === null ? null : new SSLCertVerificationError(bad.code, bad.message, "handshake");
     }
     const t = engine.tls;
@@ -374,6 +381,13 @@ export class SSLSocket extends socket {
     this.notify();
   }
 
+  /** A server's handshake ended by Node for a client certificate OpenSSL did not verify (rejectUnauthorized: CERT_REQUIRED). */
+  private unauthorized(code: string): void {
+    if (this.tls.kind !== "handshake") return;
+    const bad = chain_failure(code)!;
+    this.fail(new SSLCertVerificationError(bad.code, bad.message, "handshake"));
+  }
+
   private failed(err: Error): void {
     const st = this.tls;
     if (this.engine() === null) return;
@@ -383,6 +397,25 @@ export class SSLSocket extends socket {
       this.raw_error ??= e;
       this.fail(e);
     }
+  }
+
+  /**
+   * What a call meets on a failed socket: the error, once. After the handshake, CPython's OpenSSL
+   * then acts as if the connection had ended without close_notify: recv() b'' (SSLEOFError without
+   * suppress_ragged_eofs), send() and do_handshake() SSLEOFError, unwrap() SHUTDOWN_WHILE_IN_INIT.
+   * Null: recv() returns b''.
+   */
+  private broken(st: Extract<TlsState, { kind: "failed" }>, site: "read" | "write" | "handshake" | "shutdown"): OSError | null {
+    if (!st.reported || !st.after_handshake) {
+      st.reported = true;
+      return st.error;
+    }
+    if (site === "shutdown") {
+      return new SSLError(SSL_ERROR_SSL, `[SSL: SHUTDOWN_WHILE_IN_INIT] shutdown while in init (_ssl.c:${AT.shutdown})`, "SSL", "SHUTDOWN_WHILE_IN_INIT");
+    }
+    if (site === "read" && this.suppress_ragged_eofs) return null;
+    // No OpenSSL error is queued then, so CPython's message has no "[SSL: …]" part.
+    return new SSLEOFError(SSL_ERROR_EOF, `EOF occurred in violation of protocol (_ssl.c:${AT[site]})`, null, null);
   }
 
   // ---- readiness ------------------------------------------------------------------------------
@@ -409,7 +442,7 @@ export class SSLSocket extends socket {
     }
     const engine = st.engine;
     let f = raw & (POLLERR | POLLHUP);
-    if ((raw & POLLOUT) !== 0 && engine.out_bytes + engine.tls.writableLength < this.send_limit(engine)) f |= POLLOUT;
+    if ((raw & POLLOUT) !== 0 && engine.out_bytes + engine.writable_length() < this.send_limit(engine)) f |= POLLOUT;
     if (
       this.plain_bytes > 0 ||
       this.peer_end !== null ||
@@ -439,7 +472,7 @@ export class SSLSocket extends socket {
       case "closing":
         return;
       case "failed":
-        throw st.error;
+        throw this.broken(st, "handshake")!;
       case "handshake":
         throw want(st.engine.out_bytes > 0 ? "write" : "read", "handshake");
       case "waiting":
@@ -467,8 +500,11 @@ export class SSLSocket extends socket {
     switch (st.kind) {
       case "waiting":
         return super.recv(bufsize, flags);
-      case "failed":
-        throw st.error;
+      case "failed": {
+        const e = this.broken(st, "read");
+        if (e === null) return EMPTY;
+        throw e;
+      }
       case "handshake":
         throw want(st.engine.out_bytes > 0 ? "write" : "read", "read");
       default:
@@ -539,7 +575,7 @@ export class SSLSocket extends socket {
     if (flags !== 0) throw new ValueError("non-zero flags not allowed in calls to send() on <class 'ssl.SSLSocket'>");
     switch (st.kind) {
       case "failed":
-        throw st.error;
+        throw this.broken(st, "write")!;
       case "handshake":
         throw want(st.engine.out_bytes > 0 ? "write" : "read", "write");
       case "closing":
@@ -551,7 +587,7 @@ export class SSLSocket extends socket {
     const buf = as_buffer(data);
     if (buf.length === 0) return 0;
     const engine = st.engine;
-    const room = this.send_limit(engine) - engine.out_bytes - engine.tls.writableLength;
+    const room = this.send_limit(engine) - engine.out_bytes - engine.writable_length();
     if (room <= 0) throw want("write", "write");
     const chunk = buf.length > room ? buf.subarray(0, room) : buf;
     engine.tls.write(chunk);
@@ -597,7 +633,7 @@ export class SSLSocket extends socket {
       case "waiting":
         throw new ValueError(`No SSL wrapper around ${this.toString()}`);
       case "failed":
-        throw st.error;
+        throw this.broken(st, "shutdown")!;
       case "handshake":
         throw new SSLError(SSL_ERROR_SSL, `[SSL: SHUTDOWN_WHILE_IN_INIT] shutdown while in init (_ssl.c:${AT.shutdown})`, "SSL", "SHUTDOWN_WHILE_IN_INIT");
       case "open":
@@ -699,7 +735,7 @@ export class SSLSocket extends socket {
   override close(): void {
     if (this.user_closed) return;
     const engine = this.engine();
-    if (engine !== null && engine.tls.writableLength > 0 && super.fileno() >= 0) {
+    if (engine !== null && engine.writable_length() > 0 && super.fileno() >= 0) {
       this.user_closed = true;
       super.setsockopt(SOL_SOCKET, SO_SNDBUF, Math.max(this.options.sndbuf, 1 << 30));
       engine.after_writes(() => this.close_now());

@@ -1,6 +1,5 @@
 // Certificate verification results as OpenSSL numbers and words them (X509_V_ERR_*), from Node's codes.
-import { checkServerIdentity, type DetailedPeerCertificate, type PeerCertificate } from "node:tls";
-import { X509Certificate } from "node:crypto";
+import { checkServerIdentity, type PeerCertificate } from "node:tls";
 import { isIP } from "node:net";
 
 /** Node's authorizationError code → OpenSSL's X509_V_ERR number and X509_verify_cert_error_string text. */
@@ -52,36 +51,4 @@ export function hostname_failure(hostname: string, cert: PeerCertificate): Verif
   return isIP(hostname.replace(/^\[|\]$/g, ""))
     ? { code: 64, message: `IP address mismatch, certificate is not valid for '${hostname}'.` }
     : { code: 62, message: `Hostname mismatch, certificate is not valid for '${hostname}'.` };
-}
-
-/** Issued and signed by `issuer`. */
-function signed_by(cert: X509Certificate, issuer: X509Certificate): boolean {
-  try {
-    return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
-  } catch {
-    return false;
-  }
-}
-
-/**
- * A peer's chain checked against the trusted certificates, for the server side, where Node
- * computes no verdict for a TLSSocket made outside a tls.Server (PORTING.md, "ssl"): validity
- * dates, then each link's signature up to a trusted certificate; OpenSSL's codes and words.
- */
-export function verify_chain(peer: DetailedPeerCertificate, trusted: readonly X509Certificate[], now: Date = new Date()): VerifyFailure | null {
-  let cert = new X509Certificate(peer.raw);
-  let link: DetailedPeerCertificate | undefined = peer;
-  for (let depth = 0; depth < 10; depth++) {
-    if (now < new Date(cert.validFrom)) return { code: 9, message: "certificate is not yet valid" };
-    if (now > new Date(cert.validTo)) return { code: 10, message: "certificate has expired" };
-    if (trusted.some((t) => t.fingerprint256 === cert.fingerprint256 || signed_by(cert, t))) return null;
-    if (signed_by(cert, cert)) return depth === 0 ? { code: 18, message: "self-signed certificate" } : { code: 19, message: "self-signed certificate in certificate chain" };
-    const next: DetailedPeerCertificate | undefined = link?.issuerCertificate;
-    if (next === undefined || next === link || next.raw === undefined) break;
-    const up = new X509Certificate(next.raw);
-    if (!signed_by(cert, up)) break;
-    cert = up;
-    link = next;
-  }
-  return { code: 20, message: "unable to get local issuer certificate" };
 }
