@@ -66,11 +66,11 @@ function label(impl: Impl): string {
   return impl === "node" ? "raw node:tls" : `asyncore-ts/ssl (${impl})`;
 }
 
-async function bulk_case(impl: Impl, mib: number): Promise<TlsRow> {
+async function bulk_case(impl: Impl, mib: number, warmup: number): Promise<TlsRow> {
   const srv = await start(impl);
   try {
     const c = await open(srv.port);
-    await bulk(c, 1);
+    await bulk(c, warmup);
     c.removeAllListeners("data");
     const before = cpu_us(srv.proc.pid!);
     await bulk(c, mib);
@@ -83,7 +83,7 @@ async function bulk_case(impl: Impl, mib: number): Promise<TlsRow> {
 }
 
 /** `n` full handshakes, `conc` at a time, each connection closed once secure (no session reuse). */
-async function handshake_case(impl: Impl, n: number, conc: number): Promise<TlsRow[]> {
+async function handshake_case(impl: Impl, n: number, conc: number, warmup: number): Promise<TlsRow[]> {
   const srv = await start(impl);
   try {
     const one = async (): Promise<void> => {
@@ -91,7 +91,7 @@ async function handshake_case(impl: Impl, n: number, conc: number): Promise<TlsR
       c.end();
       await new Promise((r) => c.once("close", r));
     };
-    for (let i = 0; i < 20; i++) await one();
+    for (let i = 0; i < warmup; i++) await one();
     const before = cpu_us(srv.proc.pid!);
     const t0 = performance.now();
     let left = n;
@@ -116,9 +116,13 @@ function print(r: TlsRow, note = ""): void {
 }
 
 /** Runs both cases, each implementation `reps` times interleaved; prints medians and the ratios to raw node:tls. */
-export async function run_tls(opts: { smoke: boolean; quick: boolean; reps: number }): Promise<void> {
+export async function run_tls(opts: { smoke: boolean; quick: boolean; reps: number; bulk_warmup?: number; hs_warmup?: number }): Promise<void> {
   const mib = opts.smoke ? 2 : opts.quick ? 16 : 64;
   const n = opts.smoke ? 20 : opts.quick ? 300 : 1000;
+  // Warm-up before measuring, the same for every server: V8 compiles this package's code (far more
+  // JavaScript than raw node:tls runs) over the first hundreds of handshakes and MiB (bench/TLS.md).
+  const bulk_warmup = opts.bulk_warmup ?? (opts.smoke ? 1 : 16);
+  const hs_warmup = opts.hs_warmup ?? (opts.smoke ? 20 : 500);
   const impls: Impl[] = ["node", "select", "poll"];
   const med = (rows: TlsRow[]): TlsRow => rows.sort((a, b) => a.value - b.value)[Math.floor(rows.length / 2)]!;
   const bulk_rows = new Map<Impl, TlsRow[]>();
@@ -126,13 +130,16 @@ export async function run_tls(opts: { smoke: boolean; quick: boolean; reps: numb
   const hs_rate = new Map<Impl, TlsRow[]>();
   for (let r = 0; r < opts.reps; r++) {
     for (const impl of impls) {
-      (bulk_rows.get(impl) ?? bulk_rows.set(impl, []).get(impl)!).push(await bulk_case(impl, mib));
-      const [cpu, rate] = await handshake_case(impl, n, 4);
+      (bulk_rows.get(impl) ?? bulk_rows.set(impl, []).get(impl)!).push(await bulk_case(impl, mib, bulk_warmup));
+      const [cpu, rate] = await handshake_case(impl, n, 4, hs_warmup);
       (hs_cpu.get(impl) ?? hs_cpu.set(impl, []).get(impl)!).push(cpu!);
       (hs_rate.get(impl) ?? hs_rate.set(impl, []).get(impl)!).push(rate!);
     }
   }
-  console.log(`TLS (median of ${opts.reps}): ${mib} MiB echoed on one connection; ${n} full handshakes, 4 at a time; server CPU from /proc`);
+  console.log(
+    `TLS (median of ${opts.reps}): ${mib} MiB echoed on one connection after ${bulk_warmup} MiB; ${n} full handshakes, 4 at a time, ` +
+      `after ${hs_warmup}; server CPU from /proc`,
+  );
   for (const table of [bulk_rows, hs_cpu, hs_rate]) {
     const base = med(table.get("node")!);
     print(base);
@@ -150,5 +157,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   };
   const quick = process.argv.includes("--quick");
   const smoke = process.argv.includes("--smoke");
-  await run_tls({ smoke, quick, reps: Number(flag("--reps") ?? (quick || smoke ? 1 : 3)) });
+  const num = (name: string): number | undefined => (flag(name) === undefined ? undefined : Number(flag(name)));
+  await run_tls({ smoke, quick, reps: Number(flag("--reps") ?? (quick || smoke ? 1 : 3)), bulk_warmup: num("--bulk-warmup"), hs_warmup: num("--hs-warmup") });
 }

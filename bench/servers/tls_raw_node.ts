@@ -15,3 +15,5 @@ server.listen(0, "127.0.0.1", 1024, () => {
   const a = server.address();
   console.log(typeof a === "object" && a ? a.port : 0);
 });
+// A profiler (--cpu-prof) writes its profile on a normal exit: Ctrl-C exits normally.
+process.on("SIGINT", () => process.exit(0));

@@ -234,11 +234,14 @@ export class SSLSocket extends socket {
   private pull(engine: TlsEngine): void {
     while (!this.raw_eof_seen && this.raw_error === null && !engine.input_ended && this.peer_end === null) {
       const closing = this.tls.kind === "closing" || this.inbox.length > 0;
-      if (closing ? this.inbox.length >= INBOX_LIMIT : !engine.wants_input) return;
+      // Backpressure: ciphertext stays in the connection (which pauses Node's socket when full)
+      // while SO_RCVBUF decrypted bytes wait; TLS itself is never paused.
+      const room = closing ? INBOX_LIMIT - this.inbox.length : engine.wants_input ? Math.min(PULL, this.options.rcvbuf - this.plain_bytes) : 0;
+      if (room <= 0) return;
       if ((super.poll_flags() & (POLLIN | POLLERR)) === 0) return;
       let data: Buffer;
       try {
-        data = super.recv(PULL);
+        data = super.recv(closing ? PULL : room);
       } catch (e) {
         if (!(e instanceof BlockingIOError)) this.raw_failed(e);
         return;
@@ -328,9 +331,6 @@ export class SSLSocket extends socket {
   private plain_in(chunk: Buffer): void {
     this.plain.push(chunk);
     this.plain_bytes += chunk.length;
-    const engine = this.engine();
-    // Backpressure: TLS stops reading, its pipe fills, and the connection under it pauses.
-    if (engine !== null && this.plain_bytes >= this.options.rcvbuf) engine.tls.pause();
     if (this.plain_bytes === chunk.length) super.notify();
   }
 
@@ -545,9 +545,11 @@ export class SSLSocket extends socket {
       }
       out = Buffer.concat(parts, got);
     }
+    const was = this.plain_bytes;
     this.plain_bytes -= out.length;
-    const engine = this.engine();
-    if (engine !== null && engine.tls.isPaused() && this.plain_bytes < this.options.rcvbuf) engine.tls.resume();
+    // Room again for decrypted bytes: read the ciphertext that waited (see pull()).
+    const rcvbuf = this.options.rcvbuf;
+    if (was >= rcvbuf && this.plain_bytes < rcvbuf) this.pump();
     return out;
   }
 
