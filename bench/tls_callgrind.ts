@@ -108,18 +108,20 @@ if (what === "bulk") {
   await handshakes(port, small);
 }
 const t0 = cpu_ticks(pid);
+const w0 = performance.now();
 if (valgrind) control(pid, "-z");
 if (what === "bulk") await bulk(c!, large);
 else await handshakes(port, large);
 if (valgrind) control(pid, "-d");
 const t1 = cpu_ticks(pid);
+const wall = (performance.now() - w0) / large;
 c?.destroy();
 proc.kill("SIGINT");
 await exited;
 const per = what === "bulk" ? "MiB" : "handshake";
 if (!valgrind) {
   const ms = (i: 0 | 1): number => ((t1[i] - t0[i]) * 10) / large;
-  if (cpu_only) console.log(`tls ${what} ${impl} ${mode}: CPU ${(ms(0) + ms(1)).toFixed(3)} ms per ${per} (user ${ms(0).toFixed(3)}, system ${ms(1).toFixed(3)})`);
+  if (cpu_only) console.log(`tls ${what} ${impl} ${mode}: CPU ${(ms(0) + ms(1)).toFixed(3)} ms per ${per} (user ${ms(0).toFixed(3)}, system ${ms(1).toFixed(3)}; wall ${wall.toFixed(3)} ms)`);
 } else {
   const dump = readdirSync(dir).filter((f) => f !== "cg.out").sort()[0]!;
   const text = readFileSync(join(dir, dump), "utf8");

@@ -219,7 +219,6 @@ export class TlsEngine {
    */
   drain(sink: CipherSink): boolean {
     while (this.out.length > 0) {
-      if (this.out.length > 1) this.merge();
       const head = this.out[0]!;
       const n = head.length === 0 ? 0 : sink._raw_send(head);
       if (n < 0 || (n === 0 && head.length > 0)) return false;
@@ -233,17 +232,6 @@ export class TlsEngine {
       if (cb) process.nextTick(cb);
     }
     return true;
-  }
-
-  /** The records of several TLS writes leave in one send (one system call, not one each); their writes complete together. */
-  private merge(): void {
-    const cbs = this.out_cbs.filter((cb) => cb !== null);
-    this.out[0] = Buffer.concat(this.out, this.out_bytes);
-    this.out.length = 1;
-    this.out_cbs.length = 1;
-    this.out_cbs[0] = cbs.length === 0 ? null : cbs.length === 1 ? cbs[0]! : () => {
-      for (const cb of cbs) cb();
-    };
   }
 
   /** Ciphertext from the peer; false when the pipe wants no more for now. */
