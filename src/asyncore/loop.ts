@@ -127,20 +127,24 @@ async function select_idle(timeout: number | null, st: MapState, t: trace.Iterat
 }
 
 function select_dispatch(m: SocketMap, rr: number[], ww: number[], ee: number[], t: trace.IterationTrace | null): void {
+  // Index loops: no array iterator made per list per iteration.
   try {
-    for (const fd of rr) {
+    for (let i = 0; i < rr.length; i++) {
+      const fd = rr[i] as number;
       const obj = m.get(fd);
       if (obj === undefined) continue;
       if (t) trace.dispatching(t, fd, obj, "read");
       read(obj);
     }
-    for (const fd of ww) {
+    for (let i = 0; i < ww.length; i++) {
+      const fd = ww[i] as number;
       const obj = m.get(fd);
       if (obj === undefined) continue;
       if (t) trace.dispatching(t, fd, obj, "write");
       write(obj);
     }
-    for (const fd of ee) {
+    for (let i = 0; i < ee.length; i++) {
+      const fd = ee[i] as number;
       const obj = m.get(fd);
       if (obj === undefined) continue;
       if (t) trace.dispatching(t, fd, obj, "_exception");
@@ -227,7 +231,9 @@ function poll2_pass_traced(m: SocketMap, st: MapState, t: trace.IterationTrace):
 
 function poll2_dispatch(m: SocketMap, ready: ReadonlyArray<[number, number]>, t: trace.IterationTrace | null): void {
   try {
-    for (const [fd, flags] of ready) {
+    // An index loop: no iterator, and no destructuring of each pair through one.
+    for (let i = 0; i < ready.length; i++) {
+      const [fd, flags] = ready[i] as [number, number];
       const obj = m.get(fd);
       if (obj === undefined) continue;
       if (t) trace.dispatching(t, fd, obj, `readwrite ${trace.event_names(flags).join("|")}`);
