@@ -48,30 +48,66 @@ export async function poll(timeout: number | null = 0.0, map?: SocketMap | null)
   select_dispatch(m, rr, ww, ee, t);
 }
 
+// The lists and poll flags as literals (selector.ts's IN_R/IN_W/IN_X, Linux's POLLIN/POLLPRI/
+// POLLOUT): an imported binding is live, so optimized code reloads it through the module and
+// checks it for every channel of the pass.
+const enum Bits {
+  IN_R = 1,
+  IN_W = 2,
+  IN_X = 4,
+  POLLIN = 0x001,
+  POLLPRI = 0x002,
+  POLLOUT = 0x004,
+}
+
 /** poll()'s pass over the map: each channel's lists, in the map's order. True if any list is non-empty. */
 function select_pass(m: SocketMap, st: MapState, t: trace.IterationTrace | null): boolean {
+  if (t !== null) return select_pass_traced(m, st, t);
   const sel = st.selector;
   let any = false;
   sel.begin();
-  // forEach: no [key, value] pair allocated per channel, which shows at 10,000 channels.
-  m.forEach((obj, fd) => {
+  // Keys and values walked in step (both iterators follow the map's changes alike): V8 inlines
+  // both iterators here, where a forEach callback is a call per channel and for…of over the
+  // entries makes a [key, value] array per channel.
+  const fds = m.keys();
+  for (const obj of m.values()) {
+    const fd = fds.next().value as number;
+    const is_r = obj.readable();
+    const is_w = obj.writable();
+    let lists = 0;
+    if (is_r) lists = Bits.IN_R;
+    // accepting sockets are never in the write set
+    if (is_w && !obj.accepting) lists |= Bits.IN_W;
+    if (is_r || is_w) {
+      lists |= Bits.IN_X;
+      any = true;
+    }
+    sel.set(fd, lists);
+  }
+  sel.end(m);
+  return any;
+}
+
+/** select_pass() of a traced iteration: the same calls in the same order, recorded. */
+function select_pass_traced(m: SocketMap, st: MapState, t: trace.IterationTrace): boolean {
+  const sel = st.selector;
+  let any = false;
+  sel.begin();
+  for (const [fd, obj] of m) {
     const is_r = obj.readable();
     const is_w = obj.writable();
     let lists = 0;
     if (is_r) lists |= IN_R;
-    // accepting sockets are never in the write set
     if (is_w && !obj.accepting) lists |= IN_W;
     if (is_r || is_w) {
       lists |= IN_X;
       any = true;
     }
     sel.set(fd, lists);
-    if (t) {
-      if (lists & IN_R) t.readable.push(trace.ref(fd, obj));
-      if (lists & IN_W) t.writable.push(trace.ref(fd, obj));
-      if (lists & IN_X) t.exceptional.push(trace.ref(fd, obj));
-    }
-  });
+    if (lists & IN_R) t.readable.push(trace.ref(fd, obj));
+    if (lists & IN_W) t.writable.push(trace.ref(fd, obj));
+    if (lists & IN_X) t.exceptional.push(trace.ref(fd, obj));
+  }
   sel.end(m);
   return any;
 }
@@ -91,20 +127,24 @@ async function select_idle(timeout: number | null, st: MapState, t: trace.Iterat
 }
 
 function select_dispatch(m: SocketMap, rr: number[], ww: number[], ee: number[], t: trace.IterationTrace | null): void {
+  // Index loops: no array iterator made per list per iteration.
   try {
-    for (const fd of rr) {
+    for (let i = 0; i < rr.length; i++) {
+      const fd = rr[i] as number;
       const obj = m.get(fd);
       if (obj === undefined) continue;
       if (t) trace.dispatching(t, fd, obj, "read");
       read(obj);
     }
-    for (const fd of ww) {
+    for (let i = 0; i < ww.length; i++) {
+      const fd = ww[i] as number;
       const obj = m.get(fd);
       if (obj === undefined) continue;
       if (t) trace.dispatching(t, fd, obj, "write");
       write(obj);
     }
-    for (const fd of ee) {
+    for (let i = 0; i < ee.length; i++) {
+      const fd = ee[i] as number;
       const obj = m.get(fd);
       if (obj === undefined) continue;
       if (t) trace.dispatching(t, fd, obj, "_exception");
@@ -153,29 +193,47 @@ function check_poll2_timeout(timeout: unknown): void {
 
 /** poll2()'s pass over the map: each channel's interest, registered where it changed. */
 function poll2_pass(m: SocketMap, st: MapState, t: trace.IterationTrace | null): void {
+  if (t !== null) return poll2_pass_traced(m, st, t);
   const regs = st.registrations;
   let wanted = 0;
   regs.begin();
-  // forEach: no [key, value] pair allocated per channel, which shows at 10,000 channels.
-  m.forEach((obj, fd) => {
+  // Keys and values in step, as in select_pass.
+  const fds = m.keys();
+  for (const obj of m.values()) {
+    const fd = fds.next().value as number;
+    let flags = 0;
+    if (obj.readable()) flags = Bits.POLLIN | Bits.POLLPRI;
+    // accepting sockets are never in the write set
+    if (obj.writable() && !obj.accepting) flags |= Bits.POLLOUT;
+    if (flags) wanted++;
+    regs.set(fd, flags);
+  }
+  regs.sweep(m, wanted);
+}
+
+/** poll2_pass() of a traced iteration: the same calls in the same order, recorded. */
+function poll2_pass_traced(m: SocketMap, st: MapState, t: trace.IterationTrace): void {
+  const regs = st.registrations;
+  let wanted = 0;
+  regs.begin();
+  for (const [fd, obj] of m) {
     let flags = 0;
     if (obj.readable()) flags |= POLLIN | POLLPRI;
-    // accepting sockets are never in the write set
     if (obj.writable() && !obj.accepting) flags |= POLLOUT;
     if (flags) wanted++;
     regs.set(fd, flags);
-    if (t) {
-      if (flags & POLLIN) t.readable.push(trace.ref(fd, obj));
-      if (flags & POLLOUT) t.writable.push(trace.ref(fd, obj));
-      if (flags) t.exceptional.push(trace.ref(fd, obj));
-    }
-  });
+    if (flags & POLLIN) t.readable.push(trace.ref(fd, obj));
+    if (flags & POLLOUT) t.writable.push(trace.ref(fd, obj));
+    if (flags) t.exceptional.push(trace.ref(fd, obj));
+  }
   regs.sweep(m, wanted);
 }
 
 function poll2_dispatch(m: SocketMap, ready: ReadonlyArray<[number, number]>, t: trace.IterationTrace | null): void {
   try {
-    for (const [fd, flags] of ready) {
+    // An index loop: no iterator, and no destructuring of each pair through one.
+    for (let i = 0; i < ready.length; i++) {
+      const [fd, flags] = ready[i] as [number, number];
       const obj = m.get(fd);
       if (obj === undefined) continue;
       if (t) trace.dispatching(t, fd, obj, `readwrite ${trace.event_names(flags).join("|")}`);

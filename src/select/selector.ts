@@ -151,10 +151,16 @@ export class Selector {
     this.entries.clear();
     this.candidates.clear();
     this.order.length = 0;
+    this.found.length = 0;
   }
 
-  private collect(): Entry[] | null {
-    let found: Entry[] | null = null;
+  /** collect()'s answer, kept between calls: no array made per look. */
+  private readonly found: Entry[] = [];
+
+  /** The candidates that are ready, into `found`; false when none is. */
+  private collect(): boolean {
+    const found = this.found;
+    found.length = 0;
     for (const e of this.candidates) {
       const f = e.target.poll_flags();
       if (e.lists === 0) {
@@ -168,12 +174,12 @@ export class Selector {
         ((e.lists & IN_X) !== 0 && (f & EXCEPT_SET) !== 0)
       ) {
         e.flags = f;
-        (found ??= []).push(e);
+        found.push(e);
       } else {
         this.candidates.delete(e);
       }
     }
-    return found;
+    return found.length > 0;
   }
 
   /**
@@ -189,9 +195,9 @@ export class Selector {
     for (;;) {
       const found = this.collect();
       // The clock is read only when nothing is ready (it is what decides the wait).
-      const left = found !== null ? 0 : deadline - performance.now();
+      const left = found ? 0 : deadline - performance.now();
       const interrupted = interrupt.consume();
-      if ((found !== null || left <= 0 || interrupted) && !yielded) {
+      if ((found || left <= 0 || interrupted) && !yielded) {
         await yield_to_node();
         yielded = true;
         // Code that ran during the yield may have closed a descriptor of the lists (a timer
@@ -199,7 +205,7 @@ export class Selector {
         if (interrupted || interrupt.consume()) return [[], [], []];
         continue;
       }
-      if (found !== null) return answer(found);
+      if (found) return answer(this.found);
       if (left <= 0 || interrupted) return [[], [], []];
       const sleeper = interrupt.sleeper;
       this.sleeper = sleeper;
