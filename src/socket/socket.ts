@@ -85,6 +85,9 @@ function shared_local(a: Address): Address {
   return a;
 }
 
+/** The options of every socket that has set none (never written: setsockopt copies first). */
+const DEFAULT_OPTIONS: SocketOptions = default_options();
+
 const emit_socket_warning: WarningSink = (m) => process.emitWarning(m, "SocketWarning");
 
 /** A socket's EndpointOwner: prototype methods, no closures per socket. */
@@ -119,14 +122,21 @@ export class socket extends Pollable {
   readonly type: number;
   readonly proto: number;
   /**
-   * The option values. An accepted socket starts with its listener's object, shared by both (and
-   * by the listener's other accepted sockets) until one of them sets an option, which copies it
-   * first: one object per listener instead of one per connection.
+   * The option values. A new socket starts with the defaults' object, and an accepted socket with
+   * its listener's, shared (by every socket that has set nothing, or by the listener's accepted
+   * sockets) until the socket sets an option, which copies it first: no options object per
+   * connection.
    */
-  private opts: SocketOptions = default_options();
-  private opts_shared = false;
+  private opts: SocketOptions = DEFAULT_OPTIONS;
+  private opts_shared = true;
   /** Where accept() failures of a listener are reported; asyncore's dispatcher sets it. */
   on_warning: WarningSink = emit_socket_warning;
+  /**
+   * @internal The object of a layer above that took this socket (asyncore's dispatcher, which
+   * on_warning reaches through it); never read here. A slot of its own rather than a property
+   * added later, which would give taken sockets a hidden class of their own.
+   */
+  _channel: object | null = null;
   private fd: number;
   private stage: Stage = FRESH;
   /** The pending error (Linux's sk_err), whichever endpoint met it: reported once. */
@@ -171,7 +181,6 @@ export class socket extends Pollable {
     const s = new socket(family, SOCK_STREAM);
     // The listener's options at accept(), shared until either side sets one (see `opts`).
     s.opts = options;
-    s.opts_shared = true;
     s.stage = { kind: "stream", conn };
     s.connect_reported = true;
     const c = conn.conn;
@@ -216,7 +225,9 @@ export class socket extends Pollable {
     to.local = this.local;
     to.connect_reported = this.connect_reported;
     to.on_warning = this.on_warning;
-    Object.assign(to.options, this.options);
+    // Shared until either socket sets one (see `opts`); `to` has set none yet.
+    to.opts = this.opts;
+    to.opts_shared = this.opts_shared = true;
     // The endpoint keeps its owner object, which reads options through its socket: it now reports to `to`.
     to.owner = this.owner;
     to.owner.retarget(to);
