@@ -7,7 +7,7 @@ import {
   EMSGSIZE, ENOTCONN, EPIPE, EPROTONOSUPPORT, ESOCKTNOSUPPORT, EDESTADDRREQ, OSError, OverflowError, ValueError, os_error,
 } from "../errno/index.js";
 import {
-  inet_target, python_address, unix_path, format_address, type Address,
+  inet_target, python_address, unix_path, unmap_v4, format_address, type Address,
 } from "./address.js";
 import {
   AF_INET, AF_INET6, AF_UNIX, MSG_OOB, MSG_PEEK, SHUT_RD, SHUT_RDWR, SHUT_WR, SOCK_DGRAM, SOCK_STREAM,
@@ -72,17 +72,16 @@ function check_protocol(family: number, type: number, proto: number): void {
 
 /**
  * The local address the last accepted socket got. The connections a listener accepts mostly
- * share it (its host and port), and an address is an immutable tuple, so they share one: a
- * tuple less per connection.
+ * share it (its host and port), and an address is an immutable tuple, so they share one: no
+ * tuple per connection. Compared before one is made.
  */
 let last_local: Address | null = null;
-function shared_local(a: Address): Address {
+function shared_local(family: number, host: string | undefined, port: number | undefined): Address {
   const p = last_local;
-  if (p !== null && typeof p !== "string" && typeof a !== "string" && p.length === a.length && p[0] === a[0] && p[1] === a[1]) {
-    return p;
+  if (p !== null && typeof p !== "string" && host !== undefined && port === p[1] && p.length === (family === AF_INET6 ? 4 : 2)) {
+    if (host === p[0] || (family === AF_INET && unmap_v4(host) === p[0])) return p;
   }
-  last_local = a;
-  return a;
+  return (last_local = python_address(family, host, port));
 }
 
 /** The options of every socket that has set none (never written: setsockopt copies first). */
@@ -190,7 +189,7 @@ export class socket extends Pollable {
       s.local = local ?? "";
     } else {
       s.peer = python_address(family, c.remoteAddress, c.remotePort);
-      s.local = shared_local(python_address(family, c.localAddress, c.localPort));
+      s.local = shared_local(family, c.localAddress, c.localPort);
     }
     conn.attach(s.owner);
     return s;
