@@ -15,6 +15,9 @@ import { settle } from "./returned_promise.js";
 import { compact_traceback, current_error, type_repr } from "./traceback.js";
 import * as trace from "./trace.js";
 
+/** The b'' that recv() gives at end of stream: one shared empty Buffer, as CPython shares its empty bytes. */
+const EMPTY = Buffer.alloc(0);
+
 /** socket.send as the library defines it: dispatcher.send takes its non-raising twin. */
 const socket_send = socket.prototype.send;
 
@@ -283,14 +286,14 @@ export class dispatcher<S extends SocketLike = socket> implements Channel {
       if (trace.tracing) trace.note({ kind: "recv", bytes: data.length });
       if (data.length === 0) {
         settle(this, this.handle_close());
-        return Buffer.alloc(0);
+        return EMPTY;
       }
       return data;
     } catch (err) {
       const no = errno_of_error(err);
       if (no !== null && _DISCONNECTED.has(no)) {
         settle(this, this.handle_close());
-        return Buffer.alloc(0);
+        return EMPTY;
       }
       throw err;
     }

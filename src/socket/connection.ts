@@ -245,7 +245,8 @@ export class Connection implements Endpoint {
       this.resume_after_read();
       return out;
     }
-    if (this.eof || this.dead || this.rd_shut) return Buffer.alloc(0);
+    // b'' at end of stream: one shared empty Buffer, as CPython shares its empty bytes.
+    if (this.eof || this.dead || this.rd_shut) return EMPTY;
     return null;
   }
 
