@@ -10,6 +10,7 @@
 //   node dist/bench/callgrind.js bulk ours echo poll [--small 4 --large 12]    (MiB)
 //   node dist/bench/callgrind.js pipeline ours chat_line select [--small 20000 --large 60000]
 //   node dist/bench/callgrind.js lines node chat_line - [--small 2000 --large 6000]
+//   node dist/bench/callgrind.js connect ours echo select [--small 200 --large 800]   (connections, 8 at a time)
 //   impl: ours | node | cpython
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -22,7 +23,7 @@ import { drain, LINE, open, pipeline } from "./client.js";
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
 
-type Case = "bulk" | "pipeline" | "lines";
+type Case = "bulk" | "pipeline" | "lines" | "connect";
 const [what, impl, kind, mode] = process.argv.slice(2) as [Case, string, string, string];
 
 function flag(name: string, dflt: number): number {
@@ -30,7 +31,7 @@ function flag(name: string, dflt: number): number {
   return i < 0 ? dflt : Number(process.argv[i + 1]);
 }
 
-const DEFAULTS: Record<Case, [number, number]> = { bulk: [4, 12], pipeline: [20_000, 60_000], lines: [2_000, 6_000] };
+const DEFAULTS: Record<Case, [number, number]> = { bulk: [4, 12], pipeline: [20_000, 60_000], lines: [2_000, 6_000], connect: [200, 800] };
 const small = flag("--small", DEFAULTS[what][0]);
 const large = flag("--large", DEFAULTS[what][1]);
 
@@ -75,6 +76,26 @@ async function lines(cs: Socket[], n: number): Promise<void> {
   );
 }
 
+/** `n` times: connect, one line echoed, close (the client ends, then waits for the server's close); 8 at a time, as bench/run.ts's connect case. */
+async function connects(port: number, n: number): Promise<void> {
+  let left = n;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (left > 0) {
+        left--;
+        const c = await open(port);
+        const done = drain(c, LINE.length);
+        c.write(LINE);
+        await done;
+        await new Promise<void>((r) => {
+          c.once("close", () => r());
+          c.end();
+        });
+      }
+    }),
+  );
+}
+
 /** --cpu: no valgrind; the server's user and system CPU over the measured part, from /proc. */
 const cpu_only = process.argv.includes("--cpu");
 
@@ -85,7 +106,7 @@ function cpu_ticks(pid: number): [number, number] {
 }
 
 function unit(): string {
-  return what === "bulk" ? "MiB" : what === "pipeline" ? "line" : "round trip";
+  return what === "bulk" ? "MiB" : what === "pipeline" ? "line" : what === "connect" ? "connection" : "round trip";
 }
 
 /** callgrind_control on the server (zero the counters, or dump them). */
@@ -93,9 +114,10 @@ function control(pid: number, op: "-z" | "-d"): void {
   execFileSync("callgrind_control", [op, String(pid)], { stdio: "ignore" });
 }
 
-async function workload(cs: Socket[], n: number): Promise<void> {
+async function workload(cs: Socket[], n: number, port = 0): Promise<void> {
   if (n === 0) return;
-  if (what === "bulk") await bulk(cs[0]!, n);
+  if (what === "connect") await connects(port, n);
+  else if (what === "bulk") await bulk(cs[0]!, n);
   else if (what === "pipeline") await pipeline(cs[0]!, n);
   else await lines(cs, n);
 }
@@ -140,11 +162,11 @@ async function run(): Promise<[number, number]> {
   const pid = proc.pid as number;
   const exited = new Promise<void>((r) => proc.once("exit", () => r()));
   const cs: Socket[] = [];
-  for (let i = 0; i < (what === "lines" ? 50 : 1); i++) cs.push(await open(port));
-  await workload(cs, small);
+  for (let i = 0; i < (what === "lines" ? 50 : what === "connect" ? 0 : 1); i++) cs.push(await open(port));
+  await workload(cs, small, port);
   const t0 = cpu_ticks(pid);
   if (prof < 0 && !cpu_only) control(pid, "-z");
-  await workload(cs, large);
+  await workload(cs, large, port);
   if (prof < 0 && !cpu_only) control(pid, "-d");
   const t1 = cpu_ticks(pid);
   for (const s of cs) s.destroy();

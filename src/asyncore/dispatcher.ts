@@ -15,6 +15,9 @@ import { settle } from "./returned_promise.js";
 import { compact_traceback, current_error, type_repr } from "./traceback.js";
 import * as trace from "./trace.js";
 
+/** The b'' that recv() gives at end of stream: one shared empty Buffer, as CPython shares its empty bytes. */
+const EMPTY = Buffer.alloc(0);
+
 /** socket.send as the library defines it: dispatcher.send takes its non-raising twin. */
 const socket_send = socket.prototype.send;
 
@@ -31,14 +34,14 @@ export interface SocketLike {
 
 /**
  * Socket-like objects other than the library's sockets that a dispatcher took with set_socket().
- * A library socket a dispatcher took carries that dispatcher (WARNS, below) instead: no weak
+ * A library socket a dispatcher took carries that dispatcher (its `_channel`) instead: no weak
  * table entry per connection.
  */
 const owned = new WeakSet<object>();
 
 /** An accepted socket no dispatcher took is closed if handle_accepted fails. */
 function close_unowned(sock: socket): void {
-  if ((sock as Warned)[WARNS] !== undefined || owned.has(sock)) return;
+  if (sock._channel !== null || owned.has(sock)) return;
   try {
     sock.close();
   } catch {
@@ -92,19 +95,18 @@ export interface dispatcher {
  */
 /**
  * A socket's warnings (accept() failures) go to its dispatcher's log_info. One shared function,
- * called as the socket's method, finds the dispatcher on the socket: no closure per channel.
+ * called as the socket's method, finds the dispatcher on the socket (`_channel`): no closure per channel.
  */
-const WARNS = Symbol("dispatcher");
-type Warned = socket & { [WARNS]?: { log_info(message: string, type: string): void } };
-function warn_through_dispatcher(this: Warned, message: string): void {
-  this[WARNS]?.log_info(message, "error");
+function warn_through_dispatcher(this: socket, message: string): void {
+  (this._channel as { log_info(message: string, type: string): void } | null)?.log_info(message, "error");
 }
 
 export class dispatcher<S extends SocketLike = socket> implements Channel {
   socket: S | null = null;
   _map: SocketMap;
   _fileno: number | null = null;
-  family_and_type?: readonly [number, number];
+  /** Set by create_socket(); absent before, as in Python (a declared field would be an own `undefined` on every channel). */
+  declare family_and_type?: readonly [number, number];
 
   constructor(sock?: socket | null, map?: SocketMap | null) {
     this._map = map ?? socket_map;
@@ -174,7 +176,7 @@ export class dispatcher<S extends SocketLike = socket> implements Channel {
     this.socket = sock as S;
     this._fileno = sock.fileno();
     if (sock instanceof socket) {
-      (sock as Warned)[WARNS] = this;
+      sock._channel = this;
       sock.on_warning = warn_through_dispatcher;
     } else {
       owned.add(sock);
@@ -284,14 +286,14 @@ export class dispatcher<S extends SocketLike = socket> implements Channel {
       if (trace.tracing) trace.note({ kind: "recv", bytes: data.length });
       if (data.length === 0) {
         settle(this, this.handle_close());
-        return Buffer.alloc(0);
+        return EMPTY;
       }
       return data;
     } catch (err) {
       const no = errno_of_error(err);
       if (no !== null && _DISCONNECTED.has(no)) {
         settle(this, this.handle_close());
-        return Buffer.alloc(0);
+        return EMPTY;
       }
       throw err;
     }

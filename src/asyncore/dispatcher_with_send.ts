@@ -1,10 +1,10 @@
 // asyncore.dispatcher_with_send: a dispatcher that buffers what send() could not write yet.
+import { Buffer } from "node:buffer"; // not the global: globalThis.Buffer is a getter, called on every use
 import type { BytesLike, socket } from "../socket/index.js";
 import { as_buffer } from "../socket/index.js";
 import { ByteQueue } from "../socket/byte_queue.js";
 import { dispatcher } from "./dispatcher.js";
 import type { SocketMap } from "./map.js";
-import { output_queue } from "./output_queue.js";
 
 const SEND_SLICE = 65536;
 
@@ -28,16 +28,9 @@ export class dispatcher_with_send extends dispatcher {
   /**
    * Python's `self.out_buffer`: what send() queued and the socket has not taken yet, kept as the
    * pieces it came in (no quadratic re-copy of the backlog, as CPython's `out_buffer + data`).
+   * Made on the first send: an idle channel holds none.
    */
-  readonly #out_buffer = new ByteQueue();
-  /** The output queue holding it as its only entry, so initiate_send is the shared flush. */
-  readonly #out = new output_queue<ByteQueue>([this.#out_buffer]);
-  /** CPython calls dispatcher.send here, skipping this class's queueing send(). */
-  /** Made on the first send (an idle channel never needs it). */
-  #send_fn: ((data: Buffer) => number) | null = null;
-  get #send(): (data: Buffer) => number {
-    return (this.#send_fn ??= (data: Buffer): number => dispatcher.prototype.send.call(this, data));
-  }
+  #out_buffer: ByteQueue | null = null;
 
   constructor(sock?: socket | null, map?: SocketMap | null) {
     super(sock, map);
@@ -45,7 +38,7 @@ export class dispatcher_with_send extends dispatcher {
 
   /** Python's `self.out_buffer` (bytes still to send); reading it joins the pieces once. */
   get out_buffer(): Buffer {
-    const q = this.#out_buffer;
+    const q = (this.#out_buffer ??= new ByteQueue());
     const all = q.peek(q.length);
     q.clear();
     q.push(all);
@@ -53,16 +46,21 @@ export class dispatcher_with_send extends dispatcher {
   }
 
   set out_buffer(data: BytesLike) {
-    this.#out_buffer.clear();
-    this.#out_buffer.push(as_buffer(data));
+    const q = (this.#out_buffer ??= new ByteQueue());
+    q.clear();
+    q.push(as_buffer(data));
   }
 
   /**
    * One send of out_buffer[:65536], the rest kept: CPython's initiate_send, which sends even an
    * empty out_buffer, whether connected or not, and lets dispatcher.send's errors propagate.
+   * (CPython calls dispatcher.send here, skipping this class's queueing send().) Nothing leaves
+   * the queue before the send returns, so an error leaves it as it was.
    */
   initiate_send(): void {
-    this.#out.flush(this.#send, SEND_SLICE);
+    const q = this.#out_buffer;
+    const num_sent = super.send(q === null ? EMPTY : q.peek(SEND_SLICE));
+    if (num_sent && q !== null) q.drop(num_sent);
   }
 
   override handle_write(): void {
@@ -70,15 +68,17 @@ export class dispatcher_with_send extends dispatcher {
   }
 
   override writable(): boolean {
-    return !this.connected || this.#out_buffer.length > 0;
+    return !this.connected || (this.#out_buffer !== null && this.#out_buffer.length > 0);
   }
 
   /** Queue data and send what the socket takes now; returns the bytes queued. */
   override send(data: BytesLike): number {
     const buf = as_buffer(data);
     if (this.debug) this.log_info(`sending ${bytes_repr(buf)}`);
-    this.#out_buffer.push(buf);
+    (this.#out_buffer ??= new ByteQueue()).push(buf);
     this.initiate_send();
     return buf.length;
   }
 }
+
+const EMPTY = Buffer.alloc(0);

@@ -60,7 +60,7 @@ export class Connection implements Endpoint {
    * replies leaves IOV_MAX (1024) buffers per libuv turn, so a line server's replies piled up in
    * Node faster than they left, and SO_SNDBUF filled where Linux's send buffer would not have.
    */
-  private held: Buffer[] = [];
+  private held: Buffer[] | null = null;
   private held_bytes = 0;
   private paused: boolean;
   private owner: EndpointOwner | null = null;
@@ -245,7 +245,8 @@ export class Connection implements Endpoint {
       this.resume_after_read();
       return out;
     }
-    if (this.eof || this.dead || this.rd_shut) return Buffer.alloc(0);
+    // b'' at end of stream: one shared empty Buffer, as CPython shares its empty bytes.
+    if (this.eof || this.dead || this.rd_shut) return EMPTY;
     return null;
   }
 
@@ -300,7 +301,7 @@ export class Connection implements Endpoint {
       this.conn.write(chunk, cb);
     } else {
       // ... and the rest of the iteration's sends leave together in one write.
-      this.held.push(chunk);
+      (this.held ??= []).push(chunk);
       this.held_bytes += chunk.length;
     }
     return chunk.length;
@@ -315,9 +316,9 @@ export class Connection implements Endpoint {
   /** Hand this tick's held sends to Node, in one write; before an end() too, so that the FIN follows them. */
   private flush_held(): void {
     const held = this.held;
-    if (held.length === 0) return;
+    if (held === null) return;
     const data = held.length === 1 ? held[0]! : Buffer.concat(held, this.held_bytes);
-    this.held = [];
+    this.held = null;
     this.held_bytes = 0;
     // A connection reset since then drops them, as Linux drops its send queue on a reset.
     if (this.conn.destroyed || this.conn.writableEnded) return;

@@ -54,18 +54,28 @@ class Port {
     const raw = c.localAddress ?? "";
     const host = unmap_v4(raw);
     const mapped = host !== raw;
-    const version = isIP(host);
-    let best = 0;
-    let group: Member[] = [];
-    for (const m of this.members) {
-      // A v4-mapped connection reaches an AF_INET6 socket only through the dual-stack wildcard.
-      const r = mapped && m.binding.version === 6 ? rank(m.binding, "", 4) : rank(m.binding, host, version);
-      if (r > best) {
-        best = r;
-        group = [m];
-      } else if (r === best && r > 0) group.push(m);
+    const version = mapped ? 4 : isIP(host);
+    const members = this.members;
+    let m: Member | undefined;
+    if (members.length === 1) {
+      // The usual port, bound once: no group to gather (the turn still advances, as for a group of one).
+      const only = members[0]!;
+      if (rank_for(only, host, version, mapped) > 0) {
+        m = only;
+        this.turn++;
+      }
+    } else {
+      let best = 0;
+      let group: Member[] = [];
+      for (const x of members) {
+        const r = rank_for(x, host, version, mapped);
+        if (r > best) {
+          best = r;
+          group = [x];
+        } else if (r === best && r > 0) group.push(x);
+      }
+      m = group.length === 0 ? undefined : group[this.turn++ % group.length];
     }
-    const m = group.length === 0 ? undefined : group[this.turn++ % group.length];
     if (m === undefined) {
       // No socket of ours is bound to that address: the kernel would have refused it.
       c.on("error", () => undefined);
@@ -74,6 +84,11 @@ class Port {
     }
     m.deliver(c);
   }
+}
+
+/** rank() for a connection to `host`: a v4-mapped connection reaches an AF_INET6 socket only through the dual-stack wildcard. */
+function rank_for(m: Member, host: string, version: number, mapped: boolean): number {
+  return mapped && m.binding.version === 6 ? rank(m.binding, "", 4) : rank(m.binding, host, version);
 }
 
 const ports = new Map<number, Port>();

@@ -7,7 +7,7 @@ import {
   EMSGSIZE, ENOTCONN, EPIPE, EPROTONOSUPPORT, ESOCKTNOSUPPORT, EDESTADDRREQ, OSError, OverflowError, ValueError, os_error,
 } from "../errno/index.js";
 import {
-  inet_target, python_address, unix_path, format_address, type Address,
+  inet_target, python_address, unix_path, unmap_v4, format_address, type Address,
 } from "./address.js";
 import {
   AF_INET, AF_INET6, AF_UNIX, MSG_OOB, MSG_PEEK, SHUT_RD, SHUT_RDWR, SHUT_WR, SOCK_DGRAM, SOCK_STREAM,
@@ -72,18 +72,20 @@ function check_protocol(family: number, type: number, proto: number): void {
 
 /**
  * The local address the last accepted socket got. The connections a listener accepts mostly
- * share it (its host and port), and an address is an immutable tuple, so they share one: a
- * tuple less per connection.
+ * share it (its host and port), and an address is an immutable tuple, so they share one: no
+ * tuple per connection. Compared before one is made.
  */
 let last_local: Address | null = null;
-function shared_local(a: Address): Address {
+function shared_local(family: number, host: string | undefined, port: number | undefined): Address {
   const p = last_local;
-  if (p !== null && typeof p !== "string" && typeof a !== "string" && p.length === a.length && p[0] === a[0] && p[1] === a[1]) {
-    return p;
+  if (p !== null && typeof p !== "string" && host !== undefined && port === p[1] && p.length === (family === AF_INET6 ? 4 : 2)) {
+    if (host === p[0] || (family === AF_INET && unmap_v4(host) === p[0])) return p;
   }
-  last_local = a;
-  return a;
+  return (last_local = python_address(family, host, port));
 }
+
+/** The options of every socket that has set none (never written: setsockopt copies first). */
+const DEFAULT_OPTIONS: SocketOptions = default_options();
 
 const emit_socket_warning: WarningSink = (m) => process.emitWarning(m, "SocketWarning");
 
@@ -119,14 +121,21 @@ export class socket extends Pollable {
   readonly type: number;
   readonly proto: number;
   /**
-   * The option values. An accepted socket starts with its listener's object, shared by both (and
-   * by the listener's other accepted sockets) until one of them sets an option, which copies it
-   * first: one object per listener instead of one per connection.
+   * The option values. A new socket starts with the defaults' object, and an accepted socket with
+   * its listener's, shared (by every socket that has set nothing, or by the listener's accepted
+   * sockets) until the socket sets an option, which copies it first: no options object per
+   * connection.
    */
-  private opts: SocketOptions = default_options();
-  private opts_shared = false;
+  private opts: SocketOptions = DEFAULT_OPTIONS;
+  private opts_shared = true;
   /** Where accept() failures of a listener are reported; asyncore's dispatcher sets it. */
   on_warning: WarningSink = emit_socket_warning;
+  /**
+   * @internal The object of a layer above that took this socket (asyncore's dispatcher, which
+   * on_warning reaches through it); never read here. A slot of its own rather than a property
+   * added later, which would give taken sockets a hidden class of their own.
+   */
+  _channel: object | null = null;
   private fd: number;
   private stage: Stage = FRESH;
   /** The pending error (Linux's sk_err), whichever endpoint met it: reported once. */
@@ -171,7 +180,6 @@ export class socket extends Pollable {
     const s = new socket(family, SOCK_STREAM);
     // The listener's options at accept(), shared until either side sets one (see `opts`).
     s.opts = options;
-    s.opts_shared = true;
     s.stage = { kind: "stream", conn };
     s.connect_reported = true;
     const c = conn.conn;
@@ -181,7 +189,7 @@ export class socket extends Pollable {
       s.local = local ?? "";
     } else {
       s.peer = python_address(family, c.remoteAddress, c.remotePort);
-      s.local = shared_local(python_address(family, c.localAddress, c.localPort));
+      s.local = shared_local(family, c.localAddress, c.localPort);
     }
     conn.attach(s.owner);
     return s;
@@ -216,7 +224,9 @@ export class socket extends Pollable {
     to.local = this.local;
     to.connect_reported = this.connect_reported;
     to.on_warning = this.on_warning;
-    Object.assign(to.options, this.options);
+    // Shared until either socket sets one (see `opts`); `to` has set none yet.
+    to.opts = this.opts;
+    to.opts_shared = this.opts_shared = true;
     // The endpoint keeps its owner object, which reads options through its socket: it now reports to `to`.
     to.owner = this.owner;
     to.owner.retarget(to);

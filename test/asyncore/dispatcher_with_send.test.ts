@@ -79,4 +79,34 @@ describe("dispatcher_with_send out_buffer", () => {
     d.out_buffer = Buffer.alloc(0);
     expect(d.out_buffer.length).to.equal(0);
   });
+
+  it("initiate_send() calls dispatcher.send once with out_buffer[:65536], even empty and before any send (CPython), and keeps what it did not take", () => {
+    const sent: string[] = [];
+    let take = 0;
+    sandbox.replace(asyncore.dispatcher.prototype, "send", function (data: Buffer | Uint8Array | string) {
+      sent.push(Buffer.from(data as Buffer).toString());
+      return take;
+    });
+    const d = new asyncore.dispatcher_with_send(null, new Map());
+    d.initiate_send();
+    expect(sent).to.deep.equal([""]);
+    take = 2;
+    expect(d.send(Buffer.from("abcd"))).to.equal(4);
+    expect(sent).to.deep.equal(["", "abcd"]);
+    expect(d.out_buffer.toString()).to.equal("cd");
+    take = 0;
+    d.initiate_send();
+    expect(sent).to.deep.equal(["", "abcd", "cd"]);
+    expect(d.out_buffer.toString()).to.equal("cd");
+  });
+
+  it("a send that raises leaves out_buffer as it was", () => {
+    const d = new asyncore.dispatcher_with_send(null, new Map());
+    d.out_buffer = Buffer.from("xyz");
+    sandbox.replace(asyncore.dispatcher.prototype, "send", () => {
+      throw new Error("boom");
+    });
+    expect(() => d.initiate_send()).to.throw("boom");
+    expect(d.out_buffer.toString()).to.equal("xyz");
+  });
 });

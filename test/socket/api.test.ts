@@ -80,6 +80,17 @@ describe("socket: API surface", () => {
       ]).to.deep.equal([12345, 54321, 1, 1, 1]);
     });
 
+    it("an option set on one new socket is not seen by another (new sockets share their defaults until one is set)", () => {
+      const a = mk();
+      const b = mk();
+      const rcvbuf = b.getsockopt(SOL_SOCKET, SO_RCVBUF);
+      a.setsockopt(SOL_SOCKET, SO_RCVBUF, 4096);
+      a.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);
+      expect([b.getsockopt(SOL_SOCKET, SO_RCVBUF), b.getsockopt(IPPROTO_TCP, TCP_NODELAY)]).to.deep.equal([rcvbuf, 0]);
+      expect([mk().getsockopt(SOL_SOCKET, SO_RCVBUF), mk().getsockopt(IPPROTO_TCP, TCP_NODELAY)]).to.deep.equal([rcvbuf, 0]);
+      expect(a.getsockopt(IPPROTO_TCP, TCP_NODELAY)).to.equal(1);
+    });
+
     it("SO_TYPE tells stream from datagram; getsockopt with a buflen gives bytes", () => {
       expect(mk().getsockopt(SOL_SOCKET, SO_TYPE)).to.equal(SOCK_STREAM);
       expect(mk(AF_INET, SOCK_DGRAM).getsockopt(SOL_SOCKET, SO_TYPE)).to.equal(SOCK_DGRAM);
