@@ -46,6 +46,9 @@ export class framer {
   private collected = 0;
   /** buf's ArrayBuffer, read once per buffer: `subarray` reads `.buffer` (a C++ call) per view. */
   private ab: ArrayBufferLike | null = null;
+  /** The terminator last searched for, and its Buffer view: made once, not per item, for a plain Uint8Array. */
+  private term_src: Uint8Array | null = null;
+  private term_buf: Buffer = EMPTY;
 
   constructor(private readonly target: framing_target) {}
 
@@ -110,7 +113,11 @@ export class framer {
           throw new TypeError("argument should be integer or bytes-like object, not 'str'");
         }
         const bytes = term as Uint8Array;
-        const needle = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        if (bytes !== this.term_src) {
+          this.term_buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+          this.term_src = bytes;
+        }
+        const needle = this.term_buf;
         // A one-byte terminator (a line's "\n") is searched as a number: Node's memchr path,
         // several times cheaper per call than matching a Buffer needle.
         const index = needle.length === 1 ? this.buf.indexOf(needle[0]!, this.pos) : this.buf.indexOf(needle, this.pos);
