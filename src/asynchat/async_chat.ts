@@ -209,6 +209,31 @@ export class async_chat extends dispatcher implements framing_target {
 
   /** Send from the head of the queue: at most one send() per call, producers pulled on demand. */
   initiate_send(): void {
+    // The usual head, non-empty bytes (what push() queues), sent here as the queue's flush
+    // would send it, without its closures; anything else takes the flush.
+    const fifo = this.#out.fifo;
+    if (fifo.length > 0 && this.connected) {
+      const first = fifo.at(0);
+      if (first instanceof Buffer && first.length > 0) {
+        const size = this.ac_out_buffer_size;
+        const data = first.length > size ? first.subarray(0, size) : first;
+        let num_sent: number;
+        try {
+          num_sent = this.send(data);
+        } catch (err) {
+          if (err instanceof OSError) {
+            this.handle_error(err);
+            return;
+          }
+          throw err;
+        }
+        if (num_sent) {
+          if (num_sent < data.length || size < first.length) fifo.set(0, first.subarray(num_sent));
+          else fifo.popleft();
+        }
+        return;
+      }
+    }
     const encoder = this.use_encoding ? this.#encode : null;
     if (this.#out.flush(this.#send, this.ac_out_buffer_size, encoder, this.#connected) === "close") {
       this.handle_close();
