@@ -7,7 +7,8 @@
 //
 //   node dist/bench/tls_callgrind.js bulk ours poll [--small 4 --large 8]            (MiB)
 //   node dist/bench/tls_callgrind.js handshake node - [--small 50 --large 100]       (handshakes, one at a time)
-//   --cpu: no valgrind, the server's CPU from /proc instead; --cpu-prof DIR: Node's sampling profiler.
+//   --cpu: no valgrind, the server's CPU from /proc instead (--threads: without --single-threaded);
+//   --cpu-prof DIR: Node's sampling profiler.
 //   impl: ours (bench/servers/tls_ours.ts, mode select | poll) | node (bench/servers/tls_raw_node.ts)
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -83,7 +84,9 @@ function control(pid: number, op: "-z" | "-d"): void {
 
 const dir = mkdtempSync(join(tmpdir(), "tlscg-"));
 const file = join(here, "servers", impl === "ours" ? "tls_ours.js" : "tls_raw_node.js");
-const node = [process.execPath, "--single-threaded", ...(prof >= 0 ? ["--cpu-prof", `--cpu-prof-dir=${process.argv[prof + 1]}`] : []), file, mode];
+// --threads (with --cpu): Node as the bench runs it, its GC and compiler on their own threads.
+const threads = cpu_only && process.argv.includes("--threads");
+const node = [process.execPath, ...(threads ? [] : ["--single-threaded"]), ...(prof >= 0 ? ["--cpu-prof", `--cpu-prof-dir=${process.argv[prof + 1]}`] : []), file, mode];
 const argv = cpu_only || prof >= 0 ? node : ["valgrind", "--tool=callgrind", `--callgrind-out-file=${join(dir, "cg.out")}`, ...node];
 const proc = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
 let err = "";

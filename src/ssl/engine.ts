@@ -90,6 +90,12 @@ function route(this: Injector, event: string | symbol, ...args: unknown[]): bool
       return false;
   }
 }
+/** Node's authorizationError: a code (typed as an Error, which would carry one). */
+function code_of(e: unknown): string | null {
+  if (e === null || e === undefined) return null;
+  return typeof e === "string" ? e : ((e as { code?: string }).code ?? String(e));
+}
+
 function noop(): void {}
 const EMPTY = Buffer.alloc(0);
 
@@ -182,12 +188,11 @@ export class TlsEngine {
    */
   client_error(err: Error, t: TLSSocket): void {
     if (this.destroyed) return;
-    const code = t.authorizationError as unknown as string | Error | null | undefined;
-    if ((err as { code?: string }).code === "ECONNRESET") {
-      if (code !== null && code !== undefined) this.host.unauthorized(String(typeof code === "string" ? code : (code as { code?: string }).code ?? code));
-      return;
+    if ((err as { code?: string }).code !== "ECONNRESET") this.host.failed(err);
+    else {
+      const code = code_of(t.authorizationError);
+      if (code !== null) this.host.unauthorized(code);
     }
-    this.host.failed(err);
   }
 
   /** Plaintext written to TLS and not yet encrypted and handed over. */
@@ -261,9 +266,7 @@ export class TlsEngine {
 
   /** OpenSSL's verdict on the peer's certificate chain (Node's code), null when verified or none was sent. */
   authorization_error(): string | null {
-    const e = this.tls.authorizationError as unknown as string | Error | null | undefined;
-    if (e === null || e === undefined || this.peer_certificate() === null) return null;
-    return typeof e === "string" ? e : ((e as { code?: string }).code ?? String(e));
+    return this.peer_certificate() === null ? null : code_of(this.tls.authorizationError);
   }
 
   /** Stop TLS without a close_notify; ciphertext still queued is dropped with it. */
