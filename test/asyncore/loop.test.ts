@@ -524,6 +524,48 @@ describe("poll (select lists kept between iterations)", () => {
     });
   }
 
+  // The pass walks the map's keys and values with two iterators in step (src/asyncore/loop.ts):
+  // a map changed by a predicate during the pass must still give each channel its own fd.
+  for (const [name, poll_fun, expected] of [
+    ["poll", asyncore.poll, ["a read", "c read", "e read", "a write", "c write", "e write"]],
+    ["poll2", asyncore.poll2, ["a read", "a write", "c read", "c write", "e read", "e write"]],
+  ] as const) {
+    it(`${name}: a map changed by a predicate during the pass is walked as it changes, each channel under its own fd`, async () => {
+      const [m, chs, log] = channels(4);
+      const [a, b, c, d] = chs as [FileChannel, FileChannel, FileChannel, FileChannel];
+      const side: asyncore.SocketMap = new Map();
+      cleanup.push(side);
+      const e = new FileChannel(side, true, true);
+      e.handle_read = () => void log.push("e read");
+      e.handle_write = () => void log.push("e write");
+      // d is in no list: its fd must not be in any answer, nor its lists given to another fd.
+      d.readable = () => false;
+      d.writable = () => false;
+      const seen: string[] = [];
+      for (const [ch, n] of [[a, "a"], [b, "b"], [c, "c"], [d, "d"], [e, "e"]] as const) {
+        const r = ch.readable.bind(ch);
+        ch.readable = () => {
+          seen.push(n);
+          return r();
+        };
+      }
+      // The first predicate takes b out of the map and puts e in it (dict operations, no wake).
+      const a_readable = a.readable;
+      a.readable = () => {
+        m.delete(b._fileno as number);
+        m.set(e._fileno as number, e);
+        a.readable = a_readable;
+        return a_readable();
+      };
+      await poll_fun(0, m);
+      expect(seen).to.deep.equal(["a", "c", "d", "e"]);
+      expect(log.splice(0)).to.deep.equal(expected);
+      await poll_fun(0, m);
+      expect(log.splice(0)).to.deep.equal(expected);
+      b.close();
+    });
+  }
+
   it("raises EBADF, as select() does, for a descriptor closed behind the map's back, before and after it was watched", async () => {
     const [m, chs] = channels(2);
     (chs[1] as FileChannel).socket?.close();
