@@ -21,7 +21,7 @@ export interface producer {
  * - a producer: pulled with more() only once it reaches the head, its pieces queued in front of it;
  * - null: the close sentinel of close_when_done — flush reports "close" when it reaches it;
  * - a ByteQueue: one bytes value that grows in place and is never removed, even when empty
- *   (dispatcher_with_send's `out_buffer`, which Python extends with `out_buffer + data`).
+ *   (as Python's `out_buffer + data` grows one value).
  */
 export type output_entry = BytesLike | string | producer | ByteQueue | null;
 
@@ -53,8 +53,7 @@ function is_falsy(x: output_entry): boolean {
 /**
  * The output side of a channel, free of I/O: entries go in with push()/append(), and flush()
  * performs CPython's async_chat.initiate_send step by step, calling the `send` it is given at
- * most once. async_chat exposes `fifo` as its `producer_fifo`; dispatcher_with_send keeps its
- * `out_buffer` here as a single ByteQueue entry, which makes its initiate_send the same flush.
+ * most once. async_chat exposes `fifo` as its `producer_fifo`.
  */
 export class output_queue<E extends output_entry = output_entry> {
   /** The entries, head first; assignable, as Python code may rebind `self.producer_fifo`. */

@@ -7,7 +7,8 @@ import { Buffer } from "node:buffer"; // not the global: globalThis.Buffer is a 
  * peek() and drop() (what send() queued and the socket has not taken yet).
  */
 export class ByteQueue {
-  private chunks: Buffer[] = [];
+  /** NONE while empty: an idle queue holds no array of its own, and emptying one makes none. */
+  private chunks: Buffer[] = NONE;
   private head = 0;
   /**
    * Bytes of the head chunk already consumed: a partial take or drop moves this offset rather
@@ -19,7 +20,8 @@ export class ByteQueue {
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    this.chunks.push(chunk);
+    if (this.chunks === NONE) this.chunks = [chunk];
+    else this.chunks.push(chunk);
     this.length += chunk.length;
   }
 
@@ -84,7 +86,7 @@ export class ByteQueue {
   }
 
   clear(): void {
-    this.chunks = [];
+    this.chunks = NONE;
     this.head = 0;
     this.off = 0;
     this.length = 0;
@@ -100,7 +102,7 @@ export class ByteQueue {
       this.chunks[this.head] = EMPTY;
       this.head++;
       if (this.head === this.chunks.length) {
-        this.chunks = [];
+        this.chunks = NONE;
         this.head = 0;
       } else if (this.head > 64 && this.head * 2 > this.chunks.length) {
         this.chunks = this.chunks.slice(this.head);
@@ -111,6 +113,12 @@ export class ByteQueue {
 }
 
 const EMPTY = Buffer.alloc(0);
+/**
+ * The chunks of every empty queue: never written (push replaces it first). Made holding a Buffer
+ * and emptied, so that it has the element kind of a queue's own arrays (one shape at the loads).
+ */
+const NONE: Buffer[] = [EMPTY];
+NONE.pop();
 
 /** A chunk at least this long is handed out alone rather than copied to join the next. */
 export const ZERO_COPY_MIN = 16384;
