@@ -221,6 +221,34 @@ describe("asynchat.async_chat (fake socket)", () => {
     c.del_channel();
   });
 
+  it("a send()'s OSError goes to handle_error with the bytes left at the head; other errors propagate", () => {
+    const [c, sock] = make(line_chat);
+    const error = sinon.stub(c, "handle_error");
+    const send = sinon.stub(sock, "send").throws(new OSError(EIO, "Input/output error"));
+    c.push(B("abc"));
+    expect(error.calledOnce).to.equal(true);
+    expect(error.firstCall.args[0]).to.be.instanceOf(OSError);
+    expect((c.producer_fifo.at(0) as Buffer).toString("latin1")).to.equal("abc");
+    send.throws(new RangeError("not an OSError"));
+    expect(() => c.initiate_send()).to.throw(RangeError);
+    expect(c.producer_fifo.length).to.equal(1);
+    send.restore();
+    c.initiate_send();
+    expect(sock.output).to.equal("abc");
+    expect(c.producer_fifo.length).to.equal(0);
+    c.del_channel();
+  });
+
+  it("initiate_send offers at most ac_out_buffer_size bytes of a longer head (one rebound after the push)", () => {
+    const [c, sock] = make(line_chat);
+    c.push(B("0123456789"));
+    c.ac_out_buffer_size = 4;
+    c.push(B("abcdefghij"));
+    while (c.producer_fifo.length) c.initiate_send();
+    expect(sock.sent.map((b) => b.toString("latin1"))).to.deep.equal(["0123456789", "abcd", "efgh", "ij"]);
+    c.del_channel();
+  });
+
   it("pulls a producer only as the socket takes data (a 1 GiB producer is not read ahead)", () => {
     const [c, sock] = make(line_chat);
     let pulled = 0;

@@ -189,6 +189,37 @@ describe("asynchat framing (I/O-free)", () => {
     expect(joined(t.calls)).to.deep.equal(["f:010002", "rest:03"]);
   });
 
+  it("hands out items as Buffer views of the read (no copy), at the right offsets", () => {
+    const got: Buffer[] = [];
+    const t = new recorder();
+    t.collect_incoming_data = (d: Buffer): void => void got.push(d);
+    t.terminator = B("\n");
+    const chunk = Buffer.concat([B("pad"), B("ab\ncde\nf")]).subarray(3);
+    new framer(t).feed(chunk);
+    expect(got.map((d) => Buffer.isBuffer(d))).to.deep.equal([true, true, true]);
+    expect(got.map((d) => d.toString("latin1"))).to.deep.equal(["ab", "cde", "f"]);
+    expect(got.map((d) => d.buffer === chunk.buffer)).to.deep.equal([true, true, true]);
+    expect(got.map((d) => d.byteOffset - chunk.byteOffset)).to.deep.equal([0, 3, 7]);
+  });
+
+  it("a Uint8Array terminator changed in place, or replaced by another, takes effect at the next item", () => {
+    const term = new Uint8Array([0x2c]); // ","
+    const t = new recorder();
+    t.terminator = term;
+    t.found_terminator = function (this: recorder): void {
+      this.calls.push(["f"]);
+      if (this.calls.filter((c) => c[0] === "f").length === 1) term[0] = 0x3b; // now ";"
+      else this.terminator = new Uint8Array([0x2e]); // then "."
+    };
+    new framer(t).feed(B("a,b,c;d.e;"));
+    expect(joined(t.calls)).to.deep.equal([
+      `f:${B("a").toString("hex")}`,
+      `f:${B("b,c").toString("hex")}`,
+      `f:${B("d").toString("hex")}`,
+      `rest:${B("e;").toString("hex")}`,
+    ]);
+  });
+
   it("the opt-in collect limit stops a peer that never sends a terminator", () => {
     const t = new recorder() as recorder & { ac_collect_limit: number | null; handle_collect_overflow(): void };
     t.terminator = B("\n");
