@@ -3,10 +3,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { connect, type TLSSocket } from "node:tls";
+import type { TLSSocket } from "node:tls";
+import { tls_bulk, tls_open } from "./tls_client.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ca = readFileSync(join(here, "..", "..", "test", "fixtures", "certs", "ca.pem"));
 const TICK_US = 1e6 / 100;
 
 type Impl = "node" | "select" | "poll";
@@ -31,30 +31,6 @@ function cpu_us(pid: number): number {
   return (Number(f[11]) + Number(f[12])) * TICK_US;
 }
 
-function open(port: number): Promise<TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const c = connect({ host: "127.0.0.1", port, servername: "localhost", ca }, () => resolve(c));
-    c.on("error", reject);
-  });
-}
-
-/** Sends `mib` MiB in 64 KiB writes and reads the echo back, as fast as it comes. */
-async function bulk(c: TLSSocket, mib: number): Promise<void> {
-  const total = mib * 1024 * 1024;
-  const chunk = Buffer.alloc(65536, 0x62);
-  let got = 0;
-  const done = new Promise<void>((resolve) => {
-    c.on("data", (d: Buffer) => {
-      got += d.length;
-      if (got >= total) resolve();
-    });
-  });
-  for (let sent = 0; sent < total; sent += chunk.length) {
-    if (!c.write(chunk)) await new Promise((r) => c.once("drain", r));
-  }
-  await done;
-}
-
 export interface TlsRow {
   readonly case: string;
   readonly impl: string;
@@ -69,11 +45,11 @@ function label(impl: Impl): string {
 async function bulk_case(impl: Impl, mib: number, warmup: number): Promise<TlsRow> {
   const srv = await start(impl);
   try {
-    const c = await open(srv.port);
-    await bulk(c, warmup);
+    const c = await tls_open(srv.port);
+    await tls_bulk(c, warmup);
     c.removeAllListeners("data");
     const before = cpu_us(srv.proc.pid!);
-    await bulk(c, mib);
+    await tls_bulk(c, mib);
     const cpu = cpu_us(srv.proc.pid!) - before;
     c.destroy();
     return { case: "TLS bulk echo", impl: label(impl), value: cpu / 1000 / mib, unit: "ms CPU/MiB" };
@@ -87,7 +63,7 @@ async function handshake_case(impl: Impl, n: number, conc: number, warmup: numbe
   const srv = await start(impl);
   try {
     const one = async (): Promise<void> => {
-      const c = await open(srv.port);
+      const c = await tls_open(srv.port);
       c.end();
       await new Promise((r) => c.once("close", r));
     };

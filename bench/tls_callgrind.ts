@@ -15,10 +15,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { connect, type TLSSocket } from "node:tls";
+import type { TLSSocket } from "node:tls";
+import { tls_bulk, tls_open } from "./tls_client.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ca = readFileSync(join(here, "..", "..", "test", "fixtures", "certs", "ca.pem"));
 
 type Case = "bulk" | "handshake";
 const [what, impl, mode] = process.argv.slice(2) as [Case, "ours" | "node", string];
@@ -34,38 +34,10 @@ const large = flag("--large", DEFAULTS[what][1]);
 const cpu_only = process.argv.includes("--cpu");
 const prof = process.argv.indexOf("--cpu-prof");
 
-function open(port: number): Promise<TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const c = connect({ host: "127.0.0.1", port, servername: "localhost", ca }, () => resolve(c));
-    c.setNoDelay(true);
-    c.on("error", reject);
-  });
-}
-
-async function bulk(c: TLSSocket, mib: number): Promise<void> {
-  const total = mib * 1024 * 1024;
-  const chunk = Buffer.alloc(65536, 0x62);
-  let got = 0;
-  const done = new Promise<void>((resolve) => {
-    const on = (d: Buffer): void => {
-      got += d.length;
-      if (got >= total) {
-        c.off("data", on);
-        resolve();
-      }
-    };
-    c.on("data", on);
-  });
-  for (let sent = 0; sent < total; sent += chunk.length) {
-    if (!c.write(chunk)) await new Promise((r) => c.once("drain", r));
-  }
-  await done;
-}
-
 /** `n` full handshakes one after another, each connection ended once secure and awaited to its close. */
 async function handshakes(port: number, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
-    const c = await open(port);
+    const c = await tls_open(port);
     c.end();
     await new Promise((r) => c.once("close", r));
   }
@@ -105,15 +77,15 @@ const pid = proc.pid!;
 const valgrind = !cpu_only && prof < 0;
 let c: TLSSocket | null = null;
 if (what === "bulk") {
-  c = await open(port);
-  await bulk(c, small);
+  c = await tls_open(port);
+  await tls_bulk(c, small);
 } else {
   await handshakes(port, small);
 }
 const t0 = cpu_ticks(pid);
 const w0 = performance.now();
 if (valgrind) control(pid, "-z");
-if (what === "bulk") await bulk(c!, large);
+if (what === "bulk") await tls_bulk(c!, large);
 else await handshakes(port, large);
 if (valgrind) control(pid, "-d");
 const t1 = cpu_ticks(pid);
