@@ -33,7 +33,9 @@ export async function poll(timeout: number | null = 0.0, map?: SocketMap | null)
   const any = select_pass(m, st, t);
   const started = t ? performance.now() : 0;
   if (!any) return select_idle(timeout, st, t, started);
-  const [rr, ww, ee] = await st.selector.select(check_timeout(timeout), intr);
+  const sel = st.selector;
+  await sel.select(check_timeout(timeout), intr);
+  const { r: rr, w: ww, x: ee } = sel;
   if (t) {
     const now = performance.now();
     t.waited_ms = now - started;
@@ -46,6 +48,7 @@ export async function poll(timeout: number | null = 0.0, map?: SocketMap | null)
     for (const [fd, ev] of names) t.ready.push({ ...trace.ref(fd, m.get(fd)), events: ev });
   }
   select_dispatch(m, rr, ww, ee, t);
+  sel.release();
 }
 
 // The lists and poll flags as literals (selector.ts's IN_R/IN_W/IN_X, Linux's POLLIN/POLLPRI/
@@ -307,8 +310,11 @@ export async function loop(
         if (!select_pass(m, st, null)) {
           await select_idle(to, st, null, 0);
         } else {
-          const [rr, ww, ee] = await st.selector.select(check_timeout(to), intr);
-          select_dispatch(m, rr, ww, ee, null);
+          // The selector's answer lists are reused: handed back once dispatched.
+          const sel = st.selector;
+          await sel.select(check_timeout(to), intr);
+          select_dispatch(m, sel.r, sel.w, sel.x, null);
+          sel.release();
           await undefined;
         }
       }

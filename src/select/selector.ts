@@ -183,11 +183,27 @@ export class Selector {
   }
 
   /**
+   * The answer of the last select(), in the lists' order: kept between calls (no arrays made per
+   * iteration). They stay the caller's until release(); a select() that comes before (a handler
+   * running a nested iteration over the same map) answers in new arrays instead.
+   */
+  r: number[] = [];
+  w: number[] = [];
+  x: number[] = [];
+  private lent = false;
+
+  /** The caller is done with r, w and x: the next select() may refill them. */
+  release(): void {
+    this.lent = false;
+  }
+
+  /**
    * select.select() over this pass's lists, timeout in seconds (null: forever); `interrupt`
    * ends the wait early with nothing ready. The same steps as select() (select.ts): every call
-   * yields to Node once, the wait being that yield when nothing is ready.
+   * yields to Node once, the wait being that yield when nothing is ready. The answer is in r, w
+   * and x (empty: nothing ready); true when any is non-empty.
    */
-  async select(timeout: number | null, interrupt: Interrupt): Promise<[number[], number[], number[]]> {
+  async select(timeout: number | null, interrupt: Interrupt): Promise<boolean> {
     if (this.bad) throw os_error(EBADF);
     // A zero timeout needs no clock: it has passed at every look.
     const deadline = timeout === null ? Infinity : timeout === 0 ? -Infinity : performance.now() + timeout * 1000;
@@ -202,11 +218,11 @@ export class Selector {
         yielded = true;
         // Code that ran during the yield may have closed a descriptor of the lists (a timer
         // closing a channel); the interrupt says so, and the caller rebuilds its lists.
-        if (interrupted || interrupt.consume()) return [[], [], []];
+        if (interrupted || interrupt.consume()) return this.answer(false);
         continue;
       }
-      if (found) return answer(this.found);
-      if (left <= 0 || interrupted) return [[], [], []];
+      if (found) return this.answer(true);
+      if (left <= 0 || interrupted) return this.answer(false);
       const sleeper = interrupt.sleeper;
       this.sleeper = sleeper;
       try {
@@ -215,21 +231,33 @@ export class Selector {
         this.sleeper = null;
       }
       yielded = true;
-      if (interrupt.consume()) return [[], [], []];
+      if (interrupt.consume()) return this.answer(false);
     }
   }
-}
 
-function answer(found: Entry[]): [number[], number[], number[]] {
-  if (found.length > 1) sort_by_pos(found);
-  const r: number[] = [];
-  const w: number[] = [];
-  const x: number[] = [];
-  for (const e of found) {
-    const f = e.flags;
-    if ((e.lists & IN_R) !== 0 && (f & READ_SET) !== 0) r.push(e.fd);
-    if ((e.lists & IN_W) !== 0 && (f & WRITE_SET) !== 0) w.push(e.fd);
-    if ((e.lists & IN_X) !== 0 && (f & EXCEPT_SET) !== 0) x.push(e.fd);
+  /** Fill r, w and x from `found` (or leave them empty); true when any is non-empty. */
+  private answer(any: boolean): boolean {
+    if (this.lent) {
+      this.r = [];
+      this.w = [];
+      this.x = [];
+    } else {
+      this.r.length = 0;
+      this.w.length = 0;
+      this.x.length = 0;
+    }
+    this.lent = true;
+    if (!any) return false;
+    const found = this.found;
+    if (found.length > 1) sort_by_pos(found);
+    const { r, w, x } = this;
+    for (let i = 0; i < found.length; i++) {
+      const e = found[i] as Entry;
+      const f = e.flags;
+      if ((e.lists & IN_R) !== 0 && (f & READ_SET) !== 0) r.push(e.fd);
+      if ((e.lists & IN_W) !== 0 && (f & WRITE_SET) !== 0) w.push(e.fd);
+      if ((e.lists & IN_X) !== 0 && (f & EXCEPT_SET) !== 0) x.push(e.fd);
+    }
+    return r.length + w.length + x.length > 0;
   }
-  return [r, w, x];
 }
