@@ -1,6 +1,6 @@
 // asyncore's loop: poll (select-based), poll2/poll3 (poll-based), loop() and close_all().
 import { EBADF } from "../errno/index.js";
-import { IN_R, IN_W, IN_X, POLLIN, POLLOUT, POLLPRI, check_timeout, yield_to_node } from "../select/index.js";
+import { IN_R, IN_W, IN_X, POLLIN, POLLOUT, POLLPRI, check_timeout, yield_to_node, type Selector } from "../select/index.js";
 import { py_type } from "../socket/bytes.js";
 import { wait_for_change } from "../select/wait.js";
 import { _exception, read, readwrite, write } from "./dispatch.js";
@@ -35,7 +35,9 @@ export async function poll(timeout: number | null = 0.0, map?: SocketMap | null)
   if (!any) return select_idle(timeout, st, t, started);
   const sel = st.selector;
   await sel.select(check_timeout(timeout), intr);
-  const { r: rr, w: ww, x: ee } = sel;
+  const rr = sel.r.slice(0, sel.nr);
+  const ww = sel.w.slice(0, sel.nw);
+  const ee = sel.x.slice(0, sel.nx);
   if (t) {
     const now = performance.now();
     t.waited_ms = now - started;
@@ -158,6 +160,23 @@ function select_dispatch(m: SocketMap, rr: number[], ww: number[], ee: number[],
   }
 }
 
+/** select_dispatch() of the untraced loop, over the selector's reused answer lists. */
+function select_dispatch_into(m: SocketMap, sel: Selector): void {
+  const { r, w, x, nr, nw, nx } = sel;
+  for (let i = 0; i < nr; i++) {
+    const obj = m.get(r[i] as number);
+    if (obj !== undefined) read(obj);
+  }
+  for (let i = 0; i < nw; i++) {
+    const obj = m.get(w[i] as number);
+    if (obj !== undefined) write(obj);
+  }
+  for (let i = 0; i < nx; i++) {
+    const obj = m.get(x[i] as number);
+    if (obj !== undefined) _exception(obj);
+  }
+}
+
 /**
  * One iteration over poll(): Python's asyncore.poll2(timeout, map). CPython builds a new poll
  * object each time; this one keeps it and re-registers only the fds whose interest changed,
@@ -247,6 +266,14 @@ function poll2_dispatch(m: SocketMap, ready: ReadonlyArray<[number, number]>, t:
   }
 }
 
+/** poll2_dispatch() of the untraced loop, over the poll object's reused answer arrays. */
+function poll2_dispatch_into(m: SocketMap, fds: readonly number[], revents: readonly number[], n: number): void {
+  for (let i = 0; i < n; i++) {
+    const obj = m.get(fds[i] as number);
+    if (obj !== undefined) readwrite(obj, revents[i] as number);
+  }
+}
+
 /** Python's alias. */
 export const poll3 = poll2;
 
@@ -300,7 +327,11 @@ export async function loop(
         intr.reset();
         const ms = to === null ? null : Math.trunc(to * 1000);
         poll2_pass(m, st, null);
-        poll2_dispatch(m, await st.registrations.pollster.poll(ms, intr), null);
+        // The poll object's answer arrays are reused: handed back once dispatched.
+        const p = st.registrations.pollster;
+        const n = await p._poll_into(ms, intr);
+        poll2_dispatch_into(m, p.fds, p.revents, n);
+        p.release();
         // poll2()'s return was one more turn of the microtask queue: what the handlers queued
         // still runs before the next pass.
         await undefined;
@@ -313,7 +344,7 @@ export async function loop(
           // The selector's answer lists are reused: handed back once dispatched.
           const sel = st.selector;
           await sel.select(check_timeout(to), intr);
-          select_dispatch(m, sel.r, sel.w, sel.x, null);
+          select_dispatch_into(m, sel);
           sel.release();
           await undefined;
         }

@@ -22,28 +22,33 @@ class Closed extends Pollable {
 
 const ALWAYS = POLLERR | POLLHUP | POLLNVAL;
 
-function by_fd(a: [number, number], b: [number, number]): number {
-  return a[0] - b[0];
-}
-
 /**
- * Sort the ready pairs by fd. A few at a time (the usual case) by insertion, in place: Array's
- * sort() costs a builtin call and a call of the comparator per comparison.
+ * Sort the ready fds (and their revents alongside). A few at a time (the usual case) by
+ * insertion, in place: Array's sort() costs a builtin call and a call of the comparator per
+ * comparison; more go through index order.
  */
-function sort_by_fd(out: Array<[number, number]>): void {
-  const n = out.length;
+function sort_by_fd(fds: number[], rev: number[], n: number): void {
   if (n > 16) {
-    out.sort(by_fd);
+    const idx = fds.slice(0, n).map((_, i) => i).sort((a, b) => (fds[a] as number) - (fds[b] as number));
+    const f2 = idx.map((i) => fds[i] as number);
+    const r2 = idx.map((i) => rev[i] as number);
+    for (let i = 0; i < n; i++) {
+      fds[i] = f2[i] as number;
+      rev[i] = r2[i] as number;
+    }
     return;
   }
   for (let i = 1; i < n; i++) {
-    const x = out[i] as [number, number];
+    const x = fds[i] as number;
+    const xr = rev[i] as number;
     let j = i - 1;
-    while (j >= 0 && (out[j] as [number, number])[0] > x[0]) {
-      out[j + 1] = out[j] as [number, number];
+    while (j >= 0 && (fds[j] as number) > x) {
+      fds[j + 1] = fds[j] as number;
+      rev[j + 1] = rev[j] as number;
       j--;
     }
-    out[j + 1] = x;
+    fds[j + 1] = x;
+    rev[j + 1] = xr;
   }
 }
 
@@ -136,7 +141,29 @@ export class poll {
    * Resolves to [fd, revents] pairs, by fd. `interrupt` (this library's in-process
    * self-pipe) ends the wait early with nothing ready.
    */
-  async poll(timeout?: number | null, interrupt?: Interrupt): Promise<Array<[number, number]>> {
+  poll(timeout?: number | null, interrupt?: Interrupt): Promise<Array<[number, number]>> {
+    return this.wait(timeout, interrupt, true) as Promise<Array<[number, number]>>;
+  }
+
+  /**
+   * @internal poll() answering in the first n of `fds` and `revents` (by fd, kept between calls: no pair made
+   * per ready fd) with their number, for asyncore's loop; the same steps as poll(). They stay
+   * the caller's until release(); a poll that comes before answers in new arrays.
+   */
+  _poll_into(timeout: number | null, interrupt: Interrupt): Promise<number> {
+    return this.wait(timeout, interrupt, false) as Promise<number>;
+  }
+
+  fds: number[] = [];
+  revents: number[] = [];
+  private lent = false;
+
+  /** @internal The caller of _poll_into() is done with fds and revents. */
+  release(): void {
+    this.lent = false;
+  }
+
+  private async wait(timeout: number | null | undefined, interrupt: Interrupt | undefined, fresh: boolean): Promise<Array<[number, number]> | number> {
     if (timeout !== undefined && timeout !== null && typeof timeout !== "number") {
       throw new TypeError("timeout must be an integer or None");
     }
@@ -147,17 +174,17 @@ export class poll {
     // is that yield; otherwise Node runs its pending I/O and timers first, then we look again.
     let yielded = false;
     for (;;) {
-      const out = this.collect();
+      const n = this.collect();
       // The clock is read only when nothing is ready (it is what decides the wait).
-      const left = out !== null ? 0 : deadline - performance.now();
-      const stop = out !== null || left <= 0 || interrupt?.consume() === true;
+      const left = n !== 0 ? 0 : deadline - performance.now();
+      const stop = n !== 0 || left <= 0 || interrupt?.consume() === true;
       if (stop && !yielded) {
         await yield_to_node();
         yielded = true;
-        if (out === null && left > 0) return [];
+        if (n === 0 && left > 0) return this.none(fresh);
         continue;
       }
-      if (stop) return out ?? [];
+      if (stop) return fresh ? this.pairs(n) : this.lend(n);
       const sleeper = interrupt?.sleeper ?? this.own_sleeper;
       this.sleeper = sleeper;
       try {
@@ -166,19 +193,47 @@ export class poll {
         this.sleeper = null;
       }
       yielded = true;
-      if (interrupt?.consume()) return [];
+      if (interrupt?.consume()) return this.none(fresh);
     }
   }
 
-  /** The ready [fd, revents] pairs, by fd; null when none (no array made for an empty look). */
-  private collect(): Array<[number, number]> | null {
-    let out: Array<[number, number]> | null = null;
+  private none(fresh: boolean): Array<[number, number]> | number {
+    return fresh ? [] : this.lend(0);
+  }
+
+  private lend(n: number): number {
+    this.lent = true;
+    return n;
+  }
+
+  /** The last look's answer as new [fd, revents] pairs. */
+  private pairs(n: number): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    for (let i = 0; i < n; i++) out.push([this.fds[i] as number, this.revents[i] as number]);
+    return out;
+  }
+
+  /** The ready fds and their revents into fds and revents, by fd; their number. */
+  private collect(): number {
+    if (this.lent) {
+      this.fds = [];
+      this.revents = [];
+      this.lent = false;
+    }
+    // Written by index, never truncated: setting length to 0 would drop the backing store and
+    // the next push would allocate a new one every look. Only the first n are the answer.
+    const fds = this.fds;
+    const rev = this.revents;
+    let n = 0;
     for (const reg of this.candidates) {
       const f = reg.target.poll_flags() & (reg.mask | ALWAYS);
-      if (f) (out ??= []).push([reg.fd, f]);
-      else this.candidates.delete(reg);
+      if (f) {
+        fds[n] = reg.fd;
+        rev[n] = f;
+        n++;
+      } else this.candidates.delete(reg);
     }
-    if (out !== null && out.length > 1) sort_by_fd(out);
-    return out;
+    if (n > 1) sort_by_fd(fds, rev, n);
+    return n;
   }
 }

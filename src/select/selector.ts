@@ -42,10 +42,10 @@ function by_pos(a: Entry, b: Entry): number {
 }
 
 /** By place in the lists; a few (the usual case) by insertion, without Array's sort() and its comparator calls. */
-function sort_by_pos(found: Entry[]): void {
-  const n = found.length;
+function sort_by_pos(found: Entry[], n: number): void {
   if (n > 16) {
-    found.sort(by_pos);
+    const sorted = found.slice(0, n).sort(by_pos);
+    for (let i = 0; i < n; i++) found[i] = sorted[i] as Entry;
     return;
   }
   for (let i = 1; i < n; i++) {
@@ -152,15 +152,23 @@ export class Selector {
     this.candidates.clear();
     this.order.length = 0;
     this.found.length = 0;
+    this.nfound = 0;
   }
 
-  /** collect()'s answer, kept between calls: no array made per look. */
-  private readonly found: Entry[] = [];
+  /**
+   * collect()'s answer, its first nfound, kept between calls: no array made per look. Written by
+   * index and never truncated (setting length to 0 drops the backing store, and the next push
+   * allocates one again); the slots past nfound are cleared, not to hold a closed descriptor.
+   */
+  private readonly found: (Entry | undefined)[] = [];
+  private nfound = 0;
 
   /** The candidates that are ready, into `found`; false when none is. */
   private collect(): boolean {
     const found = this.found;
-    found.length = 0;
+    const had = this.nfound;
+    let n = 0;
+    this.nfound = 0;
     for (const e of this.candidates) {
       const f = e.target.poll_flags();
       if (e.lists === 0) {
@@ -174,12 +182,14 @@ export class Selector {
         ((e.lists & IN_X) !== 0 && (f & EXCEPT_SET) !== 0)
       ) {
         e.flags = f;
-        found.push(e);
+        found[n++] = e;
       } else {
         this.candidates.delete(e);
       }
     }
-    return found.length > 0;
+    for (let i = n; i < had; i++) found[i] = undefined;
+    this.nfound = n;
+    return n > 0;
   }
 
   /**
@@ -190,6 +200,10 @@ export class Selector {
   r: number[] = [];
   w: number[] = [];
   x: number[] = [];
+  /** How many of r, w and x are the answer (the arrays are never truncated, as `found`). */
+  nr = 0;
+  nw = 0;
+  nx = 0;
   private lent = false;
 
   /** The caller is done with r, w and x: the next select() may refill them. */
@@ -200,8 +214,8 @@ export class Selector {
   /**
    * select.select() over this pass's lists, timeout in seconds (null: forever); `interrupt`
    * ends the wait early with nothing ready. The same steps as select() (select.ts): every call
-   * yields to Node once, the wait being that yield when nothing is ready. The answer is in r, w
-   * and x (empty: nothing ready); true when any is non-empty.
+   * yields to Node once, the wait being that yield when nothing is ready. The answer is the
+   * first nr of r, nw of w and nx of x (none: nothing ready); true when any is non-empty.
    */
   async select(timeout: number | null, interrupt: Interrupt): Promise<boolean> {
     if (this.bad) throw os_error(EBADF);
@@ -241,23 +255,27 @@ export class Selector {
       this.r = [];
       this.w = [];
       this.x = [];
-    } else {
-      this.r.length = 0;
-      this.w.length = 0;
-      this.x.length = 0;
     }
     this.lent = true;
-    if (!any) return false;
-    const found = this.found;
-    if (found.length > 1) sort_by_pos(found);
-    const { r, w, x } = this;
-    for (let i = 0; i < found.length; i++) {
-      const e = found[i] as Entry;
-      const f = e.flags;
-      if ((e.lists & IN_R) !== 0 && (f & READ_SET) !== 0) r.push(e.fd);
-      if ((e.lists & IN_W) !== 0 && (f & WRITE_SET) !== 0) w.push(e.fd);
-      if ((e.lists & IN_X) !== 0 && (f & EXCEPT_SET) !== 0) x.push(e.fd);
+    let nr = 0;
+    let nw = 0;
+    let nx = 0;
+    if (any) {
+      const found = this.found;
+      const n = this.nfound;
+      if (n > 1) sort_by_pos(found as Entry[], n);
+      const { r, w, x } = this;
+      for (let i = 0; i < n; i++) {
+        const e = found[i] as Entry;
+        const f = e.flags;
+        if ((e.lists & IN_R) !== 0 && (f & READ_SET) !== 0) r[nr++] = e.fd;
+        if ((e.lists & IN_W) !== 0 && (f & WRITE_SET) !== 0) w[nw++] = e.fd;
+        if ((e.lists & IN_X) !== 0 && (f & EXCEPT_SET) !== 0) x[nx++] = e.fd;
+      }
     }
-    return r.length + w.length + x.length > 0;
+    this.nr = nr;
+    this.nw = nw;
+    this.nx = nx;
+    return nr + nw + nx > 0;
   }
 }
