@@ -1,6 +1,6 @@
 // asyncore's loop: poll (select-based), poll2/poll3 (poll-based), loop() and close_all().
 import { EBADF } from "../errno/index.js";
-import { IN_R, IN_W, IN_X, POLLIN, POLLOUT, POLLPRI, check_timeout, yield_to_node, type Selector } from "../select/index.js";
+import { IN_R, IN_W, IN_X, POLLIN, POLLOUT, POLLPRI, check_timeout, yield_to_node, Next, type Selector } from "../select/index.js";
 import { py_type } from "../socket/bytes.js";
 import { wait_for_change } from "../select/wait.js";
 import { _exception, read, readwrite, write } from "./dispatch.js";
@@ -341,9 +341,40 @@ export async function loop(
         if (!select_pass(m, st, null)) {
           await select_idle(to, st, null, 0);
         } else {
-          // The selector's answer lists are reused: handed back once dispatched.
+          // Selector.select()'s steps taken in this frame (no async frame and promise of its
+          // own per iteration), answering in the selector's reused lists, handed back once
+          // dispatched.
           const sel = st.selector;
-          await sel.select(check_timeout(to), intr);
+          const deadline = sel.deadline_of(check_timeout(to));
+          let yielded = false;
+          let slept = false;
+          for (;;) {
+            const next = sel.look(deadline, yielded, intr);
+            if (next === Next.Yield || next === Next.YieldInterrupted) {
+              await yield_to_node();
+              yielded = true;
+              if (sel.after_yield(next, intr)) break;
+              continue;
+            }
+            if (next === Next.Sleep) {
+              const sleeper = intr.sleeper;
+              sel.sleeper = sleeper;
+              try {
+                await sleeper.sleep(sel.left);
+              } finally {
+                sel.sleeper = null;
+              }
+              yielded = true;
+              slept = true;
+              if (sel.after_sleep(intr)) break;
+              continue;
+            }
+            break;
+          }
+          // select()'s return was one more turn of the microtask queue. After the yield alone
+          // nothing else can be queued (its immediate's callback only resolves), so the turn is
+          // left out there; a wait can be ended by wake() from any code, so after a sleep it stays.
+          if (slept) await undefined;
           select_dispatch_into(m, sel);
           sel.release();
           await undefined;

@@ -12,6 +12,20 @@ const READ_SET = POLLIN | POLLHUP | POLLERR;
 const WRITE_SET = POLLOUT | POLLERR;
 const EXCEPT_SET = POLLPRI;
 
+/** What Selector.select() does after a look. */
+export const enum Next {
+  /** Yield to Node once (something is ready, the time is up, or the interrupt fired). */
+  Yield,
+  /** Yield to Node once, then answer nothing: the interrupt fired. */
+  YieldInterrupted,
+  /** Wait (Selector.left ms) for a change, the deadline or the interrupt. */
+  Sleep,
+  /** The answer is in r, w and x. */
+  Ready,
+  /** Nothing is ready: the answer is empty. */
+  Empty,
+}
+
 /** Which of the three lists an fd is in this pass. */
 export const IN_R = 1;
 export const IN_W = 2;
@@ -78,8 +92,8 @@ export class Selector {
   private count = 0;
   /** A descriptor in the lists that names nothing open: select() raises EBADF. */
   private bad = false;
-  /** The sleeper of the wait in progress. */
-  private sleeper: Sleeper | null = null;
+  /** @internal The sleeper of the wait in progress (set by whoever takes select()'s steps). */
+  sleeper: Sleeper | null = null;
 
   begin(): void {
     this.count = 0;
@@ -216,37 +230,84 @@ export class Selector {
    * ends the wait early with nothing ready. The same steps as select() (select.ts): every call
    * yields to Node once, the wait being that yield when nothing is ready. The answer is the
    * first nr of r, nw of w and nx of x (none: nothing ready); true when any is non-empty.
+   *
+   * The steps are look(), after_yield() and after_sleep(), so that asyncore's loop can take
+   * them in its own frame (no async frame and promise of this one per iteration): whoever does
+   * must take them exactly as this does.
    */
   async select(timeout: number | null, interrupt: Interrupt): Promise<boolean> {
-    if (this.bad) throw os_error(EBADF);
-    // A zero timeout needs no clock: it has passed at every look.
-    const deadline = timeout === null ? Infinity : timeout === 0 ? -Infinity : performance.now() + timeout * 1000;
+    const deadline = this.deadline_of(timeout);
     let yielded = false;
     for (;;) {
-      const found = this.collect();
-      // The clock is read only when nothing is ready (it is what decides the wait).
-      const left = found ? 0 : deadline - performance.now();
-      const interrupted = interrupt.consume();
-      if ((found || left <= 0 || interrupted) && !yielded) {
+      const next = this.look(deadline, yielded, interrupt);
+      if (next === Next.Yield || next === Next.YieldInterrupted) {
         await yield_to_node();
         yielded = true;
-        // Code that ran during the yield may have closed a descriptor of the lists (a timer
-        // closing a channel); the interrupt says so, and the caller rebuilds its lists.
-        if (interrupted || interrupt.consume()) return this.answer(false);
+        if (this.after_yield(next, interrupt)) return false;
         continue;
       }
-      if (found) return this.answer(true);
-      if (left <= 0 || interrupted) return this.answer(false);
-      const sleeper = interrupt.sleeper;
-      this.sleeper = sleeper;
-      try {
-        await sleeper.sleep(Number.isFinite(left) ? left : null);
-      } finally {
-        this.sleeper = null;
+      if (next === Next.Sleep) {
+        const sleeper = interrupt.sleeper;
+        this.sleeper = sleeper;
+        try {
+          await sleeper.sleep(this.left);
+        } finally {
+          this.sleeper = null;
+        }
+        yielded = true;
+        if (this.after_sleep(interrupt)) return false;
+        continue;
       }
-      yielded = true;
-      if (interrupt.consume()) return this.answer(false);
+      return next === Next.Ready;
     }
+  }
+
+  /** @internal select()'s first step: EBADF for a closed descriptor in the lists, else its deadline. */
+  deadline_of(timeout: number | null): number {
+    if (this.bad) throw os_error(EBADF);
+    // A zero timeout needs no clock: it has passed at every look.
+    return timeout === null ? Infinity : timeout === 0 ? -Infinity : performance.now() + timeout * 1000;
+  }
+
+  /** The wait of a Next.Sleep, in ms (null: forever); read at once after look(). */
+  left: number | null = null;
+
+  /** @internal One look of select(): what is ready, and what select() does next. */
+  look(deadline: number, yielded: boolean, interrupt: Interrupt): Next {
+    const found = this.collect();
+    // The clock is read only when nothing is ready (it is what decides the wait).
+    const left = found ? 0 : deadline - performance.now();
+    const interrupted = interrupt.consume();
+    if ((found || left <= 0 || interrupted) && !yielded) return interrupted ? Next.YieldInterrupted : Next.Yield;
+    if (found) return this.answer(true) ? Next.Ready : Next.Empty;
+    if (left <= 0 || interrupted) {
+      this.answer(false);
+      return Next.Empty;
+    }
+    this.left = Number.isFinite(left) ? left : null;
+    return Next.Sleep;
+  }
+
+  /**
+   * @internal After select()'s one yield to Node: true when it answers nothing. Code that ran
+   * during the yield may have closed a descriptor of the lists (a timer closing a channel); the
+   * interrupt says so, and the caller rebuilds its lists.
+   */
+  after_yield(next: Next, interrupt: Interrupt): boolean {
+    if (next === Next.YieldInterrupted || interrupt.consume()) {
+      this.answer(false);
+      return true;
+    }
+    return false;
+  }
+
+  /** @internal After a sleep: true when it answers nothing (woken by the interrupt). */
+  after_sleep(interrupt: Interrupt): boolean {
+    if (interrupt.consume()) {
+      this.answer(false);
+      return true;
+    }
+    return false;
   }
 
   /** Fill r, w and x from `found` (or leave them empty); true when any is non-empty. */
