@@ -1,6 +1,6 @@
 // asyncore's loop: poll (select-based), poll2/poll3 (poll-based), loop() and close_all().
 import { EBADF } from "../errno/index.js";
-import { IN_R, IN_W, IN_X, POLLIN, POLLOUT, POLLPRI, check_timeout, yield_to_node, Next, type Selector } from "../select/index.js";
+import { IN_R, IN_W, IN_X, POLLIN, POLLOUT, POLLPRI, check_timeout, yield_to_node, Next, LOOK_YIELD, LOOK_YIELD_NONE, type Selector } from "../select/index.js";
 import { py_type } from "../socket/bytes.js";
 import { wait_for_change } from "../select/wait.js";
 import { _exception, read, readwrite, write } from "./dispatch.js";
@@ -327,11 +327,41 @@ export async function loop(
         intr.reset();
         const ms = to === null ? null : Math.trunc(to * 1000);
         poll2_pass(m, st, null);
-        // The poll object's answer arrays are reused: handed back once dispatched.
+        // poll.poll()'s steps taken in this frame (no async frame and promise of its own per
+        // iteration), as for select() below, answering in the poll object's reused arrays,
+        // handed back once dispatched.
         const p = st.registrations.pollster;
-        const n = await p._poll_into(ms, intr);
-        poll2_dispatch_into(m, p.fds, p.revents, n);
-        p.release();
+        const deadline = p._deadline_of(ms);
+        let yielded = false;
+        let slept = false;
+        let n = 0;
+        for (;;) {
+          const next = p._look(deadline, yielded, intr);
+          if (next === LOOK_YIELD || next === LOOK_YIELD_NONE) {
+            await yield_to_node();
+            yielded = true;
+            if (next === LOOK_YIELD_NONE) break;
+            continue;
+          }
+          if (next >= 0) {
+            n = next;
+            break;
+          }
+          const sleeper = intr.sleeper;
+          p._waiting_on(sleeper);
+          try {
+            await sleeper.sleep(p._left);
+          } finally {
+            p._waiting_on(null);
+          }
+          yielded = true;
+          slept = true;
+          if (intr.consume()) break;
+        }
+        p._lend(n);
+        if (slept) await undefined;
+        poll2_dispatch_into(m, p._fds, p._revents, n);
+        p._release();
         // poll2()'s return was one more turn of the microtask queue: what the handlers queued
         // still runs before the next pass.
         await undefined;

@@ -1,6 +1,6 @@
 // The select layer: select() and poll() over emulated descriptors, both async.
 export { select, check_timeout } from "./select.js";
-export { poll } from "./poll.js";
+export { poll, LOOK_YIELD, LOOK_YIELD_NONE, LOOK_SLEEP } from "./poll.js";
 export { Selector, Next, IN_R, IN_W, IN_X } from "./selector.js";
 export { KeyError } from "../errno/index.js";
 export { Interrupt } from "./interrupt.js";

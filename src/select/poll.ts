@@ -22,6 +22,11 @@ class Closed extends Pollable {
 
 const ALWAYS = POLLERR | POLLHUP | POLLNVAL;
 
+/** What poll() does after a look that does not answer (poll._look). */
+export const LOOK_YIELD = -1;
+export const LOOK_YIELD_NONE = -2;
+export const LOOK_SLEEP = -3;
+
 /**
  * Sort the ready fds (and their revents alongside). A few at a time (the usual case) by
  * insertion, in place: Array's sort() costs a builtin call and a call of the comparator per
@@ -142,66 +147,87 @@ export class poll {
    * self-pipe) ends the wait early with nothing ready.
    */
   poll(timeout?: number | null, interrupt?: Interrupt): Promise<Array<[number, number]>> {
-    return this.wait(timeout, interrupt, true) as Promise<Array<[number, number]>>;
+    return this.wait(timeout, interrupt);
   }
 
   /**
-   * @internal poll() answering in the first n of `fds` and `revents` (by fd, kept between calls: no pair made
-   * per ready fd) with their number, for asyncore's loop; the same steps as poll(). They stay
-   * the caller's until release(); a poll that comes before answers in new arrays.
+   * The last look's answer, its first n (by fd), kept between looks: no pair made per ready fd.
+   * @internal Lent to asyncore's loop (_lend) until _release(); a look that comes before answers in new
+   * arrays instead.
    */
-  _poll_into(timeout: number | null, interrupt: Interrupt): Promise<number> {
-    return this.wait(timeout, interrupt, false) as Promise<number>;
-  }
-
-  fds: number[] = [];
-  revents: number[] = [];
+  _fds: number[] = [];
+  _revents: number[] = [];
   private lent = false;
 
-  /** @internal The caller of _poll_into() is done with fds and revents. */
-  release(): void {
+  /** @internal The caller of _look() is done with _fds and _revents. */
+  _release(): void {
     this.lent = false;
   }
 
-  private async wait(timeout: number | null | undefined, interrupt: Interrupt | undefined, fresh: boolean): Promise<Array<[number, number]> | number> {
+  private async wait(timeout: number | null | undefined, interrupt: Interrupt | undefined): Promise<Array<[number, number]>> {
     if (timeout !== undefined && timeout !== null && typeof timeout !== "number") {
       throw new TypeError("timeout must be an integer or None");
     }
-    const ms = timeout === undefined || timeout === null || timeout < 0 ? null : Math.floor(timeout);
-    // A zero timeout needs no clock: it has passed at every look.
-    const deadline = ms === null ? Infinity : ms === 0 ? -Infinity : performance.now() + ms;
+    const deadline = this._deadline_of(timeout);
     // Every call yields to Node once. When nothing is ready and there is time to wait, the wait
     // is that yield; otherwise Node runs its pending I/O and timers first, then we look again.
     let yielded = false;
     for (;;) {
-      const n = this.collect();
-      // The clock is read only when nothing is ready (it is what decides the wait).
-      const left = n !== 0 ? 0 : deadline - performance.now();
-      const stop = n !== 0 || left <= 0 || interrupt?.consume() === true;
-      if (stop && !yielded) {
+      const next = this._look(deadline, yielded, interrupt);
+      if (next === LOOK_YIELD || next === LOOK_YIELD_NONE) {
         await yield_to_node();
         yielded = true;
-        if (n === 0 && left > 0) return this.none(fresh);
+        if (next === LOOK_YIELD_NONE) return [];
         continue;
       }
-      if (stop) return fresh ? this.pairs(n) : this.lend(n);
+      if (next >= 0) return this.pairs(next);
       const sleeper = interrupt?.sleeper ?? this.own_sleeper;
       this.sleeper = sleeper;
       try {
-        await sleeper.sleep(Number.isFinite(left) ? left : null);
+        await sleeper.sleep(this._left);
       } finally {
         this.sleeper = null;
       }
       yielded = true;
-      if (interrupt?.consume()) return this.none(fresh);
+      if (interrupt?.consume()) return [];
     }
   }
 
-  private none(fresh: boolean): Array<[number, number]> | number {
-    return fresh ? [] : this.lend(0);
+  /** @internal poll()'s deadline for a timeout in ms (null or negative: forever). */
+  _deadline_of(timeout: number | null | undefined): number {
+    const ms = timeout === undefined || timeout === null || timeout < 0 ? null : Math.floor(timeout);
+    // A zero timeout needs no clock: it has passed at every look.
+    return ms === null ? Infinity : ms === 0 ? -Infinity : performance.now() + ms;
   }
 
-  private lend(n: number): number {
+  /** @internal The wait of a LOOK_SLEEP, in ms (null: forever); read at once after _look(). */
+  _left: number | null = null;
+
+  /**
+   * @internal One look of poll(): the number of ready fds when it answers (in _fds and _revents:
+   * _lend() them, then _release()), else what it does next — LOOK_YIELD (yield to Node once, then
+   * look again), LOOK_YIELD_NONE (yield, then answer nothing), LOOK_SLEEP (sleep _left ms, then
+   * answer nothing if the interrupt fired, else look again). asyncore's loop takes these steps in
+   * its own frame; whoever does must take them exactly as wait() does.
+   */
+  _look(deadline: number, yielded: boolean, interrupt: Interrupt | undefined): number {
+    const n = this.collect();
+    // The clock is read only when nothing is ready (it is what decides the wait).
+    const left = n !== 0 ? 0 : deadline - performance.now();
+    const stop = n !== 0 || left <= 0 || interrupt?.consume() === true;
+    if (stop && !yielded) return n === 0 && left > 0 ? LOOK_YIELD_NONE : LOOK_YIELD;
+    if (stop) return n;
+    this._left = Number.isFinite(left) ? left : null;
+    return LOOK_SLEEP;
+  }
+
+  /** @internal The sleeper of the wait in progress (set by whoever takes poll()'s steps). */
+  _waiting_on(s: Sleeper | null): void {
+    this.sleeper = s;
+  }
+
+  /** @internal _fds and _revents are the caller's until release(). */
+  _lend(n: number): number {
     this.lent = true;
     return n;
   }
@@ -209,21 +235,21 @@ export class poll {
   /** The last look's answer as new [fd, revents] pairs. */
   private pairs(n: number): Array<[number, number]> {
     const out: Array<[number, number]> = [];
-    for (let i = 0; i < n; i++) out.push([this.fds[i] as number, this.revents[i] as number]);
+    for (let i = 0; i < n; i++) out.push([this._fds[i] as number, this._revents[i] as number]);
     return out;
   }
 
   /** The ready fds and their revents into fds and revents, by fd; their number. */
   private collect(): number {
     if (this.lent) {
-      this.fds = [];
-      this.revents = [];
+      this._fds = [];
+      this._revents = [];
       this.lent = false;
     }
     // Written by index, never truncated: setting length to 0 would drop the backing store and
     // the next push would allocate a new one every look. Only the first n are the answer.
-    const fds = this.fds;
-    const rev = this.revents;
+    const fds = this._fds;
+    const rev = this._revents;
     let n = 0;
     for (const reg of this.candidates) {
       const f = reg.target.poll_flags() & (reg.mask | ALWAYS);
