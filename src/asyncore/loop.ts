@@ -1,6 +1,6 @@
 // asyncore's loop: poll (select-based), poll2/poll3 (poll-based), loop() and close_all().
 import { EBADF } from "../errno/index.js";
-import { IN_R, IN_W, IN_X, POLLIN, POLLOUT, POLLPRI, check_timeout, yield_to_node } from "../select/index.js";
+import { IN_R, IN_W, IN_X, POLLIN, POLLOUT, POLLPRI, check_timeout, yield_to_node, Next, LOOK_YIELD, LOOK_YIELD_NONE, type Selector } from "../select/index.js";
 import { py_type } from "../socket/bytes.js";
 import { wait_for_change } from "../select/wait.js";
 import { _exception, read, readwrite, write } from "./dispatch.js";
@@ -33,7 +33,11 @@ export async function poll(timeout: number | null = 0.0, map?: SocketMap | null)
   const any = select_pass(m, st, t);
   const started = t ? performance.now() : 0;
   if (!any) return select_idle(timeout, st, t, started);
-  const [rr, ww, ee] = await st.selector.select(check_timeout(timeout), intr);
+  const sel = st.selector;
+  await sel.select(check_timeout(timeout), intr);
+  const rr = sel.r.slice(0, sel.nr);
+  const ww = sel.w.slice(0, sel.nw);
+  const ee = sel.x.slice(0, sel.nx);
   if (t) {
     const now = performance.now();
     t.waited_ms = now - started;
@@ -46,6 +50,7 @@ export async function poll(timeout: number | null = 0.0, map?: SocketMap | null)
     for (const [fd, ev] of names) t.ready.push({ ...trace.ref(fd, m.get(fd)), events: ev });
   }
   select_dispatch(m, rr, ww, ee, t);
+  sel.release();
 }
 
 // The lists and poll flags as literals (selector.ts's IN_R/IN_W/IN_X, Linux's POLLIN/POLLPRI/
@@ -155,6 +160,23 @@ function select_dispatch(m: SocketMap, rr: number[], ww: number[], ee: number[],
   }
 }
 
+/** select_dispatch() of the untraced loop, over the selector's reused answer lists. */
+function select_dispatch_into(m: SocketMap, sel: Selector): void {
+  const { r, w, x, nr, nw, nx } = sel;
+  for (let i = 0; i < nr; i++) {
+    const obj = m.get(r[i] as number);
+    if (obj !== undefined) read(obj);
+  }
+  for (let i = 0; i < nw; i++) {
+    const obj = m.get(w[i] as number);
+    if (obj !== undefined) write(obj);
+  }
+  for (let i = 0; i < nx; i++) {
+    const obj = m.get(x[i] as number);
+    if (obj !== undefined) _exception(obj);
+  }
+}
+
 /**
  * One iteration over poll(): Python's asyncore.poll2(timeout, map). CPython builds a new poll
  * object each time; this one keeps it and re-registers only the fds whose interest changed,
@@ -244,6 +266,14 @@ function poll2_dispatch(m: SocketMap, ready: ReadonlyArray<[number, number]>, t:
   }
 }
 
+/** poll2_dispatch() of the untraced loop, over the poll object's reused answer arrays. */
+function poll2_dispatch_into(m: SocketMap, fds: readonly number[], revents: readonly number[], n: number): void {
+  for (let i = 0; i < n; i++) {
+    const obj = m.get(fds[i] as number);
+    if (obj !== undefined) readwrite(obj, revents[i] as number);
+  }
+}
+
 /** Python's alias. */
 export const poll3 = poll2;
 
@@ -297,7 +327,41 @@ export async function loop(
         intr.reset();
         const ms = to === null ? null : Math.trunc(to * 1000);
         poll2_pass(m, st, null);
-        poll2_dispatch(m, await st.registrations.pollster.poll(ms, intr), null);
+        // poll.poll()'s steps taken in this frame (no async frame and promise of its own per
+        // iteration), as for select() below, answering in the poll object's reused arrays,
+        // handed back once dispatched.
+        const p = st.registrations.pollster;
+        const deadline = p._deadline_of(ms);
+        let yielded = false;
+        let slept = false;
+        let n = 0;
+        for (;;) {
+          const next = p._look(deadline, yielded, intr);
+          if (next === LOOK_YIELD || next === LOOK_YIELD_NONE) {
+            await yield_to_node();
+            yielded = true;
+            if (next === LOOK_YIELD_NONE) break;
+            continue;
+          }
+          if (next >= 0) {
+            n = next;
+            break;
+          }
+          const sleeper = intr.sleeper;
+          p._waiting_on(sleeper);
+          try {
+            await sleeper.sleep(p._left);
+          } finally {
+            p._waiting_on(null);
+          }
+          yielded = true;
+          slept = true;
+          if (intr.consume()) break;
+        }
+        p._lend(n);
+        if (slept) await undefined;
+        poll2_dispatch_into(m, p._fds, p._revents, n);
+        p._release();
         // poll2()'s return was one more turn of the microtask queue: what the handlers queued
         // still runs before the next pass.
         await undefined;
@@ -307,8 +371,42 @@ export async function loop(
         if (!select_pass(m, st, null)) {
           await select_idle(to, st, null, 0);
         } else {
-          const [rr, ww, ee] = await st.selector.select(check_timeout(to), intr);
-          select_dispatch(m, rr, ww, ee, null);
+          // Selector.select()'s steps taken in this frame (no async frame and promise of its
+          // own per iteration), answering in the selector's reused lists, handed back once
+          // dispatched.
+          const sel = st.selector;
+          const deadline = sel.deadline_of(check_timeout(to));
+          let yielded = false;
+          let slept = false;
+          for (;;) {
+            const next = sel.look(deadline, yielded, intr);
+            if (next === Next.Yield || next === Next.YieldInterrupted) {
+              await yield_to_node();
+              yielded = true;
+              if (sel.after_yield(next, intr)) break;
+              continue;
+            }
+            if (next === Next.Sleep) {
+              const sleeper = intr.sleeper;
+              sel.sleeper = sleeper;
+              try {
+                await sleeper.sleep(sel.left);
+              } finally {
+                sel.sleeper = null;
+              }
+              yielded = true;
+              slept = true;
+              if (sel.after_sleep(intr)) break;
+              continue;
+            }
+            break;
+          }
+          // select()'s return was one more turn of the microtask queue. After the yield alone
+          // nothing else can be queued (its immediate's callback only resolves), so the turn is
+          // left out there; a wait can be ended by wake() from any code, so after a sleep it stays.
+          if (slept) await undefined;
+          select_dispatch_into(m, sel);
+          sel.release();
           await undefined;
         }
       }

@@ -1,7 +1,7 @@
 // The select layer: select() and poll() over emulated descriptors, both async.
 export { select, check_timeout } from "./select.js";
-export { poll } from "./poll.js";
-export { Selector, IN_R, IN_W, IN_X } from "./selector.js";
+export { poll, LOOK_YIELD, LOOK_YIELD_NONE, LOOK_SLEEP } from "./poll.js";
+export { Selector, Next, IN_R, IN_W, IN_X } from "./selector.js";
 export { KeyError } from "../errno/index.js";
 export { Interrupt } from "./interrupt.js";
 export { type FileLike, fd_of } from "./resolve.js";

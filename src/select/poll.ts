@@ -22,28 +22,38 @@ class Closed extends Pollable {
 
 const ALWAYS = POLLERR | POLLHUP | POLLNVAL;
 
-function by_fd(a: [number, number], b: [number, number]): number {
-  return a[0] - b[0];
-}
+/** What poll() does after a look that does not answer (poll._look). */
+export const LOOK_YIELD = -1;
+export const LOOK_YIELD_NONE = -2;
+export const LOOK_SLEEP = -3;
 
 /**
- * Sort the ready pairs by fd. A few at a time (the usual case) by insertion, in place: Array's
- * sort() costs a builtin call and a call of the comparator per comparison.
+ * Sort the ready fds (and their revents alongside). A few at a time (the usual case) by
+ * insertion, in place: Array's sort() costs a builtin call and a call of the comparator per
+ * comparison; more go through index order.
  */
-function sort_by_fd(out: Array<[number, number]>): void {
-  const n = out.length;
+function sort_by_fd(fds: number[], rev: number[], n: number): void {
   if (n > 16) {
-    out.sort(by_fd);
+    const idx = fds.slice(0, n).map((_, i) => i).sort((a, b) => (fds[a] as number) - (fds[b] as number));
+    const f2 = idx.map((i) => fds[i] as number);
+    const r2 = idx.map((i) => rev[i] as number);
+    for (let i = 0; i < n; i++) {
+      fds[i] = f2[i] as number;
+      rev[i] = r2[i] as number;
+    }
     return;
   }
   for (let i = 1; i < n; i++) {
-    const x = out[i] as [number, number];
+    const x = fds[i] as number;
+    const xr = rev[i] as number;
     let j = i - 1;
-    while (j >= 0 && (out[j] as [number, number])[0] > x[0]) {
-      out[j + 1] = out[j] as [number, number];
+    while (j >= 0 && (fds[j] as number) > x) {
+      fds[j + 1] = fds[j] as number;
+      rev[j + 1] = rev[j] as number;
       j--;
     }
-    out[j + 1] = x;
+    fds[j + 1] = x;
+    rev[j + 1] = xr;
   }
 }
 
@@ -136,32 +146,45 @@ export class poll {
    * Resolves to [fd, revents] pairs, by fd. `interrupt` (this library's in-process
    * self-pipe) ends the wait early with nothing ready.
    */
-  async poll(timeout?: number | null, interrupt?: Interrupt): Promise<Array<[number, number]>> {
+  poll(timeout?: number | null, interrupt?: Interrupt): Promise<Array<[number, number]>> {
+    return this.wait(timeout, interrupt);
+  }
+
+  /**
+   * The last look's answer, its first n (by fd), kept between looks: no pair made per ready fd.
+   * @internal Lent to asyncore's loop (_lend) until _release(); a look that comes before answers in new
+   * arrays instead.
+   */
+  _fds: number[] = [];
+  _revents: number[] = [];
+  private lent = false;
+
+  /** @internal The caller of _look() is done with _fds and _revents. */
+  _release(): void {
+    this.lent = false;
+  }
+
+  private async wait(timeout: number | null | undefined, interrupt: Interrupt | undefined): Promise<Array<[number, number]>> {
     if (timeout !== undefined && timeout !== null && typeof timeout !== "number") {
       throw new TypeError("timeout must be an integer or None");
     }
-    const ms = timeout === undefined || timeout === null || timeout < 0 ? null : Math.floor(timeout);
-    // A zero timeout needs no clock: it has passed at every look.
-    const deadline = ms === null ? Infinity : ms === 0 ? -Infinity : performance.now() + ms;
+    const deadline = this._deadline_of(timeout);
     // Every call yields to Node once. When nothing is ready and there is time to wait, the wait
     // is that yield; otherwise Node runs its pending I/O and timers first, then we look again.
     let yielded = false;
     for (;;) {
-      const out = this.collect();
-      // The clock is read only when nothing is ready (it is what decides the wait).
-      const left = out !== null ? 0 : deadline - performance.now();
-      const stop = out !== null || left <= 0 || interrupt?.consume() === true;
-      if (stop && !yielded) {
+      const next = this._look(deadline, yielded, interrupt);
+      if (next === LOOK_YIELD || next === LOOK_YIELD_NONE) {
         await yield_to_node();
         yielded = true;
-        if (out === null && left > 0) return [];
+        if (next === LOOK_YIELD_NONE) return [];
         continue;
       }
-      if (stop) return out ?? [];
+      if (next >= 0) return this.pairs(next);
       const sleeper = interrupt?.sleeper ?? this.own_sleeper;
       this.sleeper = sleeper;
       try {
-        await sleeper.sleep(Number.isFinite(left) ? left : null);
+        await sleeper.sleep(this._left);
       } finally {
         this.sleeper = null;
       }
@@ -170,15 +193,73 @@ export class poll {
     }
   }
 
-  /** The ready [fd, revents] pairs, by fd; null when none (no array made for an empty look). */
-  private collect(): Array<[number, number]> | null {
-    let out: Array<[number, number]> | null = null;
+  /** @internal poll()'s deadline for a timeout in ms (null or negative: forever). */
+  _deadline_of(timeout: number | null | undefined): number {
+    const ms = timeout === undefined || timeout === null || timeout < 0 ? null : Math.floor(timeout);
+    // A zero timeout needs no clock: it has passed at every look.
+    return ms === null ? Infinity : ms === 0 ? -Infinity : performance.now() + ms;
+  }
+
+  /** @internal The wait of a LOOK_SLEEP, in ms (null: forever); read at once after _look(). */
+  _left: number | null = null;
+
+  /**
+   * @internal One look of poll(): the number of ready fds when it answers (in _fds and _revents:
+   * _lend() them, then _release()), else what it does next — LOOK_YIELD (yield to Node once, then
+   * look again), LOOK_YIELD_NONE (yield, then answer nothing), LOOK_SLEEP (sleep _left ms, then
+   * answer nothing if the interrupt fired, else look again). asyncore's loop takes these steps in
+   * its own frame; whoever does must take them exactly as wait() does.
+   */
+  _look(deadline: number, yielded: boolean, interrupt: Interrupt | undefined): number {
+    const n = this.collect();
+    // The clock is read only when nothing is ready (it is what decides the wait).
+    const left = n !== 0 ? 0 : deadline - performance.now();
+    const stop = n !== 0 || left <= 0 || interrupt?.consume() === true;
+    if (stop && !yielded) return n === 0 && left > 0 ? LOOK_YIELD_NONE : LOOK_YIELD;
+    if (stop) return n;
+    this._left = Number.isFinite(left) ? left : null;
+    return LOOK_SLEEP;
+  }
+
+  /** @internal The sleeper of the wait in progress (set by whoever takes poll()'s steps). */
+  _waiting_on(s: Sleeper | null): void {
+    this.sleeper = s;
+  }
+
+  /** @internal _fds and _revents are the caller's until release(). */
+  _lend(n: number): number {
+    this.lent = true;
+    return n;
+  }
+
+  /** The last look's answer as new [fd, revents] pairs. */
+  private pairs(n: number): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    for (let i = 0; i < n; i++) out.push([this._fds[i] as number, this._revents[i] as number]);
+    return out;
+  }
+
+  /** The ready fds and their revents into fds and revents, by fd; their number. */
+  private collect(): number {
+    if (this.lent) {
+      this._fds = [];
+      this._revents = [];
+      this.lent = false;
+    }
+    // Written by index, never truncated: setting length to 0 would drop the backing store and
+    // the next push would allocate a new one every look. Only the first n are the answer.
+    const fds = this._fds;
+    const rev = this._revents;
+    let n = 0;
     for (const reg of this.candidates) {
       const f = reg.target.poll_flags() & (reg.mask | ALWAYS);
-      if (f) (out ??= []).push([reg.fd, f]);
-      else this.candidates.delete(reg);
+      if (f) {
+        fds[n] = reg.fd;
+        rev[n] = f;
+        n++;
+      } else this.candidates.delete(reg);
     }
-    if (out !== null && out.length > 1) sort_by_fd(out);
-    return out;
+    if (n > 1) sort_by_fd(fds, rev, n);
+    return n;
   }
 }

@@ -12,6 +12,20 @@ const READ_SET = POLLIN | POLLHUP | POLLERR;
 const WRITE_SET = POLLOUT | POLLERR;
 const EXCEPT_SET = POLLPRI;
 
+/** What Selector.select() does after a look. */
+export const enum Next {
+  /** Yield to Node once (something is ready, the time is up, or the interrupt fired). */
+  Yield,
+  /** Yield to Node once, then answer nothing: the interrupt fired. */
+  YieldInterrupted,
+  /** Wait (Selector.left ms) for a change, the deadline or the interrupt. */
+  Sleep,
+  /** The answer is in r, w and x. */
+  Ready,
+  /** Nothing is ready: the answer is empty. */
+  Empty,
+}
+
 /** Which of the three lists an fd is in this pass. */
 export const IN_R = 1;
 export const IN_W = 2;
@@ -42,10 +56,10 @@ function by_pos(a: Entry, b: Entry): number {
 }
 
 /** By place in the lists; a few (the usual case) by insertion, without Array's sort() and its comparator calls. */
-function sort_by_pos(found: Entry[]): void {
-  const n = found.length;
+function sort_by_pos(found: Entry[], n: number): void {
   if (n > 16) {
-    found.sort(by_pos);
+    const sorted = found.slice(0, n).sort(by_pos);
+    for (let i = 0; i < n; i++) found[i] = sorted[i] as Entry;
     return;
   }
   for (let i = 1; i < n; i++) {
@@ -78,8 +92,8 @@ export class Selector {
   private count = 0;
   /** A descriptor in the lists that names nothing open: select() raises EBADF. */
   private bad = false;
-  /** The sleeper of the wait in progress. */
-  private sleeper: Sleeper | null = null;
+  /** @internal The sleeper of the wait in progress (set by whoever takes select()'s steps). */
+  sleeper: Sleeper | null = null;
 
   begin(): void {
     this.count = 0;
@@ -152,15 +166,23 @@ export class Selector {
     this.candidates.clear();
     this.order.length = 0;
     this.found.length = 0;
+    this.nfound = 0;
   }
 
-  /** collect()'s answer, kept between calls: no array made per look. */
-  private readonly found: Entry[] = [];
+  /**
+   * collect()'s answer, its first nfound, kept between calls: no array made per look. Written by
+   * index and never truncated (setting length to 0 drops the backing store, and the next push
+   * allocates one again); the slots past nfound are cleared, not to hold a closed descriptor.
+   */
+  private readonly found: (Entry | undefined)[] = [];
+  private nfound = 0;
 
   /** The candidates that are ready, into `found`; false when none is. */
   private collect(): boolean {
     const found = this.found;
-    found.length = 0;
+    const had = this.nfound;
+    let n = 0;
+    this.nfound = 0;
     for (const e of this.candidates) {
       const f = e.target.poll_flags();
       if (e.lists === 0) {
@@ -174,62 +196,147 @@ export class Selector {
         ((e.lists & IN_X) !== 0 && (f & EXCEPT_SET) !== 0)
       ) {
         e.flags = f;
-        found.push(e);
+        found[n++] = e;
       } else {
         this.candidates.delete(e);
       }
     }
-    return found.length > 0;
+    for (let i = n; i < had; i++) found[i] = undefined;
+    this.nfound = n;
+    return n > 0;
+  }
+
+  /**
+   * The answer of the last select(), in the lists' order: kept between calls (no arrays made per
+   * iteration). They stay the caller's until release(); a select() that comes before (a handler
+   * running a nested iteration over the same map) answers in new arrays instead.
+   */
+  r: number[] = [];
+  w: number[] = [];
+  x: number[] = [];
+  /** How many of r, w and x are the answer (the arrays are never truncated, as `found`). */
+  nr = 0;
+  nw = 0;
+  nx = 0;
+  private lent = false;
+
+  /** The caller is done with r, w and x: the next select() may refill them. */
+  release(): void {
+    this.lent = false;
   }
 
   /**
    * select.select() over this pass's lists, timeout in seconds (null: forever); `interrupt`
    * ends the wait early with nothing ready. The same steps as select() (select.ts): every call
-   * yields to Node once, the wait being that yield when nothing is ready.
+   * yields to Node once, the wait being that yield when nothing is ready. The answer is the
+   * first nr of r, nw of w and nx of x (none: nothing ready); true when any is non-empty.
+   *
+   * The steps are look(), after_yield() and after_sleep(), so that asyncore's loop can take
+   * them in its own frame (no async frame and promise of this one per iteration): whoever does
+   * must take them exactly as this does.
    */
-  async select(timeout: number | null, interrupt: Interrupt): Promise<[number[], number[], number[]]> {
-    if (this.bad) throw os_error(EBADF);
-    // A zero timeout needs no clock: it has passed at every look.
-    const deadline = timeout === null ? Infinity : timeout === 0 ? -Infinity : performance.now() + timeout * 1000;
+  async select(timeout: number | null, interrupt: Interrupt): Promise<boolean> {
+    const deadline = this.deadline_of(timeout);
     let yielded = false;
     for (;;) {
-      const found = this.collect();
-      // The clock is read only when nothing is ready (it is what decides the wait).
-      const left = found ? 0 : deadline - performance.now();
-      const interrupted = interrupt.consume();
-      if ((found || left <= 0 || interrupted) && !yielded) {
+      const next = this.look(deadline, yielded, interrupt);
+      if (next === Next.Yield || next === Next.YieldInterrupted) {
         await yield_to_node();
         yielded = true;
-        // Code that ran during the yield may have closed a descriptor of the lists (a timer
-        // closing a channel); the interrupt says so, and the caller rebuilds its lists.
-        if (interrupted || interrupt.consume()) return [[], [], []];
+        if (this.after_yield(next, interrupt)) return false;
         continue;
       }
-      if (found) return answer(this.found);
-      if (left <= 0 || interrupted) return [[], [], []];
-      const sleeper = interrupt.sleeper;
-      this.sleeper = sleeper;
-      try {
-        await sleeper.sleep(Number.isFinite(left) ? left : null);
-      } finally {
-        this.sleeper = null;
+      if (next === Next.Sleep) {
+        const sleeper = interrupt.sleeper;
+        this.sleeper = sleeper;
+        try {
+          await sleeper.sleep(this.left);
+        } finally {
+          this.sleeper = null;
+        }
+        yielded = true;
+        if (this.after_sleep(interrupt)) return false;
+        continue;
       }
-      yielded = true;
-      if (interrupt.consume()) return [[], [], []];
+      return next === Next.Ready;
     }
   }
-}
 
-function answer(found: Entry[]): [number[], number[], number[]] {
-  if (found.length > 1) sort_by_pos(found);
-  const r: number[] = [];
-  const w: number[] = [];
-  const x: number[] = [];
-  for (const e of found) {
-    const f = e.flags;
-    if ((e.lists & IN_R) !== 0 && (f & READ_SET) !== 0) r.push(e.fd);
-    if ((e.lists & IN_W) !== 0 && (f & WRITE_SET) !== 0) w.push(e.fd);
-    if ((e.lists & IN_X) !== 0 && (f & EXCEPT_SET) !== 0) x.push(e.fd);
+  /** @internal select()'s first step: EBADF for a closed descriptor in the lists, else its deadline. */
+  deadline_of(timeout: number | null): number {
+    if (this.bad) throw os_error(EBADF);
+    // A zero timeout needs no clock: it has passed at every look.
+    return timeout === null ? Infinity : timeout === 0 ? -Infinity : performance.now() + timeout * 1000;
   }
-  return [r, w, x];
+
+  /** The wait of a Next.Sleep, in ms (null: forever); read at once after look(). */
+  left: number | null = null;
+
+  /** @internal One look of select(): what is ready, and what select() does next. */
+  look(deadline: number, yielded: boolean, interrupt: Interrupt): Next {
+    const found = this.collect();
+    // The clock is read only when nothing is ready (it is what decides the wait).
+    const left = found ? 0 : deadline - performance.now();
+    const interrupted = interrupt.consume();
+    if ((found || left <= 0 || interrupted) && !yielded) return interrupted ? Next.YieldInterrupted : Next.Yield;
+    if (found) return this.answer(true) ? Next.Ready : Next.Empty;
+    if (left <= 0 || interrupted) {
+      this.answer(false);
+      return Next.Empty;
+    }
+    this.left = Number.isFinite(left) ? left : null;
+    return Next.Sleep;
+  }
+
+  /**
+   * @internal After select()'s one yield to Node: true when it answers nothing. Code that ran
+   * during the yield may have closed a descriptor of the lists (a timer closing a channel); the
+   * interrupt says so, and the caller rebuilds its lists.
+   */
+  after_yield(next: Next, interrupt: Interrupt): boolean {
+    if (next === Next.YieldInterrupted || interrupt.consume()) {
+      this.answer(false);
+      return true;
+    }
+    return false;
+  }
+
+  /** @internal After a sleep: true when it answers nothing (woken by the interrupt). */
+  after_sleep(interrupt: Interrupt): boolean {
+    if (interrupt.consume()) {
+      this.answer(false);
+      return true;
+    }
+    return false;
+  }
+
+  /** Fill r, w and x from `found` (or leave them empty); true when any is non-empty. */
+  private answer(any: boolean): boolean {
+    if (this.lent) {
+      this.r = [];
+      this.w = [];
+      this.x = [];
+    }
+    this.lent = true;
+    let nr = 0;
+    let nw = 0;
+    let nx = 0;
+    if (any) {
+      const found = this.found;
+      const n = this.nfound;
+      if (n > 1) sort_by_pos(found as Entry[], n);
+      const { r, w, x } = this;
+      for (let i = 0; i < n; i++) {
+        const e = found[i] as Entry;
+        const f = e.flags;
+        if ((e.lists & IN_R) !== 0 && (f & READ_SET) !== 0) r[nr++] = e.fd;
+        if ((e.lists & IN_W) !== 0 && (f & WRITE_SET) !== 0) w[nw++] = e.fd;
+        if ((e.lists & IN_X) !== 0 && (f & EXCEPT_SET) !== 0) x[nx++] = e.fd;
+      }
+    }
+    this.nr = nr;
+    this.nw = nw;
+    this.nx = nx;
+    return nr + nw + nx > 0;
+  }
 }
