@@ -6,6 +6,7 @@ import { inspect, type Inspector } from "../../src/inspect/index.js";
 import * as socket from "../../src/socket/index.js";
 import { browser_or_skip, type TestBrowser } from "../helpers/browser.js";
 import { LineClient, with_timeout } from "../helpers/clients.js";
+import { LoopbackListener } from "../helpers/loopback_listener.js";
 
 class Echo extends asyncore.dispatcher_with_send {
   override handle_read(): void {
@@ -14,13 +15,7 @@ class Echo extends asyncore.dispatcher_with_send {
   }
 }
 
-class EchoServer extends asyncore.dispatcher {
-  constructor(map: asyncore.SocketMap) {
-    super(null, map);
-    this.create_socket(socket.AF_INET, socket.SOCK_STREAM);
-    this.bind(["127.0.0.1", 0]);
-    this.listen(5);
-  }
+class EchoServer extends LoopbackListener {
 
   override handle_accepted(sock: socket.socket): void {
     new Echo(sock, this._map);

@@ -5,6 +5,7 @@ import * as asyncore from "../../src/asyncore/index.js";
 import { Recorder, to_record, type IterationRecord } from "../../src/inspect/index.js";
 import * as socket from "../../src/socket/index.js";
 import { connect_client, next_event, receive_exactly } from "../helpers/net.js";
+import { LoopbackListener } from "../helpers/loopback_listener.js";
 
 class Echo extends asyncore.dispatcher_with_send {
   override handle_read(): void {
@@ -16,13 +17,7 @@ class Echo extends asyncore.dispatcher_with_send {
   }
 }
 
-class Server extends asyncore.dispatcher {
-  constructor(map: asyncore.SocketMap) {
-    super(null, map);
-    this.create_socket(socket.AF_INET);
-    this.bind(["127.0.0.1", 0]);
-    this.listen(5);
-  }
+class Server extends LoopbackListener {
   get port(): number {
     return (this.socket!.getsockname() as [string, number])[1];
   }

@@ -8,6 +8,7 @@ import type { socket } from "../../src/socket/index.js";
 import { drive, within } from "../helpers/asyncore.js";
 import { pattern } from "../helpers/net.js";
 import { cert_path, server_context, tls_channel } from "../helpers/tls.js";
+import { LoopbackListener } from "../helpers/loopback_listener.js";
 
 const SIZE = 16 * 1024 * 1024;
 const DATA = pattern(SIZE, 3);
@@ -26,13 +27,7 @@ class Pusher extends tls_channel(asynchat.async_chat) {
   }
 }
 
-class Server extends asyncore.dispatcher {
-  constructor(map: asyncore.SocketMap) {
-    super(null, map);
-    this.create_socket();
-    this.bind(["127.0.0.1", 0]);
-    this.listen(5);
-  }
+class Server extends LoopbackListener {
   override handle_accepted(sock: socket): void {
     new Pusher(sock, this._map);
   }

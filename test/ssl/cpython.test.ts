@@ -8,6 +8,7 @@ import { AF_INET, SOCK_STREAM, socket } from "../../src/socket/index.js";
 import { drive, within } from "../helpers/asyncore.js";
 import { FAMILIES, wait_for } from "../helpers/net.js";
 import { python3_or_skip } from "../helpers/python.js";
+import { LoopbackListener } from "../helpers/loopback_listener.js";
 import {
   CERTS, client_context, drive_handshakes, read_exactly, server_context, socket_pair, tls_channel, tls_pair, write_all,
 } from "../helpers/tls.js";
@@ -45,13 +46,7 @@ class Echo extends tls_channel(asynchat.async_chat) {
   }
 }
 
-class EchoServer extends asyncore.dispatcher {
-  constructor(map: asyncore.SocketMap) {
-    super(null, map);
-    this.create_socket();
-    this.bind(["127.0.0.1", 0]);
-    this.listen(5);
-  }
+class EchoServer extends LoopbackListener {
   override handle_accepted(sock: socket): void {
     new Echo(sock, this._map).secure_connection(server_context(), true);
   }

@@ -8,6 +8,7 @@ import type { socket } from "../../src/socket/index.js";
 import { drive, within } from "../helpers/asyncore.js";
 import { python3_or_skip } from "../helpers/python.js";
 import { CERTS, cert_path } from "../helpers/tls.js";
+import { LoopbackListener } from "../helpers/loopback_listener.js";
 
 /** CPython's test_ftplib SSLConnection (3.11), in TypeScript. */
 class SSLConnection extends asyncore.dispatcher {
@@ -115,14 +116,8 @@ class Receiver extends SSLConnection {
   }
 }
 
-class Listener extends asyncore.dispatcher {
+class Listener extends LoopbackListener {
   receivers: Receiver[] = [];
-  constructor(map: asyncore.SocketMap) {
-    super(null, map);
-    this.create_socket();
-    this.bind(["127.0.0.1", 0]);
-    this.listen(5);
-  }
   override handle_accepted(sock: socket): void {
     this.receivers.push(new Receiver(sock, this._map));
   }

@@ -9,6 +9,7 @@ import * as ssl from "../../src/ssl/index.js";
 import { POLLIN, type socket } from "../../src/socket/index.js";
 import { drive, within } from "../helpers/asyncore.js";
 import { cert_path, server_context, tls_channel } from "../helpers/tls.js";
+import { LoopbackListener } from "../helpers/loopback_listener.js";
 
 /** A line server: STARTTLS answers in plain and switches to TLS; other lines are echoed. */
 class Handler extends tls_channel(asynchat.async_chat) {
@@ -52,14 +53,8 @@ class Handler extends tls_channel(asynchat.async_chat) {
   }
 }
 
-class Server extends asyncore.dispatcher {
+class Server extends LoopbackListener {
   handler: Handler | null = null;
-  constructor(map: asyncore.SocketMap) {
-    super(null, map);
-    this.create_socket();
-    this.bind(["127.0.0.1", 0]);
-    this.listen(5);
-  }
   override handle_accepted(sock: socket): void {
     this.handler = new Handler(sock, this._map, server_context());
   }
