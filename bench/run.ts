@@ -150,22 +150,29 @@ function pct(sorted: readonly number[], q: number): number {
 }
 
 
-/** `conns` connections, each with one 32-byte line in flight, `n` round trips in all. */
+/**
+ * `conns` connections, each with one 32-byte line in flight, `n` round trips in all, measured
+ * twice: cold (the server's first `n`, JIT compilation included; shown beside) and warm (the
+ * next `n`; the figure), as bulk_case does: in one run the first 10,000 cost 2.3× the next
+ * 10,000 for raw Node and 2.7–3.1× for ours, so a cold figure measures mostly start-up.
+ */
 async function lines_rr_case(impl: Impl, kind: Kind, mode: string, conns: number, n: number): Promise<Row> {
   const srv = await start(impl, kind, mode);
   const cs: Socket[] = [];
   try {
     for (let i = 0; i < conns; i++) cs.push(await open(srv.port));
     const per = Math.max(1, Math.floor(n / conns));
-    await Promise.all(cs.map((c) => round_trips(c, Math.min(per, 20), LINE.length, LINE)));
     let lat: number[] = [];
-    const cpu = await measure(srv, async () => {
+    const run = async (): Promise<void> => {
       lat = (await Promise.all(cs.map((c) => round_trips(c, per, LINE.length, LINE)))).flat();
-    });
+    };
+    const cold = await measure(srv, run);
+    const cpu = await measure(srv, run);
     lat.sort((a, b) => a - b);
     return {
       case: `lines: ${conns} conns, 1 in flight (${kind})`, impl: label(impl, mode), value: cpu / (per * conns),
-      unit: "µs CPU/round trip", extra: `latency p50 ${(pct(lat, 0.5) * 1000).toFixed(0)} µs`,
+      unit: "µs CPU/round trip",
+      extra: `warm; latency p50 ${(pct(lat, 0.5) * 1000).toFixed(0)} µs; first ${per * conns} cold: ${(cold / (per * conns)).toFixed(2)} µs`,
     };
   } finally {
     for (const c of cs) c.destroy();
@@ -210,9 +217,13 @@ async function connect_case(impl: Impl, kind: Kind, mode: string, n: number, par
         }
       }));
     };
-    await batch(Math.min(n, 100));
+    // Cold: the first `n` connections (JIT compilation included; shown beside), then warm: the next `n`.
+    const cold = await measure(srv, () => batch(n));
     const cpu = await measure(srv, () => batch(n));
-    return { case: `connect + 1 line + close (${kind})`, impl: label(impl, mode), value: cpu / n, unit: "µs CPU/connection" };
+    return {
+      case: `connect + 1 line + close (${kind})`, impl: label(impl, mode), value: cpu / n, unit: "µs CPU/connection",
+      extra: `warm; first ${n} cold: ${(cold / n).toFixed(0)} µs`,
+    };
   } finally {
     srv.proc.kill();
   }
@@ -458,7 +469,7 @@ async function main(): Promise<void> {
   const chosen = flag_value("--kinds")?.split(",") as Kind[] | undefined;
   const kinds = (k: Kind): readonly Kind[] => (smoke ? [k] : chosen ?? KINDS);
   if (wanted("lines")) {
-    const [conns, n] = smoke ? [4, 40] : quick ? [50, 2000] : [50, 10000];
+    const [conns, n] = smoke ? [4, 40] : quick ? [50, 4000] : [50, 20000];
     await table_row(kinds("echo"), (impl, kind, mode) => lines_rr_case(impl, kind, mode, conns, n));
   }
   if (wanted("pipeline")) {
