@@ -7,7 +7,7 @@ import { accepted_and_full, accepted_closed } from "./fd_limit.js";
 import { socket_error_from_node } from "./errors.js";
 import type { Endpoint, EndpointOwner } from "./endpoint.js";
 import type { OptionKey } from "./options.js";
-import { DEFAULT_SNDBUF } from "./constants.js";
+import { DEFAULT_RCVBUF, DEFAULT_SNDBUF } from "./constants.js";
 import { POLLHUP, POLLIN, POLLOUT } from "./readiness.js";
 
 /**
@@ -38,6 +38,9 @@ function on_close(this: NodeSocket): void {
 function end_batch(c: Connection): void {
   (c as unknown as { end_batch(): void }).end_batch();
 }
+function carry_check(c: Connection, gen: number): void {
+  (c as unknown as { carry_check(gen: number): void }).carry_check(gen);
+}
 function on_connect(this: NodeSocket): void {
   of(this).on_connect();
 }
@@ -62,6 +65,11 @@ export class Connection implements Endpoint {
    */
   private held: Buffer[] | null = null;
   private held_bytes = 0;
+  /**
+   * Held sends carried past the tick's end while input waits (end_batch()): the latest carry,
+   * which its carry_check() compares with to see whether a later tick sent (and carried) again.
+   */
+  private carry_gen = 0;
   private paused: boolean;
   private owner: EndpointOwner | null = null;
   private early_error: OSError | null = null;
@@ -196,7 +204,7 @@ export class Connection implements Endpoint {
     if (this.rd_shut || this.released) return;
     const was_empty = this.rbuf.length === 0;
     this.rbuf.push(chunk);
-    if (this.rbuf.length >= (this.owner?.options.rcvbuf ?? 0)) this.pause();
+    if (this.rbuf.length >= this.recv_limit()) this.pause();
     if (was_empty) this.owner?.changed();
   }
 
@@ -208,6 +216,18 @@ export class Connection implements Endpoint {
     else this.early_error = err;
   }
 
+  /**
+   * How many received bytes are held before Node stops reading. Linux autotunes a receive buffer
+   * nobody set up to tcp_rmem's maximum (6 MiB by default), as send_limit() does for sends: here
+   * up to AUTOTUNED_RCVBUF, resuming at half of it, so that a reader slower than its peer costs
+   * Node's readStop/readStart (two epoll_ctl calls) per 512 KiB read, not per 64 KiB chunk. An
+   * SO_RCVBUF that was set is the limit itself.
+   */
+  private recv_limit(): number {
+    const rcvbuf = this.owner?.options.rcvbuf ?? 0;
+    return rcvbuf === DEFAULT_RCVBUF ? AUTOTUNED_RCVBUF : rcvbuf;
+  }
+
   private pause(): void {
     if (!this.paused) {
       this.paused = true;
@@ -216,7 +236,7 @@ export class Connection implements Endpoint {
   }
 
   private resume_if_room(): void {
-    if (this.paused && this.owner && this.rbuf.length < this.owner.options.rcvbuf) {
+    if (this.paused && this.owner && this.rbuf.length < this.recv_limit()) {
       this.paused = false;
       this.conn.resume();
     }
@@ -231,7 +251,8 @@ export class Connection implements Endpoint {
   private resume_after_read(): void {
     if (!this.paused || !this.owner) return;
     const rcvbuf = this.owner.options.rcvbuf;
-    if (this.rbuf.length <= rcvbuf - Math.min(rcvbuf >> 1, 65536)) {
+    const resume_at = rcvbuf === DEFAULT_RCVBUF ? AUTOTUNED_RCVBUF >> 1 : rcvbuf - Math.min(rcvbuf >> 1, 65536);
+    if (this.rbuf.length <= resume_at) {
       this.paused = false;
       this.conn.resume();
     }
@@ -294,23 +315,43 @@ export class Connection implements Endpoint {
     // makes the socket writable again; the rest need no completion callback.
     if (fills) this.blocked = true;
     if (!this.batching) {
-      // The first send of this tick goes straight out (one syscall, no batching cost) ...
       this.batching = true;
       process.nextTick(end_batch, this);
-      const cb = fills || this.conn.writableLength > 0 ? this.on_written : undefined;
-      this.conn.write(chunk, cb);
-    } else {
-      // ... and the rest of the iteration's sends leave together in one write.
-      (this.held ??= []).push(chunk);
-      this.held_bytes += chunk.length;
+      // The first send of this tick goes straight out (one syscall, no batching cost), unless
+      // sends are being held for unread input (end_batch()) ...
+      if (this.held === null && this.rbuf.length === 0) {
+        const cb = fills || this.conn.writableLength > 0 ? this.on_written : undefined;
+        this.conn.write(chunk, cb);
+        return chunk.length;
+      }
     }
+    // ... and the rest of the iteration's sends leave together in one write.
+    (this.held ??= []).push(chunk);
+    this.held_bytes += chunk.length;
     return chunk.length;
   }
 
-  /** The tick's end (once the loop iteration's handlers have all run): held sends leave in one write. */
+  /**
+   * The tick's end (once the loop iteration's handlers have all run): held sends leave in one
+   * write. While received bytes wait unread, they may wait for the next iteration's sends
+   * instead, up to CARRY_MAX: a program that answers each recv(8192) of a bulk transfer then
+   * writes 64 KiB at a time, not 8 KiB (as Linux's autocorking coalesces sends queued behind
+   * others). Not observable to the program: send() counts held bytes as queued, and a carry
+   * never turns the socket unwritable. They leave at the first tick whose iteration did not send
+   * again (carry_check()), so a channel that stops reading delays its output by one iteration.
+   */
   private end_batch(): void {
     this.batching = false;
+    if (this.held !== null && this.rbuf.length > 0 && this.held_bytes < CARRY_MAX && !this.released && this.writable_now) {
+      setImmediate(carry_check, this, ++this.carry_gen);
+      return;
+    }
     this.flush_held();
+  }
+
+  /** A carry's next turn of Node's loop: unless a later tick carried again, the held sends leave now. */
+  private carry_check(gen: number): void {
+    if (gen === this.carry_gen) this.flush_held();
   }
 
   /** Hand this tick's held sends to Node, in one write; before an end() too, so that the FIN follows them. */
@@ -421,6 +462,12 @@ export class Connection implements Endpoint {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** The most that sends held for unread input (Connection.end_batch()) gather before they leave. */
+const CARRY_MAX = 65536;
+
+/** The most received bytes held unread while SO_RCVBUF is the default (Connection.recv_limit()). */
+const AUTOTUNED_RCVBUF = 1024 * 1024;
 
 /** Linux's tcp_wmem maximum, the most an autotuned send buffer grows to. */
 const AUTOTUNED_SNDBUF_MAX = 4 * 1024 * 1024;
