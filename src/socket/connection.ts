@@ -318,8 +318,9 @@ export class Connection implements Endpoint {
       this.batching = true;
       process.nextTick(end_batch, this);
       // The first send of this tick goes straight out (one syscall, no batching cost), unless
-      // sends are being held for unread input (end_batch()) ...
-      if (this.held === null && this.rbuf.length === 0) {
+      // sends are being held for unread input (end_batch(); only under the default, autotuned
+      // SO_SNDBUF, where holding them cannot change what send() takes) ...
+      if (this.held === null && (this.rbuf.length === 0 || this.owner?.options.sndbuf !== DEFAULT_SNDBUF)) {
         const cb = fills || this.conn.writableLength > 0 ? this.on_written : undefined;
         this.conn.write(chunk, cb);
         return chunk.length;
@@ -338,7 +339,8 @@ export class Connection implements Endpoint {
    * writes 64 KiB at a time, not 8 KiB (as Linux's autocorking coalesces sends queued behind
    * others). Not observable to the program: send() counts held bytes as queued, and a carry
    * never turns the socket unwritable. They leave at the first tick whose iteration did not send
-   * again (carry_check()), so a channel that stops reading delays its output by one iteration.
+   * again (carry_check()), so a channel that stops reading delays its output by one iteration
+   * (PORTING.md, "The kernel's buffers are emulated above Node's").
    */
   private end_batch(): void {
     this.batching = false;

@@ -5,13 +5,18 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import {
   AF_INET6, AF_UNIX, BlockingIOError, BrokenPipeError, ConnectionRefusedError, ConnectionResetError,
   POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, SHUT_WR, SOCK_STREAM, SOL_SOCKET, SO_ERROR, SO_LINGER,
-  SO_RCVBUF, SO_SNDBUF, socket, type Address,
+  MSG_PEEK, SO_RCVBUF, SO_SNDBUF, socket, type Address,
 } from "../../src/socket/index.js";
 import { FileNotFoundError } from "../../src/errno/index.js";
 import {
   FAMILIES, WAIT_MS, accept_one, collect, connect_client, flag_names, listening_socket, next_event, pattern,
   receive_exactly, recv_all, thrown, wait_for, type Family,
 } from "../helpers/net.js";
+
+/** One turn of Node's event loop (its I/O callbacks run). */
+function next_turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 /** Everything a test opens, closed after it. */
 class Tracker {
@@ -627,6 +632,37 @@ function suite(fam: Family): void {
       // Reading resumes the flow: the data is intact and in order.
       expect(held).to.deep.equal(Buffer.concat([chunk, chunk]).subarray(0, held.length));
     });
+    it("with the default SO_RCVBUF, a fast sender cannot grow our receive buffer past 1 MiB (autotuned, bounded) while we read nothing", async function () {
+      this.timeout(30000);
+      const { ours, peer } = await accepted_pair();
+      const total = 64 * 1024 * 1024;
+      const chunk = pattern(256 * 1024, 9);
+      let written = 0;
+      const stalled = new Promise<void>((resolve, reject) => {
+        let timer: NodeJS.Timeout | null = null;
+        const pump = (): void => {
+          if (timer) clearTimeout(timer);
+          while (written < total) {
+            written += chunk.length;
+            if (!peer.write(chunk)) {
+              timer = setTimeout(resolve, 250);
+              peer.once("drain", pump);
+              return;
+            }
+          }
+          reject(new Error(`the peer wrote all ${total} bytes: nothing held it back`));
+        };
+        pump();
+      });
+      await stalled;
+      peer.removeAllListeners("drain");
+      const held = drain(ours);
+      // More than SO_RCVBUF itself (the autotuned limit), at most 1 MiB plus one Node chunk.
+      expect(held.length).to.be.greaterThan(131072);
+      expect(held.length).to.be.at.most(1024 * 1024 + 65536);
+      expect(written).to.be.lessThan(total);
+      expect(held).to.deep.equal(Buffer.concat([chunk, chunk, chunk, chunk, chunk]).subarray(0, held.length));
+    });
     it("raising SO_RCVBUF while paused lets more bytes in without a recv()", async function () {
       const { ours, peer } = await accepted_pair();
       ours.setsockopt(SOL_SOCKET, SO_RCVBUF, 1000);
@@ -639,6 +675,59 @@ function suite(fam: Family): void {
       await wait_for(ours, POLLHUP);
       // All of it is buffered now: recv() hands it out (chunk by chunk) without waiting, then end of stream.
       expect(drain(ours)).to.deep.equal(data);
+    });
+  });
+
+  describe("sends made while received bytes wait unread", () => {
+    it("reach the peer even when the socket is never read or written again", async () => {
+      const { ours, peer } = await accepted_pair();
+      peer.write("0123456789abcdefghij");
+      await wait_for(ours, POLLIN);
+      // Wait for all 20 bytes, then read only 5: 15 stay unread while we send.
+      while (ours.recv(20, MSG_PEEK).length < 20) await next_turn();
+      expect(ours.recv(5).toString()).to.equal("01234");
+      const reply = Buffer.from("reply to the first five\n");
+      expect(ours.send(reply)).to.equal(reply.length);
+      expect(await receive_exactly(peer, reply.length)).to.deep.equal(reply);
+      expect(ours.recv(100).toString()).to.equal("56789abcdefghij");
+    });
+
+    it("an echo taking 8 KiB per turn of a 1 MiB stream returns every byte in order", async function () {
+      this.timeout(30000);
+      const { ours, peer } = await accepted_pair();
+      const data = pattern(1024 * 1024, 13);
+      const got = receive_exactly(peer, data.length, 20000);
+      peer.write(data);
+      let echoed = 0;
+      while (echoed < data.length) {
+        await wait_for(ours, POLLIN);
+        const d = ours.recv(8192);
+        let at = 0;
+        while (at < d.length) {
+          try {
+            at += ours.send(d.subarray(at));
+          } catch (e) {
+            if (!(e instanceof BlockingIOError)) throw e;
+            await wait_for(ours, POLLOUT);
+          }
+        }
+        echoed += d.length;
+        // One recv and one send per turn of Node's loop, as asyncore's loop makes them.
+        await next_turn();
+      }
+      expect(await got).to.deep.equal(data);
+    });
+
+    it("leave the socket writable (POLLOUT) while they wait for the next turn", async () => {
+      const { ours, peer } = await accepted_pair();
+      peer.write("x".repeat(100));
+      await wait_for(ours, POLLIN);
+      while (ours.recv(100, MSG_PEEK).length < 100) await next_turn();
+      ours.recv(10);
+      const data = pattern(8192, 3);
+      expect(ours.send(data)).to.equal(data.length);
+      expect(ours.poll_flags() & POLLOUT).to.equal(POLLOUT);
+      expect(await receive_exactly(peer, data.length)).to.deep.equal(data);
     });
   });
 
