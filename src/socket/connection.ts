@@ -57,6 +57,13 @@ export class Connection implements Endpoint {
   private blocked = false;
   /** A send went out this tick, and end_batch is scheduled for the tick's end (see write()). */
   private batching = false;
+  /** send() calls in this tick so far. */
+  private sends = 0;
+  /**
+   * The last tick made several sends (a line server answering a chunk of lines): this tick's
+   * first send waits for the rest, so that they all leave in one write instead of two.
+   */
+  private hold_first = false;
   /**
    * Later sends of this tick, held to leave together at the tick's end, and their byte count.
    * They are joined into one write rather than corked: a corked writev of thousands of small
@@ -314,13 +321,18 @@ export class Connection implements Endpoint {
     // Only a write behind others, or one that fills the buffer, can be the one whose flush
     // makes the socket writable again; the rest need no completion callback.
     if (fills) this.blocked = true;
+    this.sends++;
     if (!this.batching) {
       this.batching = true;
       process.nextTick(end_batch, this);
       // The first send of this tick goes straight out (one syscall, no batching cost), unless
-      // sends are being held for unread input (end_batch(); only under the default, autotuned
-      // SO_SNDBUF, where holding them cannot change what send() takes) ...
-      if (this.held === null && (this.rbuf.length === 0 || this.owner?.options.sndbuf !== DEFAULT_SNDBUF)) {
+      // the last tick sent several times or sends are being held for unread input (end_batch();
+      // both only under the default, autotuned SO_SNDBUF, where holding cannot change what
+      // send() takes) ...
+      if (
+        this.held === null &&
+        ((this.rbuf.length === 0 && !this.hold_first) || this.owner?.options.sndbuf !== DEFAULT_SNDBUF)
+      ) {
         const cb = fills || this.conn.writableLength > 0 ? this.on_written : undefined;
         this.conn.write(chunk, cb);
         return chunk.length;
@@ -344,6 +356,8 @@ export class Connection implements Endpoint {
    */
   private end_batch(): void {
     this.batching = false;
+    this.hold_first = this.sends > 1;
+    this.sends = 0;
     if (this.held !== null && this.rbuf.length > 0 && this.held_bytes < CARRY_MAX && !this.released && this.writable_now) {
       setImmediate(carry_check, this, ++this.carry_gen);
       return;

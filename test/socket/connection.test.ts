@@ -1,4 +1,4 @@
-// Connection's write batching: each connection sends its tick's first write at once and holds the rest for one write at its tick's end.
+// Connection's write batching: a tick's sends leave in at most two writes, one while input waits unread or after a tick of several sends.
 import * as net from "node:net";
 import { expect } from "chai";
 import { Connection } from "../../src/socket/connection.js";
@@ -66,10 +66,10 @@ describe("socket/Connection write batching", () => {
     return count;
   }
 
-  it("writes the first send of a tick at once, holds the tick's later sends, and writes them as one when the tick ends", async () => {
+  it("writes the first send of a tick at once and the later ones as one at its end; after such a tick, the next tick's first send waits for its end too", async () => {
     const { conn, node, peer } = await connect();
     const writes = count_writes(node);
-    const got = receive_exactly(peer, 9);
+    const got = receive_exactly(peer, 11);
     conn.write(Buffer.from("one"));
     expect(writes.n, "first send: straight out").to.equal(1);
     conn.write(Buffer.from("two"));
@@ -77,10 +77,70 @@ describe("socket/Connection write batching", () => {
     expect(writes.n, "later sends: held").to.equal(1);
     await tick_end();
     expect(writes.n, "held sends: one write").to.equal(2);
-    expect((await got).toString()).to.equal("onetwosix");
-    // the next tick starts afresh
+    // The tick after one that sent several times holds its first send too ...
     conn.write(Buffer.from("!"));
+    expect(writes.n).to.equal(2);
+    await tick_end();
     expect(writes.n).to.equal(3);
+    // ... and the tick after one with a single send writes its first at once again.
+    conn.write(Buffer.from("?"));
+    expect(writes.n).to.equal(4);
+    expect((await got).toString()).to.equal("onetwosix!?");
+  });
+
+  /** `conn` holding the peer's `data`, unread. */
+  async function with_unread(p: pair, data: string): Promise<void> {
+    p.peer.write(data);
+    while ((p.conn.read(data.length, true)?.length ?? 0) < data.length) await new Promise((r) => setImmediate(r));
+  }
+
+  it("while received bytes wait unread, sends of successive ticks are carried and leave as one write once the input is read", async () => {
+    const p = await connect();
+    await with_unread(p, "abcdefgh");
+    const writes = count_writes(p.node);
+    const got = receive_exactly(p.peer, 3);
+    expect(p.conn.read(2, false)?.toString()).to.equal("ab");
+    p.conn.write(Buffer.from("1"));
+    await tick_end();
+    expect(writes.n, "6 bytes unread: carried").to.equal(0);
+    expect(p.conn.read(2, false)?.toString()).to.equal("cd");
+    p.conn.write(Buffer.from("2"));
+    await tick_end();
+    expect(writes.n, "4 bytes unread: carried").to.equal(0);
+    expect(p.conn.read(4, false)?.toString()).to.equal("efgh");
+    p.conn.write(Buffer.from("3"));
+    await tick_end();
+    expect(writes.n, "all read: one write").to.equal(1);
+    expect((await got).toString()).to.equal("123");
+  });
+
+  it("carried sends leave at the next turn of Node's loop when no send follows, though the input stays unread", async () => {
+    const p = await connect();
+    await with_unread(p, "abcdefgh");
+    const writes = count_writes(p.node);
+    const got = receive_exactly(p.peer, 1);
+    p.conn.read(2, false);
+    p.conn.write(Buffer.from("x"));
+    await tick_end();
+    expect(writes.n).to.equal(0);
+    await new Promise((r) => setImmediate(r));
+    expect(writes.n).to.equal(1);
+    expect((await got).toString()).to.equal("x");
+  });
+
+  it("carried sends stop at 64 KiB: the tick that reaches it writes them", async () => {
+    const p = await connect();
+    await with_unread(p, "abcdefgh");
+    const writes = count_writes(p.node);
+    const got = receive_exactly(p.peer, 65536);
+    p.conn.write(Buffer.alloc(32768, 0x61));
+    await tick_end();
+    expect(writes.n).to.equal(0);
+    p.conn.write(Buffer.alloc(32768, 0x62));
+    await tick_end();
+    expect(writes.n).to.equal(1);
+    const all = await got;
+    expect(all.subarray(0, 32768).every((b) => b === 0x61) && all.subarray(32768).every((b) => b === 0x62)).to.equal(true);
   });
 
   it("10,000 small sends in one tick leave in one write, not a writev of 10,000 buffers (IOV_MAX per libuv turn)", async () => {

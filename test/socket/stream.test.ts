@@ -731,6 +731,19 @@ function suite(fam: Family): void {
     });
   });
 
+  describe("several sends in one turn of Node's loop", () => {
+    it("arrive in order, and a lone send in the next turn follows them at once", async () => {
+      const { ours, peer } = await accepted_pair();
+      const got = receive_exactly(peer, 9);
+      expect(ours.send(Buffer.from("one"))).to.equal(3);
+      expect(ours.send(Buffer.from("two"))).to.equal(3);
+      await next_turn();
+      // The turn after one with several sends holds its first send for the rest: here there is none.
+      expect(ours.send(Buffer.from("six"))).to.equal(3);
+      expect((await got).toString()).to.equal("onetwosix");
+    });
+  });
+
   describe("poll_flags()", () => {
     it("matches Linux through a socket's life: fresh, bound, listening, queued, connected, half-closed, closed", async () => {
       const l = t.s(new socket(fam.family, SOCK_STREAM));
