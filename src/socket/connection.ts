@@ -374,12 +374,26 @@ export class Connection implements Endpoint {
   private flush_held(): void {
     const held = this.held;
     if (held === null) return;
-    const data = held.length === 1 ? held[0]! : Buffer.concat(held, this.held_bytes);
+    const bytes = this.held_bytes;
     this.held = null;
     this.held_bytes = 0;
     // A connection reset since then drops them, as Linux drops its send queue on a reset.
-    if (this.conn.destroyed || this.conn.writableEnded) return;
-    this.conn.write(data, this.blocked || this.conn.writableLength > 0 ? this.on_written : undefined);
+    const c = this.conn;
+    if (c.destroyed || c.writableEnded) return;
+    const cb = this.blocked || c.writableLength > 0 ? this.on_written : undefined;
+    const n = held.length;
+    if (n === 1) {
+      c.write(held[0]!, cb);
+    } else if (n <= WRITEV_MAX && bytes >= n * WRITEV_MIN_AVERAGE) {
+      // A few large sends (a bulk echo's carried 8 KiB pieces) leave in one corked writev:
+      // joining them would copy every byte into a fresh buffer.
+      c.cork();
+      for (let i = 0; i < n - 1; i++) c.write(held[i]!);
+      c.write(held[n - 1]!, cb);
+      c.uncork();
+    } else {
+      c.write(Buffer.concat(held, bytes), cb);
+    }
   }
 
   /** The write callback, made on the first write that needs one (an idle connection never does). */
@@ -478,6 +492,14 @@ export class Connection implements Endpoint {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * Held sends leave as one writev, without a copy, when there are at most WRITEV_MAX of at least
+ * WRITEV_MIN_AVERAGE bytes each on average; otherwise they are joined (many small replies: a
+ * writev leaves IOV_MAX buffers per libuv turn, and joining small ones costs little).
+ */
+const WRITEV_MAX = 64;
+const WRITEV_MIN_AVERAGE = 4096;
 
 /** The most that sends held for unread input (Connection.end_batch()) gather before they leave. */
 const CARRY_MAX = 65536;
