@@ -55,13 +55,26 @@ describe("socket/Connection write batching", () => {
     return { conn, node, peer };
   }
 
-  /** Counts the writes Node's socket is given (each a write system call when the kernel has room). */
+  /**
+   * Counts the writes Node's socket is given (each a write system call when the kernel has room):
+   * writes made while corked count once, at the uncork that hands them over as one writev.
+   */
   function count_writes(node: net.Socket): { n: number } {
     const count = { n: 0 };
+    let corked_writes = 0;
     const write = node.write.bind(node) as (...a: unknown[]) => boolean;
+    const uncork = node.uncork.bind(node);
     (node as unknown as { write: (...a: unknown[]) => boolean }).write = (...a: unknown[]) => {
-      count.n++;
+      if (node.writableCorked > 0) corked_writes++;
+      else count.n++;
       return write(...a);
+    };
+    node.uncork = () => {
+      if (node.writableCorked === 1 && corked_writes > 0) {
+        count.n++;
+        corked_writes = 0;
+      }
+      uncork();
     };
     return count;
   }
