@@ -1,4 +1,5 @@
 // Waiting for readiness: one yield to Node per call, then one timer and the watchers' wake-ups.
+import { performance } from "node:perf_hooks"; // not the global: globalThis.performance is a getter, called on every use
 import type { Pollable, Watcher } from "../socket/index.js";
 
 /** Let Node run its I/O callbacks once (sockets deliver their events there). */

@@ -1,5 +1,6 @@
 // One Node stream socket seen as a kernel TCP/AF_UNIX connection: receive queue, send room, FIN, errors.
 import { Buffer } from "node:buffer"; // not the global: globalThis.Buffer is a getter, called on every use
+import { nextTick } from "node:process"; // as Buffer: globalThis.process is a getter
 import type { Socket as NodeSocket } from "node:net";
 import { EPIPE, os_error, type OSError } from "../errno/index.js";
 import { ByteQueue } from "./byte_queue.js";
@@ -324,7 +325,7 @@ export class Connection implements Endpoint {
     this.sends++;
     if (!this.batching) {
       this.batching = true;
-      process.nextTick(end_batch, this);
+      nextTick(end_batch, this);
       // The first send of this tick goes straight out (one syscall, no batching cost), unless
       // the last tick sent several times or sends are being held for unread input (end_batch();
       // both only under the default, autotuned SO_SNDBUF, where holding cannot change what
