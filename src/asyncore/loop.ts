@@ -1,5 +1,4 @@
 // asyncore's loop: poll (select-based), poll2/poll3 (poll-based), loop() and close_all().
-import { performance } from "node:perf_hooks"; // not the global: globalThis.performance is a getter, called on every use
 import { EBADF } from "../errno/index.js";
 import { IN_R, IN_W, IN_X, POLLIN, POLLOUT, POLLPRI, check_timeout, yield_to_node, Next, LOOK_YIELD, LOOK_YIELD_NONE, type Selector } from "../select/index.js";
 import { py_type } from "../socket/bytes.js";

@@ -1,5 +1,4 @@
 // select.poll(): persistent registrations that hear readiness changes, so a poll costs O(ready), not O(registered).
-import { performance } from "node:perf_hooks"; // not the global: globalThis.performance is a getter, called on every use
 import { ENOENT, KeyError, os_error } from "../errno/index.js";
 import {
   lookup_fd, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, Pollable, type Watcher,

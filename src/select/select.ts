@@ -1,5 +1,4 @@
 // select.select(): which of the given descriptors are readable, writable, exceptional.
-import { performance } from "node:perf_hooks"; // not the global: globalThis.performance is a getter, called on every use
 import { EBADF, ValueError, os_error } from "../errno/index.js";
 import {
   POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, type Pollable,

@@ -1,5 +1,4 @@
 // A select() that keeps its watches between calls: asyncore.poll()'s wait, with select.select()'s answers.
-import { performance } from "node:perf_hooks"; // not the global: globalThis.performance is a getter, called on every use
 import { EBADF, os_error } from "../errno/index.js";
 import {
   lookup_fd, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, type Pollable, type Watcher,

@@ -1,6 +1,8 @@
 // Waiting for readiness: one yield to Node per call, then one timer and the watchers' wake-ups.
-import { performance } from "node:perf_hooks"; // not the global: globalThis.performance is a getter, called on every use
 import type { Pollable, Watcher } from "../socket/index.js";
+
+// performance and setTimeout are read from globalThis (not imported), here and in the waits that
+// use them: a test's fake clock (sinon's) then drives the loops' deadlines and timers together.
 
 /** Let Node run its I/O callbacks once (sockets deliver their events there). */
 export function yield_to_node(): Promise<void> {
