@@ -596,23 +596,23 @@ function suite(fam: Family): void {
   });
 
   describe("backpressure", () => {
-    it("a fast sender cannot grow our receive buffer past about SO_RCVBUF while we read nothing", async function () {
-      this.timeout(30000);
-      const { ours, peer } = await accepted_pair();
-      const rcvbuf = 65536;
-      ours.setsockopt(SOL_SOCKET, SO_RCVBUF, rcvbuf);
-      const total = 64 * 1024 * 1024;
-      const chunk = pattern(256 * 1024, 5);
+    /**
+     * The peer writes `chunk` as fast as Node lets it, up to `total` bytes, and stops once a write
+     * stays undrained for 250 ms; the bytes it wrote. Rejects if nothing held it back.
+     */
+    function flood_until_stalled(peer: net.Socket, chunk: Buffer, total: number): Promise<number> {
       let written = 0;
-      // The peer writes as fast as Node lets it; it stops when a write stays undrained for 250 ms.
-      const stalled = new Promise<void>((resolve, reject) => {
+      return new Promise<number>((resolve, reject) => {
         let timer: NodeJS.Timeout | null = null;
         const pump = (): void => {
           if (timer) clearTimeout(timer);
           while (written < total) {
             written += chunk.length;
             if (!peer.write(chunk)) {
-              timer = setTimeout(resolve, 250);
+              timer = setTimeout(() => {
+                peer.removeListener("drain", pump);
+                resolve(written);
+              }, 250);
               peer.once("drain", pump);
               return;
             }
@@ -621,8 +621,16 @@ function suite(fam: Family): void {
         };
         pump();
       });
-      await stalled;
-      peer.removeAllListeners("drain");
+    }
+
+    it("a fast sender cannot grow our receive buffer past about SO_RCVBUF while we read nothing", async function () {
+      this.timeout(30000);
+      const { ours, peer } = await accepted_pair();
+      const rcvbuf = 65536;
+      ours.setsockopt(SOL_SOCKET, SO_RCVBUF, rcvbuf);
+      const total = 64 * 1024 * 1024;
+      const chunk = pattern(256 * 1024, 5);
+      const written = await flood_until_stalled(peer, chunk, total);
       // Everything our socket holds (recv() until EAGAIN, no waiting): bounded by SO_RCVBUF plus one Node chunk.
       const held = drain(ours);
       expect(held.length).to.be.greaterThan(0);
@@ -637,25 +645,7 @@ function suite(fam: Family): void {
       const { ours, peer } = await accepted_pair();
       const total = 64 * 1024 * 1024;
       const chunk = pattern(256 * 1024, 9);
-      let written = 0;
-      const stalled = new Promise<void>((resolve, reject) => {
-        let timer: NodeJS.Timeout | null = null;
-        const pump = (): void => {
-          if (timer) clearTimeout(timer);
-          while (written < total) {
-            written += chunk.length;
-            if (!peer.write(chunk)) {
-              timer = setTimeout(resolve, 250);
-              peer.once("drain", pump);
-              return;
-            }
-          }
-          reject(new Error(`the peer wrote all ${total} bytes: nothing held it back`));
-        };
-        pump();
-      });
-      await stalled;
-      peer.removeAllListeners("drain");
+      const written = await flood_until_stalled(peer, chunk, total);
       const held = drain(ours);
       // More than SO_RCVBUF itself (the autotuned limit), at most 1 MiB plus one Node chunk.
       expect(held.length).to.be.greaterThan(131072);
