@@ -56,9 +56,7 @@ export class Connection implements Endpoint {
   private wr_shut = false;
   /** send() found no room; the next flushed write makes us writable again. */
   private blocked = false;
-  /** A send went out this tick, and end_batch is scheduled for the tick's end (see write()). */
-  private batching = false;
-  /** send() calls in this tick so far. */
+  /** send() calls in this tick so far; the first schedules end_batch for the tick's end (see write()). */
   private sends = 0;
   /**
    * The last tick made several sends (a line server answering a chunk of lines): this tick's
@@ -322,9 +320,7 @@ export class Connection implements Endpoint {
     // Only a write behind others, or one that fills the buffer, can be the one whose flush
     // makes the socket writable again; the rest need no completion callback.
     if (fills) this.blocked = true;
-    this.sends++;
-    if (!this.batching) {
-      this.batching = true;
+    if (this.sends++ === 0) {
       nextTick(end_batch, this);
       // The first send of this tick goes straight out (one syscall, no batching cost), unless
       // the last tick sent several times or sends are being held for unread input (end_batch();
@@ -356,7 +352,6 @@ export class Connection implements Endpoint {
    * (PORTING.md, "The kernel's buffers are emulated above Node's").
    */
   private end_batch(): void {
-    this.batching = false;
     this.hold_first = this.sends > 1;
     this.sends = 0;
     if (this.held !== null && this.rbuf.length > 0 && this.held_bytes < CARRY_MAX && !this.released && this.writable_now) {
