@@ -64,10 +64,11 @@ export class Connection implements Endpoint {
    */
   private hold_first = false;
   /**
-   * Later sends of this tick, held to leave together at the tick's end, and their byte count.
-   * They are joined into one write rather than corked: a corked writev of thousands of small
-   * replies leaves IOV_MAX (1024) buffers per libuv turn, so a line server's replies piled up in
-   * Node faster than they left, and SO_SNDBUF filled where Linux's send buffer would not have.
+   * Sends held to leave together (the tick's later ones; its first too, and earlier ticks' carried
+   * ones, in end_batch()'s cases), and their byte count. Many small ones are joined into one write
+   * rather than corked: a corked writev of thousands of small replies leaves IOV_MAX (1024)
+   * buffers per libuv turn, so a line server's replies piled up in Node faster than they left, and
+   * SO_SNDBUF filled where Linux's send buffer would not have (flush_held()).
    */
   private held: Buffer[] | null = null;
   private held_bytes = 0;
