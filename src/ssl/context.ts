@@ -104,6 +104,12 @@ export class SSLContext {
   #secure_for = 0;
   /** Server-side tls.Servers by options, verify_mode and ALPN, for the current #secure (see _tls_server). */
   readonly #servers = new Map<string, TlsServer>();
+  /**
+   * The server _tls_server() last answered and what it was for: a server wraps every connection
+   * with the same settings, and the map's key (a string made of `options`, a number above 2^31)
+   * cost more per wrap than the rest of the lookup.
+   */
+  #last: { readonly server: TlsServer; readonly options: number; readonly verify_mode: number; readonly alpn: string[] | null } | null = null;
 
   constructor(protocol?: number) {
     const p = protocol ?? PROTOCOL_TLS;
@@ -288,6 +294,7 @@ export class SSLContext {
   #changed(): void {
     this.#secure = null;
     this.#servers.clear();
+    this.#last = null;
   }
 
   #secure_options(): SecureContextOptions {
@@ -311,9 +318,15 @@ export class SSLContext {
    */
   _tls_server(): TlsServer {
     const alpn = this.#alpn;
+    const last = this.#last;
+    // set_alpn_protocols() replaces the list, never changes it: the same list object is the same setting.
+    if (last !== null && last.options === this.options && last.verify_mode === this.#verify_mode && last.alpn === alpn) return last.server;
     const key = `${this.options}|${this.#verify_mode}|${alpn === null ? "" : alpn.join("\0")}`;
     let server = this.#servers.get(key);
-    if (server !== undefined) return server;
+    if (server !== undefined) {
+      this.#last = { server, options: this.options, verify_mode: this.#verify_mode, alpn };
+      return server;
+    }
     try {
       server = new TlsServer({
         ...this.#secure_options(),
@@ -329,6 +342,7 @@ export class SSLContext {
       throw new SSLError(1, `[SSL] ${(e as Error).message} (_ssl.c:${AT.context})`, "SSL", null, { cause: e });
     }
     this.#servers.set(key, server);
+    this.#last = { server, options: this.options, verify_mode: this.#verify_mode, alpn };
     return server;
   }
 

@@ -64,7 +64,9 @@ function on_finish(this: TLSSocket): void {
   of(this).host.cipher_out();
 }
 function on_error(this: TLSSocket, err: Error): void {
-  of(this).host.failed(err);
+  // An engine destroyed keeps its listener (cheaper than swapping it for a no-op on every close): what TLS says after is no one's.
+  const e = of(this);
+  if (!e.destroyed) e.host.failed(err);
 }
 
 /**
@@ -97,6 +99,10 @@ function code_of(e: unknown): string | null {
 }
 
 function noop(): void {}
+/** The host name is the SSLSocket's to check (verify.ts), with CPython's errors. */
+function no_identity_check(): undefined {
+  return undefined;
+}
 const EMPTY = Buffer.alloc(0);
 
 /** Where drain() sends ciphertext: the connection under TLS. */
@@ -118,7 +124,8 @@ export class TlsEngine {
   readonly pipe: CipherPipe;
   /** Node's TLS socket: a server's only from its handshake's end (the tls.Server hands it over then). */
   private socket: TLSSocket | null = null;
-  private destroyed = false;
+  /** destroy() was called: TLS's later events are ignored. */
+  destroyed = false;
   /** The handshake completed ('secure'). */
   secure = false;
   /** The pipe's reader asked for more since the last push that it refused. */
@@ -149,7 +156,7 @@ export class TlsEngine {
         secureContext: role.secureContext,
         servername: role.servername ?? undefined,
         rejectUnauthorized: false,
-        checkServerIdentity: () => undefined,
+        checkServerIdentity: no_identity_check,
         ALPNProtocols: role.ALPNProtocols,
       });
       this.listen(t);
@@ -168,7 +175,17 @@ export class TlsEngine {
     t.on("data", on_data);
     t.on("end", on_end);
     t.on("error", on_error);
+  }
+
+  /**
+   * Send close_notify (unwrap()). TLS's writable side finishes once it has left, which the SSLSocket
+   * must hear of (unwrap() waits for it); only end() finishes it (the pipe under TLS is half-open,
+   * so TLS never ends its side by itself), hence the listener from here on only.
+   */
+  end(): void {
+    const t = this.tls;
     t.on("finish", on_finish);
+    t.end();
   }
 
   /** @internal The tls.Server's 'secureConnection': the handshake is done, the socket is ours from now on. */
@@ -276,11 +293,7 @@ export class TlsEngine {
     this.out.length = 0;
     this.out_bytes = 0;
     const t = this.socket;
-    if (t !== null) {
-      t.removeListener("error", on_error);
-      t.on("error", noop);
-      t.destroy();
-    }
+    if (t !== null) t.destroy();
     // A server's TLS socket before its handshake ends goes with the Duplex under it.
     this.pipe.destroy();
     for (const cb of cbs) cb?.(null);

@@ -24,12 +24,24 @@ import { chain_failure, hostname_failure } from "./verify.js";
  * shut down, bytes go straight through again.
  */
 type TlsState =
-  | { readonly kind: "waiting" }
-  | { readonly kind: "handshake"; readonly engine: TlsEngine }
-  | { readonly kind: "open"; readonly engine: TlsEngine; reported: boolean }
-  | { readonly kind: "closing"; readonly engine: TlsEngine }
-  | { readonly kind: "failed"; readonly error: OSError; readonly after_handshake: boolean; reported: boolean }
-  | { readonly kind: "plain" };
+  | { readonly kind: "waiting"; readonly engine: null; reported: boolean; readonly error: null; readonly after_handshake: false }
+  | { readonly kind: "handshake"; readonly engine: TlsEngine; reported: boolean; readonly error: null; readonly after_handshake: false }
+  | { readonly kind: "open"; readonly engine: TlsEngine; reported: boolean; readonly error: null; readonly after_handshake: false }
+  | { readonly kind: "closing"; readonly engine: TlsEngine; reported: boolean; readonly error: null; readonly after_handshake: false }
+  | { readonly kind: "failed"; readonly engine: null; reported: boolean; readonly error: OSError; readonly after_handshake: boolean }
+  | { readonly kind: "plain"; readonly engine: null; reported: boolean; readonly error: null; readonly after_handshake: false };
+
+/**
+ * Every state made by this one literal, so that all have one hidden class: the socket's hot paths
+ * (pull, poll_flags, recv, send) read `tls.kind` and `tls.engine` through monomorphic loads where
+ * six shapes of state made them megamorphic.
+ */
+function tls_state(kind: "waiting" | "plain"): TlsState;
+function tls_state(kind: "handshake" | "open" | "closing", engine: TlsEngine): TlsState;
+function tls_state(kind: "failed", engine: null, error: OSError, after_handshake: boolean): TlsState;
+function tls_state(kind: TlsState["kind"], engine: TlsEngine | null = null, error: OSError | null = null, after_handshake = false): TlsState {
+  return { kind, engine, reported: false, error, after_handshake } as TlsState;
+}
 
 /** How the peer's side of TLS ended: close_notify, or the transport's end without it (a ragged EOF). */
 type PeerEnd = "close_notify" | "ragged" | null;
@@ -82,7 +94,7 @@ export class SSLSocket extends socket {
   readonly server_hostname: string | null;
   do_handshake_on_connect: boolean;
   suppress_ragged_eofs: boolean;
-  private tls: TlsState = { kind: "waiting" };
+  private tls: TlsState = tls_state("waiting");
   private readonly link = new EngineLink(this);
   /** Decrypted bytes not yet recv()'d. */
   private readonly plain: Buffer[] = [];
@@ -171,9 +183,9 @@ export class SSLSocket extends socket {
     }
   }
 
+  /** TLS's engine from the start of the handshake until unwrap(), shutdown(), close() or a failure. */
   private engine(): TlsEngine | null {
-    const st = this.tls;
-    return st.kind === "handshake" || st.kind === "open" || st.kind === "closing" ? st.engine : null;
+    return this.tls.engine;
   }
 
   private start(): void {
@@ -182,21 +194,19 @@ export class SSLSocket extends socket {
     this.starting = true;
     const ctx = this.#context;
     const host = this.server_hostname;
-    this.tls = {
-      kind: "handshake",
-      engine: new TlsEngine(
-        this.link,
-        this.server_side
-          ? { kind: "server", server: ctx._tls_server() }
-          : {
-              kind: "client",
-              // No SNI for an IP address, as CPython (and RFC 6066) would send none.
-              servername: host !== null && isIP(host.replace(/^\[|\]$/g, "")) === 0 ? host : null,
-              secureContext: ctx._secure_context(),
-              ALPNProtocols: ctx._alpn(),
-            },
-      ),
-    };
+    const engine = new TlsEngine(
+      this.link,
+      this.server_side
+        ? { kind: "server", server: ctx._tls_server() }
+        : {
+            kind: "client",
+            // No SNI for an IP address, as CPython (and RFC 6066) would send none.
+            servername: host !== null && isIP(host.replace(/^\[|\]$/g, "")) === 0 ? host : null,
+            secureContext: ctx._secure_context(),
+            ALPNProtocols: ctx._alpn(),
+          },
+    );
+    this.tls = tls_state("handshake", engine);
     this.starting = false;
     this.notify();
   }
@@ -317,7 +327,7 @@ export class SSLSocket extends socket {
       return;
     }
     const was = this.tls.kind;
-    this.tls = { kind: "failed", error: err, after_handshake: was === "open" || was === "closing", reported: false };
+    this.tls = tls_state("failed", null, err, was === "open" || was === "closing");
     if (engine !== null) {
       // An alert TLS queued for the peer still leaves, as OpenSSL's would.
       if (engine.out_bytes > 0) engine.drain(this);
@@ -342,7 +352,7 @@ export class SSLSocket extends socket {
       this.fail(failure);
       return;
     }
-    this.tls = { kind: "open", engine: st.engine, reported: false };
+    this.tls = tls_state("open", st.engine);
     this.notify();
   }
 
@@ -639,8 +649,8 @@ export class SSLSocket extends socket {
       case "handshake":
         throw new SSLError(SSL_ERROR_SSL, `[SSL: SHUTDOWN_WHILE_IN_INIT] shutdown while in init (_ssl.c:${AT.shutdown})`, "SSL", "SHUTDOWN_WHILE_IN_INIT");
       case "open":
-        this.tls = { kind: "closing", engine: st.engine };
-        st.engine.tls.end();
+        this.tls = tls_state("closing", st.engine);
+        st.engine.end();
         this.notify();
         return this.unwrap();
       case "closing":
@@ -657,7 +667,7 @@ export class SSLSocket extends socket {
     this.plain_bytes = 0;
     this.peer_end = null;
     engine.destroy();
-    this.tls = { kind: "plain" };
+    this.tls = tls_state("plain");
     super.notify();
     return this;
   }
@@ -771,7 +781,7 @@ export class SSLSocket extends socket {
       }
       engine.destroy();
     }
-    if (this.tls.kind !== "failed") this.tls = { kind: "plain" };
+    if (this.tls.kind !== "failed") this.tls = tls_state("plain");
     this.plain.length = 0;
     this.plain_bytes = 0;
   }
