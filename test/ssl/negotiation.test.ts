@@ -35,6 +35,39 @@ describe("ssl negotiation: the same outcomes as CPython's for the same settings"
     expect((await agreed(server_context(), o))[0]).to.equal("TLSv1.2");
   });
 
+  it("one server context, changed between wraps (ALPN, options, verify_mode): each connection has the settings of its wrap", async () => {
+    // The CAs first: loading them makes the context's servers afresh; the changes below do not.
+    const s = server_context();
+    s.load_verify_locations(cert_path("ca.pem"));
+    s.set_alpn_protocols(["h2"]);
+    const c = client_context();
+    c.set_alpn_protocols(["h2", "http/1.1"]);
+    expect((await agreed(s, c))[3]).to.equal("h2");
+    s.set_alpn_protocols(["http/1.1"]);
+    const [v1, , , alpn1] = await agreed(s, c);
+    expect([v1, alpn1]).to.deep.equal(["TLSv1.3", "http/1.1"]);
+    s.options |= ssl.OP_NO_TLSv1_3;
+    const [v2, , , alpn2] = await agreed(s, c);
+    expect([v2, alpn2]).to.deep.equal(["TLSv1.2", "http/1.1"]);
+    s.options &= ~ssl.OP_NO_TLSv1_3;
+    expect((await agreed(s, c))[0]).to.equal("TLSv1.3");
+    // Asking for a certificate the client does not have: CERT_REQUIRED fails the handshake now.
+    s.verify_mode = ssl.CERT_REQUIRED;
+    const [a, b] = await socket_pair(IPV4);
+    const ss = s.wrap_socket(a, { server_side: true, do_handshake_on_connect: false });
+    const cs = c.wrap_socket(b, { server_hostname: "localhost", do_handshake_on_connect: false });
+    try {
+      const [o] = await drive_handshakes([ss, cs], undefined, [0]);
+      expect(o!.kind).to.equal("error");
+      expect((o as { error: unknown }).error).to.be.instanceOf(ssl.SSLError);
+    } finally {
+      ss.close();
+      cs.close();
+    }
+    s.verify_mode = ssl.CERT_NONE;
+    expect((await agreed(s, c))[0]).to.equal("TLSv1.3");
+  });
+
   it("set_ciphers on the server limits TLS 1.2 to that cipher", async () => {
     const s = server_context();
     s.set_ciphers("ECDHE-RSA-AES128-GCM-SHA256");
