@@ -97,9 +97,11 @@ export async function run_tls(opts: { smoke: boolean; quick: boolean; reps: numb
   const n = opts.smoke ? 20 : opts.quick ? 300 : 1000;
   // Warm-up before measuring, the same for every server: V8 compiles this package's code (far more
   // JavaScript than raw node:tls runs) over the first hundreds of handshakes, and over the first
-  // 64 MiB (raw node:tls) to 128 MiB (this package) of a bulk transfer, which makes few calls per
-  // MiB (bench/TLS.md, 2026-12-07). 128 MiB measured: 10 ms ticks resolve it to about 5 %.
-  const bulk_warmup = opts.bulk_warmup ?? (opts.smoke ? 1 : opts.quick ? 32 : 128);
+  // 64 MiB (raw node:tls) to 256 MiB (this package) of a bulk transfer, which makes few calls per
+  // MiB: between MiB 128 and 256 this package's server still completed 34 TurboFan compilations
+  // (raw node:tls 2), after 256 at most 6 per 128 MiB (bench/TLS.md, 2026-12-07 and "issue12-tls-pm").
+  // 128 MiB measured: 10 ms ticks resolve it to about 5 %.
+  const bulk_warmup = opts.bulk_warmup ?? (opts.smoke ? 1 : opts.quick ? 32 : 256);
   const hs_warmup = opts.hs_warmup ?? (opts.smoke ? 20 : 500);
   const impls: Impl[] = ["node", "select", "poll"];
   const med = (rows: TlsRow[]): TlsRow => rows.sort((a, b) => a.value - b.value)[Math.floor(rows.length / 2)]!;
