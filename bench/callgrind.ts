@@ -194,7 +194,7 @@ async function run(): Promise<[number, number]> {
   let compiler = 0;
   for (const line of annotated.split("\n")) {
     const f = /^\s*([\d,]+)\s+\([^)]*\)\s+(.*)$/.exec(line);
-    if (f && /v8::internal::compiler::/.test(f[2]!)) compiler += Number(f[1]!.replace(/,/g, ""));
+    if (f && /v8::internal::(compiler|maglev)::/.test(f[2]!)) compiler += Number(f[1]!.replace(/,/g, ""));
   }
   // --keep: leave the callgrind output for callgrind_annotate.
   if (process.argv.includes("--keep")) console.log(`callgrind output: ${join(dir, dumps[0]!)}`);

@@ -26,8 +26,9 @@ export class ByteQueue {
   }
 
   /**
-   * Up to `n` bytes from the front: a slice of the first chunk when it is large (or enough),
-   * otherwise small chunks joined into one copy, as a kernel hands out what it holds.
+   * Up to `n` bytes from the front: a slice of the first chunk when it is large (or enough, or
+   * followed by a large one and n is large), otherwise small chunks joined into one copy, as a
+   * kernel hands out what it holds.
    */
   take(n: number): Buffer {
     const first = this.chunks[this.head];
@@ -38,6 +39,14 @@ export class ByteQueue {
       // The chunk itself when all of it is taken: no new view.
       const out = this.off === 0 && k === first.length ? first : first.subarray(this.off, this.off + k);
       this.consume_front(k);
+      return out;
+    }
+    // A small front chunk before a large one, for a large request: handed out alone. Joining
+    // would copy the large chunk only to split it, and leave a small front again for the next
+    // recv (a 64 KiB recv over 64 KiB chunks would then copy every chunk, once misaligned).
+    if (n >= ZERO_COPY_MIN && (this.chunks[this.head + 1] as Buffer).length >= ZERO_COPY_MIN) {
+      const out = this.off === 0 ? first : first.subarray(this.off);
+      this.consume_front(avail);
       return out;
     }
     const want = Math.min(n, this.length);

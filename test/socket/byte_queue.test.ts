@@ -73,6 +73,38 @@ describe("socket/ByteQueue", () => {
       expect(rb.take(100).toString()).to.equal("tail");
     });
 
+    it("hands out a small front chunk alone, as a slice, when a large chunk follows and n is large", () => {
+      const big = Buffer.alloc(65536, 2);
+      const rb = new ByteQueue();
+      rb.push(Buffer.alloc(65536, 1));
+      rb.push(big);
+      rb.take(65536 - 100);
+      // Joining would copy 100 bytes and 65,436 of the next chunk, leaving 100 at the front again.
+      const head = rb.take(65536);
+      expect(head.length).to.equal(100);
+      expect(head.every((b) => b === 1)).to.equal(true);
+      expect(rb.take(65536)).to.equal(big);
+      expect(rb.length).to.equal(0);
+    });
+
+    it("still joins a small front chunk with a large one for a small request", () => {
+      const rb = new ByteQueue();
+      rb.push(Buffer.alloc(100, 1));
+      rb.push(Buffer.alloc(65536, 2));
+      const got = rb.take(8192);
+      expect(got.length).to.equal(8192);
+      expect(got.subarray(0, 100).every((b) => b === 1)).to.equal(true);
+      expect(got.subarray(100).every((b) => b === 2)).to.equal(true);
+      expect(rb.length).to.equal(65536 + 100 - 8192);
+    });
+
+    it("still joins small chunks for a large request when no large chunk follows the front", () => {
+      const rb = new ByteQueue();
+      for (const s of ["ab", "cd"]) rb.push(Buffer.from(s));
+      rb.push(Buffer.alloc(ZERO_COPY_MIN, 0x78));
+      expect(rb.take(ZERO_COPY_MIN).toString()).to.equal("ab" + "cd" + "x".repeat(ZERO_COPY_MIN - 4));
+    });
+
     it("returns an empty Buffer when empty or when n <= 0, consuming nothing", () => {
       const rb = new ByteQueue();
       expect(rb.take(10).length).to.equal(0);
