@@ -47,6 +47,8 @@ function on_connect(this: NodeSocket): void {
 }
 
 export class Connection implements Endpoint {
+  /** The socket's stage this endpoint stands for: on the prototype, not a field of each Connection. */
+  declare readonly kind: "stream";
   readonly rbuf = new ByteQueue();
   #phase: Phase;
   /** The peer's FIN arrived. */
@@ -525,3 +527,5 @@ export function reset_connection(c: NodeSocket): void {
     c.destroy();
   }
 }
+
+(Connection.prototype as { kind: string }).kind = "stream";

@@ -20,6 +20,8 @@ interface Datagram {
 }
 
 export class DatagramEndpoint implements Endpoint {
+  /** The socket's stage this endpoint stands for: on the prototype, not a field of each DatagramEndpoint. */
+  declare readonly kind: "datagram";
   readonly udp: UdpSocket;
   private queue: Datagram[] = [];
   private queued_bytes = 0;
@@ -124,3 +126,5 @@ export class DatagramEndpoint implements Endpoint {
     this.udp.close();
   }
 }
+
+(DatagramEndpoint.prototype as { kind: string }).kind = "datagram";

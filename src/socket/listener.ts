@@ -43,6 +43,8 @@ type Source =
   | { readonly kind: "server"; readonly server: Server };
 
 export class Listener implements Endpoint {
+  /** The socket's stage this endpoint stands for: on the prototype, not a field of each Listener. */
+  declare readonly kind: "listener";
   /** Accepted by Node, waiting for accept(); at most a few thousand, so shift() is cheap. */
   private queue: Connection[] = [];
   private limit = 0;
@@ -203,3 +205,5 @@ function unprivileged_port_start(): number {
     return 1024;
   }
 }
+
+(Listener.prototype as { kind: string }).kind = "listener";
