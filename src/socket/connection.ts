@@ -179,11 +179,15 @@ export class Connection implements Endpoint {
   attach(owner: EndpointOwner): void {
     this.owner = owner;
     if (this.early_error) {
-      owner.error(this.early_error);
+      owner._endpoint_error(this.early_error);
       this.early_error = null;
     }
     if (this.established) this.apply_options();
     this.resume_if_room();
+  }
+
+  retarget(owner: EndpointOwner): void {
+    this.owner = owner;
   }
 
   /** Readiness as Linux's tcp_poll() reports it. */
@@ -224,7 +228,7 @@ export class Connection implements Endpoint {
         this.resume_if_room();
         break;
       case "sndbuf":
-        this.owner?.changed();
+        this.owner?._endpoint_changed();
         break;
       default:
         break;
@@ -242,7 +246,7 @@ export class Connection implements Endpoint {
   /** The peer's FIN. */
   private on_end(): void {
     this.eof = true;
-    this.owner?.changed();
+    this.owner?._endpoint_changed();
   }
 
   /** Node's socket closed: without a FIN first, the connection died. */
@@ -250,14 +254,14 @@ export class Connection implements Endpoint {
     if (this.counted) accepted_closed();
     if (!this.eof && !this.dead && !this.released) {
       this.die();
-      this.owner?.changed();
+      this.owner?._endpoint_changed();
     }
   }
 
   private on_connect(): void {
     this.phase = CONNECTED;
     this.apply_options();
-    this.owner?.changed();
+    this.owner?._endpoint_changed();
   }
 
   private on_data(chunk: Buffer): void {
@@ -266,14 +270,14 @@ export class Connection implements Endpoint {
     if (this.rbuf === NO_INPUT) this.rbuf = new ByteQueue();
     this.rbuf.push(chunk);
     if (this.rbuf.length >= this.recv_limit()) this.pause();
-    if (was_empty) this.owner?.changed();
+    if (was_empty) this.owner?._endpoint_changed();
   }
 
   private on_error(e: Error): void {
     if (this.released) return;
     this.die();
     const err = socket_error_from_node(e);
-    if (this.owner) this.owner.error(err);
+    if (this.owner) this.owner._endpoint_error(err);
     else this.early_error = err;
   }
 
@@ -453,7 +457,7 @@ export class Connection implements Endpoint {
     return (this.written_cb ??= () => {
       if (this.blocked && this.writable_now) {
         this.blocked = false;
-        this.owner?.changed();
+        this.owner?._endpoint_changed();
       }
     });
   }

@@ -88,34 +88,11 @@ const DEFAULT_OPTIONS: SocketOptions = default_options();
 
 const emit_socket_warning: WarningSink = (m) => process.emitWarning(m, "SocketWarning");
 
-/** A socket's EndpointOwner: prototype methods, no closures per socket. */
-class SocketOwner implements EndpointOwner {
-  readonly family: number;
-  /** Not readonly: the ssl layer's wrap hands the endpoint, with its owner, to the wrapping socket (socket._move_to). */
-  constructor(private s: socket) {
-    this.family = s.family;
-  }
-  /** Read through the socket: its options object is replaced when a shared one is first written. */
-  get options(): SocketOptions {
-    return this.s.options;
-  }
-  /** @internal the socket now reporting for the endpoint */
-  retarget(s: socket): void {
-    this.s = s;
-  }
-  changed(): void {
-    this.s["notify"]();
-  }
-  error(err: OSError): void {
-    this.s["pending_error"] = err;
-    this.s["notify"]();
-  }
-  warn(message: string): void {
-    this.s.on_warning(message);
-  }
-}
-
-export class socket extends Pollable {
+/**
+ * The socket is its endpoint's EndpointOwner itself (the `_endpoint_*` methods, @internal): no
+ * owner object per socket.
+ */
+export class socket extends Pollable implements EndpointOwner {
   readonly family: number;
   readonly type: number;
   readonly proto: number;
@@ -139,8 +116,6 @@ export class socket extends Pollable {
   private stage: Stage = FRESH;
   /** The pending error (Linux's sk_err), whichever endpoint met it: reported once. */
   private pending_error: OSError | null = null;
-  /** What this socket's endpoint reports to it; kept off the socket's Python-shaped surface. */
-  private owner: SocketOwner;
   private timeout: number | null = 0;
   private bound_to: Address | null = null;
   private peer: Address | null = null;
@@ -165,7 +140,6 @@ export class socket extends Pollable {
     this.family = family;
     this.type = type;
     this.proto = proto === -1 ? 0 : proto;
-    this.owner = new SocketOwner(this);
     this.fd = allocate_fd(this);
   }
 
@@ -190,7 +164,7 @@ export class socket extends Pollable {
       s.peer = python_address(family, c.remoteAddress, c.remotePort);
       s.local = shared_local(family, c.localAddress, c.localPort);
     }
-    conn.attach(s.owner);
+    conn.attach(s);
     return s;
   }
 
@@ -226,14 +200,28 @@ export class socket extends Pollable {
     // Shared until either socket sets one (see `opts`); `to` has set none yet.
     to.opts = this.opts;
     to.opts_shared = this.opts_shared = true;
-    // The endpoint keeps its owner object, which reads options through its socket: it now reports to `to`.
-    to.owner = this.owner;
-    to.owner.retarget(to);
-    this.owner = new SocketOwner(this);
+    // The endpoint now reports to `to`, and reads its options there.
+    this.endpoint()?.retarget(to);
     this.stage = CLOSED;
     this.fd = -1;
     this.pending_error = null;
     this.hand_watchers_to(to);
+  }
+
+  /** @internal EndpointOwner: readiness may have changed. */
+  _endpoint_changed(): void {
+    this.notify();
+  }
+
+  /** @internal EndpointOwner: the endpoint met an error, kept until reported once. */
+  _endpoint_error(err: OSError): void {
+    this.pending_error = err;
+    this.notify();
+  }
+
+  /** @internal EndpointOwner: a failure that is logged, not raised. */
+  _endpoint_warn(message: string): void {
+    this.on_warning(message);
   }
 
   // ---- readiness -------------------------------------------------------------------------
@@ -314,12 +302,12 @@ export class socket extends Pollable {
     if (this.stage.kind !== "fresh") throw os_error(EINVAL);
     if (this.type === SOCK_DGRAM) {
       const t = inet_target(this.family, address, true);
-      const ep = new DatagramEndpoint(this.owner, t.host, t.port);
+      const ep = new DatagramEndpoint(this, t.host, t.port);
       this.stage = ep;
       this.bound_to = ep.bound_address();
       return;
     }
-    const listener = new Listener(this.owner);
+    const listener = new Listener(this);
     const target: BindAddress =
       this.family === AF_UNIX
         ? { kind: "path", path: unix_path(address) }
@@ -441,13 +429,13 @@ export class socket extends Pollable {
       const path = unix_path(address);
       this.peer = path;
       this.stage = conn;
-      conn.attach(this.owner);
+      conn.attach(this);
       node.connect({ path });
     } else {
       const t = inet_target(this.family, address, false);
       this.peer = python_address(this.family, t.host, t.port);
       this.stage = conn;
-      conn.attach(this.owner);
+      conn.attach(this);
       node.connect({ host: t.host, port: t.port, family: this.family === AF_INET6 ? 6 : 4, ...local });
     }
     return EINPROGRESS;
@@ -461,7 +449,7 @@ export class socket extends Pollable {
   private datagram_endpoint(): DatagramEndpoint {
     const st = this.stage;
     if (st.kind === "datagram") return st;
-    const ep = new DatagramEndpoint(this.owner, this.family === AF_INET6 ? "::" : "0.0.0.0", 0);
+    const ep = new DatagramEndpoint(this, this.family === AF_INET6 ? "::" : "0.0.0.0", 0);
     this.stage = ep;
     this.bound_to = ep.bound_address();
     return ep;
