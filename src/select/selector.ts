@@ -99,12 +99,16 @@ export class Selector {
    */
   private readonly displaced: Entry[] = [];
   private count = 0;
+  /** begin() was called and end() not yet. */
+  private passing = false;
   /** A descriptor in the lists that names nothing open: select() raises EBADF. */
   private bad = false;
   /** @internal The sleeper of the wait in progress (set by whoever takes select()'s steps). */
   sleeper: Sleeper | null = null;
 
   begin(): void {
+    if (this.passing) this.repair();
+    this.passing = true;
     this.count = 0;
     this.bad = false;
   }
@@ -114,29 +118,53 @@ export class Selector {
     const i = this.count;
     let e: Entry | undefined = this.order[i];
     if (e === undefined || e.fd !== fd) {
-      if (e !== undefined) this.displaced.push(e);
-      // Its descriptor, and this selector's watch on it. A closed descriptor is in no table, and a
-      // closed one in the lists is EBADF; an entry left on it is dropped by end().
-      const target = lookup_fd(fd);
-      if (target === undefined) {
+      e = this.place(i, fd);
+      if (e === undefined) {
         if (lists !== 0) this.bad = true;
         return;
       }
-      e = target.watcher_of(this) as Entry | null ?? undefined;
-      if (e === undefined) {
-        e = new Entry(this, fd, target);
-        target.watch(e);
-      }
-      this.order[i] = e;
-      e.pos = i;
-    } else if (e.pos !== i) {
-      // Found in a stale slot (a pass cut short by an exception left it there): it is here now.
-      e.pos = i;
     }
     this.count = i + 1;
     if (e.lists !== lists) {
       e.lists = lists;
       if (lists !== 0) this.candidates.add(e);
+    }
+  }
+
+  /**
+   * set()'s lookup, out of its way (set() runs once per channel per iteration): `fd`'s entry, now
+   * at slot `i`, whose occupant is displaced. A closed descriptor is in no table (and one in the
+   * lists is EBADF): undefined, and an entry left on it is dropped by end().
+   */
+  private place(i: number, fd: number): Entry | undefined {
+    const old = this.order[i];
+    if (old !== undefined) this.displaced.push(old);
+    const target = lookup_fd(fd);
+    if (target === undefined) return undefined;
+    let e = target.watcher_of(this) as Entry | null;
+    if (e === null) {
+      e = new Entry(this, fd, target);
+      target.watch(e);
+    }
+    this.order[i] = e;
+    e.pos = i;
+    return e;
+  }
+
+  /**
+   * A pass cut short (a readable() that threw: begin() without end()) may have left an entry in a
+   * stale slot besides the one it was placed in. Each slot keeps only the entry placed there (pos
+   * is the slot); the others are displaced, so that the next pass finds them by lookup and its
+   * end() drops those that left.
+   */
+  private repair(): void {
+    const order = this.order;
+    for (let j = 0; j < order.length; j++) {
+      const e = order[j];
+      if (e !== undefined && e.pos !== j) {
+        this.displaced.push(e);
+        order[j] = undefined;
+      }
     }
   }
 
@@ -147,6 +175,7 @@ export class Selector {
    * pass already paid for the channels after it (each found by lookup).
    */
   end(_map?: ReadonlyMap<number, unknown>): void {
+    this.passing = false;
     const order = this.order;
     const count = this.count;
     const d = this.displaced;
