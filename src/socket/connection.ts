@@ -21,12 +21,15 @@ const CONNECTED = 1;
 const FAILED = 2;
 const RESET = 3;
 const PHASE = 3;
-/** Connection.state's flags above the phase: one field for what would be five booleans per connection. */
+/** Connection.state's flags above the phase: one field for what would be eight booleans per connection. */
 const EOF = 4;
 const RD_SHUT = 8;
 const WR_SHUT = 16;
 const RELEASED = 32;
 const COUNTED = 64;
+const BLOCKED = 128;
+const HOLD_FIRST = 256;
+const PAUSED = 512;
 
 /** How long a closed connection waits for the peer's FIN before it is torn down (Linux's FIN_WAIT2). */
 const FIN_WAIT_MS = 60_000;
@@ -65,17 +68,10 @@ export class Connection implements Endpoint {
    * a connection that never receives, as most of an idle server's do, has no queue of its own.
    */
   rbuf: ByteQueue = NO_INPUT;
-  /** The phase (CONNECTING…RESET) and the flags EOF…COUNTED, read and written through the accessors below. */
+  /** The phase (CONNECTING…RESET) and the flags EOF…PAUSED, read and written through the accessors below. */
   private state: number;
-  /** send() found no room; the next flushed write makes us writable again. */
-  private blocked = false;
   /** send() calls in this tick so far; the first schedules end_batch for the tick's end (see write()). */
   private sends = 0;
-  /**
-   * The last tick made several sends (a line server answering a chunk of lines): this tick's
-   * first send waits for the rest, so that they all leave in one write instead of two.
-   */
-  private hold_first = false;
   /**
    * Sends held to leave together (the tick's later ones; its first too, and earlier ticks' carried
    * ones, in end_batch()'s cases), and their byte count. Many small ones are joined into one write
@@ -90,7 +86,6 @@ export class Connection implements Endpoint {
    * which its carry_check() compares with to see whether a later tick sent (and carried) again.
    */
   private carry_gen = 0;
-  private paused: boolean;
   private owner: EndpointOwner | null = null;
   private early_error: OSError | null = null;
 
@@ -135,6 +130,30 @@ export class Connection implements Endpoint {
   }
   private set counted(on: boolean) {
     this.flag(COUNTED, on);
+  }
+  /** send() found no room; the next flushed write makes us writable again. */
+  private get blocked(): boolean {
+    return (this.state & BLOCKED) !== 0;
+  }
+  private set blocked(on: boolean) {
+    this.flag(BLOCKED, on);
+  }
+  /**
+   * The last tick made several sends (a line server answering a chunk of lines): this tick's
+   * first send waits for the rest, so that they all leave in one write instead of two.
+   */
+  private get hold_first(): boolean {
+    return (this.state & HOLD_FIRST) !== 0;
+  }
+  private set hold_first(on: boolean) {
+    this.flag(HOLD_FIRST, on);
+  }
+  /** Node's socket is paused (not reading): the receive queue is at its limit, or nobody owns the connection yet. */
+  private get paused(): boolean {
+    return (this.state & PAUSED) !== 0;
+  }
+  private set paused(on: boolean) {
+    this.flag(PAUSED, on);
   }
 
   constructor(

@@ -83,6 +83,10 @@ function shared_local(family: number, host: string | undefined, port: number | u
   return (last_local = python_address(family, host, port));
 }
 
+/** socket.flags. */
+const OPTS_SHARED = 1;
+const CONNECT_REPORTED = 2;
+
 /** The options of every socket that has set none (never written: setsockopt copies first). */
 const DEFAULT_OPTIONS: SocketOptions = default_options();
 
@@ -103,7 +107,6 @@ export class socket extends Pollable implements EndpointOwner {
    * connection.
    */
   private opts: SocketOptions = DEFAULT_OPTIONS;
-  private opts_shared = true;
   /** Where accept() failures of a listener are reported; asyncore's dispatcher sets it. */
   on_warning: WarningSink = emit_socket_warning;
   /**
@@ -120,8 +123,23 @@ export class socket extends Pollable implements EndpointOwner {
   private bound_to: Address | null = null;
   private peer: Address | null = null;
   private local: Address | null = null;
+  /** OPTS_SHARED and CONNECT_REPORTED: two booleans in one field, read through the accessors below. */
+  private flags = OPTS_SHARED;
+
+  /** `opts` is shared (see there): setsockopt() copies it first. */
+  private get opts_shared(): boolean {
+    return (this.flags & OPTS_SHARED) !== 0;
+  }
+  private set opts_shared(on: boolean) {
+    this.flags = on ? this.flags | OPTS_SHARED : this.flags & ~OPTS_SHARED;
+  }
   /** connect() has reported an established connection once (accepted sockets are born connected). */
-  private connect_reported = false;
+  private get connect_reported(): boolean {
+    return (this.flags & CONNECT_REPORTED) !== 0;
+  }
+  private set connect_reported(on: boolean) {
+    this.flags = on ? this.flags | CONNECT_REPORTED : this.flags & ~CONNECT_REPORTED;
+  }
 
   constructor(family: number = AF_INET, type: number = SOCK_STREAM, proto = 0) {
     super();
