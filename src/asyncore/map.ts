@@ -1,5 +1,6 @@
 // The socket map (fd → channel) and the one object that holds what the loop keeps for each map.
-import { Interrupt, poll as Poller, Selector } from "../select/index.js";
+import { Interrupt, KeyError, poll as Poller, Selector } from "../select/index.js";
+import { lookup_fd } from "../socket/index.js";
 import type { StepState } from "./step.js";
 
 /** Anything the loop can drive: what asyncore's poll functions and close_all() use of a map entry. */
@@ -31,72 +32,107 @@ export type SocketMap = Map<number, Channel>;
 /** The default map, Python's `asyncore.socket_map`. */
 export const socket_map: SocketMap = new Map();
 
-/** poll2()'s poll object, kept between iterations with the mask each fd is registered for (ARCHITECTURE.md, "Poll registrations"). */
+/**
+ * poll2()'s poll object, kept between iterations, each fd registered for its interest
+ * (ARCHITECTURE.md, "Poll registrations"). What is registered is read from the poll object
+ * itself (its registration watches the descriptor: Pollable.watcher_of()), not kept in a table of
+ * our own beside it (a hash table of the map's size).
+ */
 export class Registrations {
   readonly pollster = new Poller();
-  private readonly masks = new Map<number, number>();
   /**
    * The last pass's fds and interests, in the map's order: a map walked in the same order finds
-   * each fd's interest at its position, without a lookup (the masks are the same then).
+   * each fd's interest at its position, without a lookup (what is registered is the same then).
    */
   private readonly order_fd: number[] = [];
   private readonly order_flags: number[] = [];
   private count = 0;
+  /**
+   * fds whose place a pass gave to another fd (or cut off at its end): each is still in the map or
+   * left it, and sweep() unregisters those that left. Every registered fd is at a place in
+   * order_fd or here.
+   */
+  private readonly displaced: number[] = [];
+  /** begin() was called and sweep() not yet. */
+  private passing = false;
 
   /** A pass over the map begins. */
   begin(): void {
+    if (this.passing) {
+      // The last pass was cut short (a readable() that threw): its places may hold an fd beside
+      // its interest of an earlier pass. Forget them all; this pass finds each fd by lookup.
+      for (const fd of this.order_fd) this.displaced.push(fd);
+      this.order_fd.length = 0;
+      this.order_flags.length = 0;
+    }
+    this.passing = true;
     this.count = 0;
   }
 
   /** `fd`'s interest this iteration (0: none); the poll object hears only of changes. */
   set(fd: number, flags: number): void {
     const i = this.count++;
-    if (this.order_fd[i] === fd && this.order_flags[i] === flags) return;
+    const was = this.order_fd[i];
+    if (was === fd && this.order_flags[i] === flags) return;
+    if (was !== undefined && was !== fd) this.displaced.push(was);
     this.order_fd[i] = fd;
     this.order_flags[i] = flags;
-    const had = this.masks.get(fd);
+    const had = this.mask_of(fd);
     if (flags) {
-      if (had !== flags) {
-        this.pollster.register(fd, flags);
-        this.masks.set(fd, flags);
-      }
+      // A closed descriptor's registration cannot be read (null): registering again modifies it.
+      if (had !== flags) this.pollster.register(fd, flags);
     } else if (had !== undefined) {
-      this.pollster.unregister(fd);
-      this.masks.delete(fd);
+      this.unregister(fd, had);
     }
   }
 
   /**
-   * After a pass over `map` that set a non-zero interest for `wanted` fds: more registered than
-   * that means channels left the map since the last pass, so stop watching them.
+   * The mask `fd` is registered for, undefined when it is not registered; null when that cannot be
+   * read, for a closed descriptor (no longer in the descriptor table).
    */
-  sweep(map: SocketMap, wanted: number): void {
-    if (this.order_fd.length > this.count) {
-      this.order_fd.length = this.count;
+  private mask_of(fd: number): number | undefined | null {
+    const p = lookup_fd(fd);
+    if (p === undefined) return null;
+    // poll's Registration: it watches the descriptor, with the mask it was registered for.
+    const reg = p.watcher_of(this.pollster) as { readonly mask: number } | null;
+    return reg === null ? undefined : reg.mask;
+  }
+
+  /** Unregister `fd` (had: mask_of(fd), not undefined); a closed one only if it is registered. */
+  private unregister(fd: number, had: number | null): void {
+    if (had !== null) {
+      this.pollster.unregister(fd);
+      return;
+    }
+    try {
+      this.pollster.unregister(fd);
+    } catch (e) {
+      if (!(e instanceof KeyError)) throw e;
+    }
+  }
+
+  /**
+   * After a pass over `map`: the channels that left the map since the last pass are among the
+   * displaced fds; stop watching them. `_wanted` (how many fds the pass gave an interest) is no
+   * longer needed.
+   */
+  sweep(map: SocketMap, _wanted?: number): void {
+    this.passing = false;
+    const fds = this.order_fd;
+    const d = this.displaced;
+    for (let j = this.count; j < fds.length; j++) d.push(fds[j] as number);
+    if (fds.length > this.count) {
+      fds.length = this.count;
       this.order_flags.length = this.count;
     }
-    let gone = this.masks.size - wanted;
-    if (gone <= 0) return;
-    // A channel that left because it closed is among the poll object's changed fds (close()
-    // notifies): look there first, and walk every registration only for one that left otherwise.
-    const left: number[] = [];
-    for (const fd of this.pollster._changed_fds()) {
-      if (this.masks.has(fd) && !map.has(fd)) {
-        left.push(fd);
-        if (--gone === 0) break;
-      }
+    if (d.length === 0) return;
+    for (let k = 0; k < d.length; k++) {
+      const fd = d[k] as number;
+      if (map.has(fd)) continue;
+      const had = this.mask_of(fd);
+      if (had !== undefined) this.unregister(fd, had);
     }
-    for (const fd of left) {
-      this.pollster.unregister(fd);
-      this.masks.delete(fd);
-    }
-    if (gone === 0) return;
-    for (const fd of this.masks.keys()) {
-      if (!map.has(fd)) {
-        this.pollster.unregister(fd);
-        this.masks.delete(fd);
-      }
-    }
+    d.length = 0;
   }
 }
 

@@ -80,29 +80,43 @@ function sort_by_pos(found: Entry[], n: number): void {
  * fd's lists in the map's order (begin, set..., end); select() then answers exactly what
  * select.select(r, w, x, timeout) over those lists would — the same subsets in the same order,
  * EBADF for a closed descriptor in any list — at a cost of O(ready) instead of O(map).
+ *
+ * There is no table of the entries by fd (a hash table of the map's size, ~46 B per channel): an
+ * entry is in `order` at its position, and one that is not where its fd is looked for is found
+ * through the descriptor table and its descriptor's watchers (find()).
  */
 export class Selector {
-  private readonly entries = new Map<number, Entry>();
   private readonly candidates = new Set<Entry>();
   /**
    * The entries in the order of the last pass. A map that did not change is walked in the same
-   * order, so each set() finds its entry here at its position without a lookup.
+   * order, so each set() finds its entry here at its position without a lookup. Every entry is in
+   * a slot here (its own, `pos`, or a stale one) or in `displaced`.
    */
   private readonly order: (Entry | undefined)[] = [];
   /**
-   * Each place's fd and lists as of the last pass, beside `order`: an unchanged channel is
-   * checked against these two packed arrays without loading its Entry (at 10,000 channels the
-   * entries' scattered loads were most of what select's pass cost beyond poll's).
+   * Each slot's fd and lists as of the pass that placed its entry there (-1: none), beside
+   * `order`: an unchanged channel is checked against these two packed arrays without loading its
+   * Entry (at 10,000 channels the entries' scattered loads were most of what select's pass cost
+   * beyond poll's).
    */
   private readonly order_fd: number[] = [];
   private readonly order_lists: number[] = [];
+  /**
+   * Entries whose slot this pass gave to another fd (or cut off at its end): each either moved to
+   * a slot of its own in this pass (order[pos] is it) or left the map, and end() drops those.
+   */
+  private readonly displaced: Entry[] = [];
   private count = 0;
+  /** begin() was called and end() not yet. */
+  private passing = false;
   /** A descriptor in the lists that names nothing open: select() raises EBADF. */
   private bad = false;
   /** @internal The sleeper of the wait in progress (set by whoever takes select()'s steps). */
   sleeper: Sleeper | null = null;
 
   begin(): void {
+    if (this.passing) this.repair();
+    this.passing = true;
     this.count = 0;
     this.bad = false;
   }
@@ -116,19 +130,11 @@ export class Selector {
     }
     let e: Entry | undefined = this.order[i];
     if (e === undefined || e.fd !== fd) {
-      e = this.entries.get(fd);
+      e = this.place(i, fd);
       if (e === undefined) {
-        const target = lookup_fd(fd);
-        if (target === undefined) {
-          if (lists !== 0) this.bad = true;
-          return;
-        }
-        e = new Entry(this, fd, target);
-        this.entries.set(fd, e);
-        target.watch(e);
+        if (lists !== 0) this.bad = true;
+        return;
       }
-      this.order[i] = e;
-      e.pos = i;
     }
     this.count = i + 1;
     this.order_fd[i] = fd;
@@ -139,38 +145,77 @@ export class Selector {
     }
   }
 
-  /** The pass over `map` is over: stop watching the descriptors that left it. */
-  end(map: ReadonlyMap<number, unknown>): void {
-    if (this.order.length > this.count) {
-      this.order.length = this.count;
-      this.order_fd.length = this.count;
-      this.order_lists.length = this.count;
+  /**
+   * set()'s lookup, out of its way (set() runs once per channel per iteration): `fd`'s entry, now
+   * at slot `i`, whose occupant is displaced. A closed descriptor is in no table (and one in the
+   * lists is EBADF): undefined, and an entry left on it is dropped by end().
+   */
+  private place(i: number, fd: number): Entry | undefined {
+    const old = this.order[i];
+    if (old !== undefined) this.displaced.push(old);
+    const target = lookup_fd(fd);
+    if (target === undefined) return undefined;
+    let e = target.watcher_of(this) as Entry | null;
+    if (e === null) {
+      e = new Entry(this, fd, target);
+      target.watch(e);
     }
-    let gone = this.entries.size - this.count;
-    if (gone <= 0) return;
-    // A channel that left because its socket closed was told so (close() notifies): it is among
-    // the candidates, so look there first and walk every entry only for one that left otherwise
-    // (del_channel() alone). Closing a channel then costs O(candidates), not O(map).
-    for (const e of this.candidates) {
-      if (!map.has(e.fd)) {
-        this.drop(e);
-        if (--gone === 0) return;
+    this.order[i] = e;
+    e.pos = i;
+    return e;
+  }
+
+  /**
+   * A pass cut short (a readable() that threw: begin() without end()) may have left an entry in a
+   * stale slot besides the one it was placed in. Each slot keeps only the entry placed there (pos
+   * is the slot); the others are displaced, so that the next pass finds them by lookup and its
+   * end() drops those that left.
+   */
+  private repair(): void {
+    const order = this.order;
+    for (let j = 0; j < order.length; j++) {
+      const e = order[j];
+      if (e !== undefined && e.pos !== j) {
+        this.displaced.push(e);
+        order[j] = undefined;
+        this.order_fd[j] = -1;
       }
-    }
-    for (const e of this.entries.values()) {
-      if (!map.has(e.fd)) this.drop(e);
     }
   }
 
+  /**
+   * The pass over the map is over: stop watching the descriptors that left it. They are among
+   * the displaced entries (their slot went to another fd, or was cut off), so this costs
+   * O(displaced): nothing when the map did not change, and a channel that left costs what the
+   * pass already paid for the channels after it (each found by lookup).
+   */
+  end(_map?: ReadonlyMap<number, unknown>): void {
+    this.passing = false;
+    const order = this.order;
+    const count = this.count;
+    const d = this.displaced;
+    for (let j = count; j < order.length; j++) {
+      const e = order[j];
+      if (e !== undefined) d.push(e);
+    }
+    if (order.length > count) {
+      order.length = count;
+      this.order_fd.length = count;
+      this.order_lists.length = count;
+    }
+    if (d.length === 0) return;
+    for (let k = 0; k < d.length; k++) {
+      const e = d[k] as Entry;
+      // Not where this pass put it (or dropped already: pos -1): it left the map.
+      if (e.pos >= 0 && order[e.pos] !== e) this.drop(e);
+    }
+    d.length = 0;
+  }
+
   private drop(e: Entry): void {
-    this.entries.delete(e.fd);
     this.candidates.delete(e);
     e.target.unwatch(e);
-    // A channel that left during the pass: its place must not find it again.
-    if (this.order[e.pos] === e) {
-      this.order[e.pos] = undefined;
-      this.order_fd[e.pos] = -1;
-    }
+    e.pos = -1;
   }
 
   /** @internal an entry's descriptor changed */
@@ -181,8 +226,9 @@ export class Selector {
 
   /** Stop watching everything (the map is done with). */
   clear(): void {
-    for (const e of this.entries.values()) e.target.unwatch(e);
-    this.entries.clear();
+    for (const e of this.order) if (e !== undefined) e.target.unwatch(e);
+    for (const e of this.displaced) e.target.unwatch(e);
+    this.displaced.length = 0;
     this.candidates.clear();
     this.order.length = 0;
     this.order_fd.length = 0;

@@ -13,9 +13,23 @@ import { POLLHUP, POLLIN, POLLOUT } from "./readiness.js";
 
 /**
  * Where the connection stands: connecting, connected, or ended abnormally (reset, refused,
- * aborted: Linux's TCP_CLOSE) before it connected ("failed") or after ("reset").
+ * aborted: Linux's TCP_CLOSE) before it connected (FAILED) or after (RESET). The low two bits of
+ * Connection.state.
  */
-type Phase = "connecting" | "connected" | "failed" | "reset";
+const CONNECTING = 0;
+const CONNECTED = 1;
+const FAILED = 2;
+const RESET = 3;
+const PHASE = 3;
+/** Connection.state's flags above the phase: one field for what would be eight booleans per connection. */
+const EOF = 4;
+const RD_SHUT = 8;
+const WR_SHUT = 16;
+const RELEASED = 32;
+const COUNTED = 64;
+const BLOCKED = 128;
+const HOLD_FIRST = 256;
+const PAUSED = 512;
 
 /** How long a closed connection waits for the peer's FIN before it is torn down (Linux's FIN_WAIT2). */
 const FIN_WAIT_MS = 60_000;
@@ -47,22 +61,17 @@ function on_connect(this: NodeSocket): void {
 }
 
 export class Connection implements Endpoint {
-  readonly rbuf = new ByteQueue();
-  #phase: Phase;
-  /** The peer's FIN arrived. */
-  private eof = false;
-  /** shutdown(SHUT_RD), shutdown(SHUT_WR): each direction closes on its own, as Linux's sk_shutdown bits. */
-  private rd_shut = false;
-  private wr_shut = false;
-  /** send() found no room; the next flushed write makes us writable again. */
-  private blocked = false;
+  /** The socket's stage this endpoint stands for: on the prototype, not a field of each Connection. */
+  declare readonly kind: "stream";
+  /**
+   * What arrived and recv() has not taken. NO_INPUT (shared, never written) until the first data:
+   * a connection that never receives, as most of an idle server's do, has no queue of its own.
+   */
+  rbuf: ByteQueue = NO_INPUT;
+  /** The phase (CONNECTING…RESET) and the flags EOF…PAUSED, read and written through the accessors below. */
+  private state: number;
   /** send() calls in this tick so far; the first schedules end_batch for the tick's end (see write()). */
   private sends = 0;
-  /**
-   * The last tick made several sends (a line server answering a chunk of lines): this tick's
-   * first send waits for the rest, so that they all leave in one write instead of two.
-   */
-  private hold_first = false;
   /**
    * Sends held to leave together (the tick's later ones; its first too, and earlier ticks' carried
    * ones, in end_batch()'s cases), and their byte count. Many small ones are joined into one write
@@ -77,18 +86,81 @@ export class Connection implements Endpoint {
    * which its carry_check() compares with to see whether a later tick sent (and carried) again.
    */
   private carry_gen = 0;
-  private paused: boolean;
   private owner: EndpointOwner | null = null;
   private early_error: OSError | null = null;
-  private released = false;
+
+  private get phase(): number {
+    return this.state & PHASE;
+  }
+  private set phase(p: number) {
+    this.state = (this.state & ~PHASE) | p;
+  }
+  private flag(f: number, on: boolean): void {
+    this.state = on ? this.state | f : this.state & ~f;
+  }
+  /** The peer's FIN arrived. */
+  private get eof(): boolean {
+    return (this.state & EOF) !== 0;
+  }
+  private set eof(on: boolean) {
+    this.flag(EOF, on);
+  }
+  /** shutdown(SHUT_RD), shutdown(SHUT_WR): each direction closes on its own, as Linux's sk_shutdown bits. */
+  private get rd_shut(): boolean {
+    return (this.state & RD_SHUT) !== 0;
+  }
+  private set rd_shut(on: boolean) {
+    this.flag(RD_SHUT, on);
+  }
+  private get wr_shut(): boolean {
+    return (this.state & WR_SHUT) !== 0;
+  }
+  private set wr_shut(on: boolean) {
+    this.flag(WR_SHUT, on);
+  }
+  private get released(): boolean {
+    return (this.state & RELEASED) !== 0;
+  }
+  private set released(on: boolean) {
+    this.flag(RELEASED, on);
+  }
   /** An accepted connection counted against the descriptor limit (fd_limit.ts) until Node's socket closes. */
-  private counted = false;
+  private get counted(): boolean {
+    return (this.state & COUNTED) !== 0;
+  }
+  private set counted(on: boolean) {
+    this.flag(COUNTED, on);
+  }
+  /** send() found no room; the next flushed write makes us writable again. */
+  private get blocked(): boolean {
+    return (this.state & BLOCKED) !== 0;
+  }
+  private set blocked(on: boolean) {
+    this.flag(BLOCKED, on);
+  }
+  /**
+   * The last tick made several sends (a line server answering a chunk of lines): this tick's
+   * first send waits for the rest, so that they all leave in one write instead of two.
+   */
+  private get hold_first(): boolean {
+    return (this.state & HOLD_FIRST) !== 0;
+  }
+  private set hold_first(on: boolean) {
+    this.flag(HOLD_FIRST, on);
+  }
+  /** Node's socket is paused (not reading): the receive queue is at its limit, or nobody owns the connection yet. */
+  private get paused(): boolean {
+    return (this.state & PAUSED) !== 0;
+  }
+  private set paused(on: boolean) {
+    this.flag(PAUSED, on);
+  }
 
   constructor(
     readonly conn: NodeSocket,
     established: boolean,
   ) {
-    this.#phase = established ? "connected" : "connecting";
+    this.state = established ? CONNECTED : CONNECTING;
     this.paused = true;
     // Shared listeners, found through the Node socket: no closures per connection. An accepted
     // connection is born connected and never hears "connect".
@@ -109,39 +181,43 @@ export class Connection implements Endpoint {
 
   /** The handshake completed (it stays so after the connection ends). */
   get established(): boolean {
-    return this.#phase === "connected" || this.#phase === "reset";
+    return this.phase === CONNECTED || this.phase === RESET;
   }
 
   /** The connection ended abnormally, before or after it connected. */
   get dead(): boolean {
-    return this.#phase === "failed" || this.#phase === "reset";
+    return this.phase === FAILED || this.phase === RESET;
   }
 
   private die(): void {
-    if (this.#phase === "connecting") this.#phase = "failed";
-    else if (this.#phase === "connected") this.#phase = "reset";
+    if (this.phase === CONNECTING) this.phase = FAILED;
+    else if (this.phase === CONNECTED) this.phase = RESET;
   }
 
   /** Hand the connection to its socket; events from now on go there. */
   attach(owner: EndpointOwner): void {
     this.owner = owner;
     if (this.early_error) {
-      owner.error(this.early_error);
+      owner._endpoint_error(this.early_error);
       this.early_error = null;
     }
     if (this.established) this.apply_options();
     this.resume_if_room();
   }
 
+  retarget(owner: EndpointOwner): void {
+    this.owner = owner;
+  }
+
   /** Readiness as Linux's tcp_poll() reports it. */
   poll_flags(): number {
-    switch (this.#phase) {
-      case "connecting":
+    switch (this.phase) {
+      case CONNECTING:
         return 0;
-      case "failed":
-      case "reset":
+      case FAILED:
+      case RESET:
         return POLLIN | POLLOUT | POLLHUP;
-      case "connected": {
+      default: {
         const rd_done = this.eof || this.rd_shut;
         let f = this.rbuf.length > 0 || rd_done ? POLLIN : 0;
         if (this.writable_now) f |= POLLOUT;
@@ -171,7 +247,7 @@ export class Connection implements Endpoint {
         this.resume_if_room();
         break;
       case "sndbuf":
-        this.owner?.changed();
+        this.owner?._endpoint_changed();
         break;
       default:
         break;
@@ -189,7 +265,7 @@ export class Connection implements Endpoint {
   /** The peer's FIN. */
   private on_end(): void {
     this.eof = true;
-    this.owner?.changed();
+    this.owner?._endpoint_changed();
   }
 
   /** Node's socket closed: without a FIN first, the connection died. */
@@ -197,29 +273,30 @@ export class Connection implements Endpoint {
     if (this.counted) accepted_closed();
     if (!this.eof && !this.dead && !this.released) {
       this.die();
-      this.owner?.changed();
+      this.owner?._endpoint_changed();
     }
   }
 
   private on_connect(): void {
-    this.#phase = "connected";
+    this.phase = CONNECTED;
     this.apply_options();
-    this.owner?.changed();
+    this.owner?._endpoint_changed();
   }
 
   private on_data(chunk: Buffer): void {
     if (this.rd_shut || this.released) return;
     const was_empty = this.rbuf.length === 0;
+    if (this.rbuf === NO_INPUT) this.rbuf = new ByteQueue();
     this.rbuf.push(chunk);
     if (this.rbuf.length >= this.recv_limit()) this.pause();
-    if (was_empty) this.owner?.changed();
+    if (was_empty) this.owner?._endpoint_changed();
   }
 
   private on_error(e: Error): void {
     if (this.released) return;
     this.die();
     const err = socket_error_from_node(e);
-    if (this.owner) this.owner.error(err);
+    if (this.owner) this.owner._endpoint_error(err);
     else this.early_error = err;
   }
 
@@ -399,7 +476,7 @@ export class Connection implements Endpoint {
     return (this.written_cb ??= () => {
       if (this.blocked && this.writable_now) {
         this.blocked = false;
-        this.owner?.changed();
+        this.owner?._endpoint_changed();
       }
     });
   }
@@ -432,7 +509,7 @@ export class Connection implements Endpoint {
     this.released = true;
     this.owner = null;
     const unread = this.rbuf.length > 0 && !this.rd_shut;
-    this.rbuf.clear();
+    this.rbuf = NO_INPUT;
     const c = this.conn;
     if (c.destroyed) return;
     if (!this.established) {
@@ -490,6 +567,9 @@ export class Connection implements Endpoint {
 
 const EMPTY = Buffer.alloc(0);
 
+/** The receive queue of every connection that has received nothing yet (Connection.rbuf): always empty. */
+const NO_INPUT = new ByteQueue();
+
 /**
  * Held sends leave as one writev, without a copy, when there are at most WRITEV_MAX of at least
  * WRITEV_MIN_AVERAGE bytes each on average; otherwise they are joined (many small replies: a
@@ -525,3 +605,5 @@ export function reset_connection(c: NodeSocket): void {
     c.destroy();
   }
 }
+
+(Connection.prototype as { kind: string }).kind = "stream";

@@ -20,13 +20,15 @@ interface Datagram {
 }
 
 export class DatagramEndpoint implements Endpoint {
+  /** The socket's stage this endpoint stands for: on the prototype, not a field of each DatagramEndpoint. */
+  declare readonly kind: "datagram";
   readonly udp: UdpSocket;
   private queue: Datagram[] = [];
   private queued_bytes = 0;
   #peer: Peer | null = null;
 
   constructor(
-    private readonly owner: EndpointOwner,
+    private owner: EndpointOwner,
     host: string,
     port: number,
   ) {
@@ -41,7 +43,7 @@ export class DatagramEndpoint implements Endpoint {
     this.udp.on("error", (e: Error) => {
       const err = socket_error_from_node(e);
       if (this.binding) this.bind_error = err;
-      else if (!this.closed) owner.error(err);
+      else if (!this.closed) this.owner._endpoint_error(err);
     });
     // With the lookup answered in place, Node binds now and emits a bind failure synchronously.
     this.binding = true;
@@ -80,10 +82,14 @@ export class DatagramEndpoint implements Endpoint {
     if (this.queued_bytes + msg.length > this.owner.options.rcvbuf) return;
     this.queue.push({ data: msg, from: python_address(this.owner.family, rinfo.address, rinfo.port) });
     this.queued_bytes += msg.length;
-    if (this.queue.length === 1) this.owner.changed();
+    if (this.queue.length === 1) this.owner._endpoint_changed();
   }
 
   /** Readiness as Linux's udp_poll() reports it: always writable (sends never wait), readable while a datagram waits. */
+  retarget(owner: EndpointOwner): void {
+    this.owner = owner;
+  }
+
   poll_flags(): number {
     return this.queue.length > 0 ? POLLIN | POLLOUT : POLLOUT;
   }
@@ -112,7 +118,7 @@ export class DatagramEndpoint implements Endpoint {
 
   send(data: Buffer, host: string, port: number): void {
     this.udp.send(data, port, host, (e) => {
-      if (e) this.owner.error(socket_error_from_node(e));
+      if (e) this.owner._endpoint_error(socket_error_from_node(e));
     });
   }
 
@@ -124,3 +130,5 @@ export class DatagramEndpoint implements Endpoint {
     this.udp.close();
   }
 }
+
+(DatagramEndpoint.prototype as { kind: string }).kind = "datagram";

@@ -2,17 +2,21 @@
 import type { OSError } from "../errno/index.js";
 import type { OptionKey, SocketOptions } from "./options.js";
 
-/** What an endpoint tells the socket that owns it: the same few calls for every kind (ARCHITECTURE.md, "The emulation"). */
+/**
+ * What an endpoint tells the socket that owns it: the same few calls for every kind (ARCHITECTURE.md,
+ * "The emulation"). The socket itself implements it (no owner object per socket), under names that
+ * stay off its Python-shaped surface.
+ */
 export interface EndpointOwner {
   readonly family: number;
   /** The socket's options, read where they are used (SO_RCVBUF as data arrives, SO_SNDBUF at send, …). */
   readonly options: SocketOptions;
   /** Readiness may have changed: whoever waits on the socket re-reads poll_flags(). */
-  changed(): void;
+  _endpoint_changed(): void;
   /** An error the socket keeps until it is reported once (SO_ERROR, or the next call that can fail). */
-  error(err: OSError): void;
+  _endpoint_error(err: OSError): void;
   /** A failure that must not take the endpoint down (an accept() that failed): logged, not raised. */
-  warn(message: string): void;
+  _endpoint_warn(message: string): void;
 }
 
 /** What a socket asks of its endpoint. */
@@ -21,4 +25,6 @@ export interface Endpoint {
   poll_flags(): number;
   /** setsockopt() stored a new value for `key`: apply it where Node can, now. */
   option_changed(key: OptionKey): void;
+  /** Another socket now owns this endpoint (the ssl layer's wrap: socket._move_to). */
+  retarget(owner: EndpointOwner): void;
 }

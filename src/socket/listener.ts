@@ -43,6 +43,8 @@ type Source =
   | { readonly kind: "server"; readonly server: Server };
 
 export class Listener implements Endpoint {
+  /** The socket's stage this endpoint stands for: on the prototype, not a field of each Listener. */
+  declare readonly kind: "listener";
   /** Accepted by Node, waiting for accept(); at most a few thousand, so shift() is cheap. */
   private queue: Connection[] = [];
   private limit = 0;
@@ -51,7 +53,11 @@ export class Listener implements Endpoint {
   private source: Source = { kind: "none" };
   private phase: Phase = "bound";
 
-  constructor(private readonly owner: EndpointOwner) {}
+  constructor(private owner: EndpointOwner) {}
+
+  retarget(owner: EndpointOwner): void {
+    this.owner = owner;
+  }
 
   /** listen(n): from now on connections queue for accept(), at most `n` + Linux's SYN backlog. */
   listen(backlog: number): void {
@@ -158,13 +164,13 @@ export class Listener implements Endpoint {
       return;
     }
     this.queue.push(conn);
-    if (this.queue.length === 1) this.owner.changed();
+    if (this.queue.length === 1) this.owner._endpoint_changed();
     // Counted until Node's socket closes; the connection's own "close" listener uncounts it.
     const full = conn.count_descriptor();
     if (full !== 0) {
       // This connection took the last descriptor: until one is freed, libuv accepts and closes
       // new connections itself (its EMFILE trick) and Node is never told. PORTING.md, "The accept queue lives in the emulation".
-      this.owner.warn(`accept() failed: ${os_error(full).message}; new connections are closed until descriptors are freed; still listening`);
+      this.owner._endpoint_warn(`accept() failed: ${os_error(full).message}; new connections are closed until descriptors are freed; still listening`);
     }
   }
 
@@ -172,11 +178,11 @@ export class Listener implements Endpoint {
     if (this.closed) return;
     if (e.syscall === "accept") {
       // libuv keeps the listening handle and backs off (its EMFILE trick); so do we.
-      this.owner.warn(`accept() failed: ${socket_error_from_node(e).message}; still listening`);
+      this.owner._endpoint_warn(`accept() failed: ${socket_error_from_node(e).message}; still listening`);
       return;
     }
     // A bind Node completed later (a host name, a cluster worker) failed.
-    this.owner.error(socket_error_from_node(e));
+    this.owner._endpoint_error(socket_error_from_node(e));
   }
 
   close(): void {
@@ -203,3 +209,5 @@ function unprivileged_port_start(): number {
     return 1024;
   }
 }
+
+(Listener.prototype as { kind: string }).kind = "listener";

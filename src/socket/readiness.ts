@@ -15,6 +15,8 @@ export const POLLRDHUP = 0x2000;
 
 /** Something told when a descriptor's readiness may have changed (select waits, poll objects). */
 export interface Watcher {
+  /** Whose watch this is (a select's or a poll object's), for Pollable.watcher_of(). */
+  readonly owner?: unknown;
   changed(p: Pollable): void;
 }
 
@@ -38,6 +40,15 @@ export abstract class Pollable {
   watch(w: Watcher): void {
     if (this.watcher === null) this.watcher = w;
     else (this.others ??= []).push(w);
+  }
+
+  /** The first of this descriptor's watchers that `owner` made, if any. */
+  watcher_of(owner: unknown): Watcher | null {
+    const w = this.watcher;
+    if (w !== null && w.owner === owner) return w;
+    const os = this.others;
+    if (os !== null) for (const o of os) if (o.owner === owner) return o;
+    return null;
   }
 
   unwatch(w: Watcher): void {

@@ -23,19 +23,18 @@ import { default_options, option_result, read_option, store_option, type SocketO
 import { POLLERR, POLLHUP, POLLNVAL, POLLOUT, Pollable } from "./readiness.js";
 import { gaierror } from "./errors.js";
 
-type Stage =
-  | { readonly kind: "fresh" }
-  | { readonly kind: "listener"; readonly listener: Listener }
-  | { readonly kind: "stream"; readonly conn: Connection }
-  | { readonly kind: "datagram"; readonly ep: DatagramEndpoint }
-  | { readonly kind: "closed" };
+/**
+ * Where the socket stands: FRESH, CLOSED, or its endpoint itself (each endpoint class has its
+ * `kind` on its prototype), so that a connected socket holds no stage object of its own.
+ */
+type Stage = typeof FRESH | typeof CLOSED | Listener | Connection | DatagramEndpoint;
 
 /** Warnings a socket cannot raise (an accept that failed while listening); asyncore routes them to log_info. */
 export type WarningSink = (message: string) => void;
 
-const FRESH: Stage = { kind: "fresh" };
+const FRESH = { kind: "fresh" } as const;
 let next_autobind = 0;
-const CLOSED: Stage = { kind: "closed" };
+const CLOSED = { kind: "closed" } as const;
 
 function check_int(n: unknown): number {
   if (typeof n !== "number" || !Number.isInteger(n)) {
@@ -84,39 +83,20 @@ function shared_local(family: number, host: string | undefined, port: number | u
   return (last_local = python_address(family, host, port));
 }
 
+/** socket.flags. */
+const OPTS_SHARED = 1;
+const CONNECT_REPORTED = 2;
+
 /** The options of every socket that has set none (never written: setsockopt copies first). */
 const DEFAULT_OPTIONS: SocketOptions = default_options();
 
 const emit_socket_warning: WarningSink = (m) => process.emitWarning(m, "SocketWarning");
 
-/** A socket's EndpointOwner: prototype methods, no closures per socket. */
-class SocketOwner implements EndpointOwner {
-  readonly family: number;
-  /** Not readonly: the ssl layer's wrap hands the endpoint, with its owner, to the wrapping socket (socket._move_to). */
-  constructor(private s: socket) {
-    this.family = s.family;
-  }
-  /** Read through the socket: its options object is replaced when a shared one is first written. */
-  get options(): SocketOptions {
-    return this.s.options;
-  }
-  /** @internal the socket now reporting for the endpoint */
-  retarget(s: socket): void {
-    this.s = s;
-  }
-  changed(): void {
-    this.s["notify"]();
-  }
-  error(err: OSError): void {
-    this.s["pending_error"] = err;
-    this.s["notify"]();
-  }
-  warn(message: string): void {
-    this.s.on_warning(message);
-  }
-}
-
-export class socket extends Pollable {
+/**
+ * The socket is its endpoint's EndpointOwner itself (the `_endpoint_*` methods, @internal): no
+ * owner object per socket.
+ */
+export class socket extends Pollable implements EndpointOwner {
   readonly family: number;
   readonly type: number;
   readonly proto: number;
@@ -127,7 +107,6 @@ export class socket extends Pollable {
    * connection.
    */
   private opts: SocketOptions = DEFAULT_OPTIONS;
-  private opts_shared = true;
   /** Where accept() failures of a listener are reported; asyncore's dispatcher sets it. */
   on_warning: WarningSink = emit_socket_warning;
   /**
@@ -140,14 +119,27 @@ export class socket extends Pollable {
   private stage: Stage = FRESH;
   /** The pending error (Linux's sk_err), whichever endpoint met it: reported once. */
   private pending_error: OSError | null = null;
-  /** What this socket's endpoint reports to it; kept off the socket's Python-shaped surface. */
-  private owner: SocketOwner;
   private timeout: number | null = 0;
   private bound_to: Address | null = null;
   private peer: Address | null = null;
   private local: Address | null = null;
+  /** OPTS_SHARED and CONNECT_REPORTED: two booleans in one field, read through the accessors below. */
+  private flags = OPTS_SHARED;
+
+  /** `opts` is shared (see there): setsockopt() copies it first. */
+  private get opts_shared(): boolean {
+    return (this.flags & OPTS_SHARED) !== 0;
+  }
+  private set opts_shared(on: boolean) {
+    this.flags = on ? this.flags | OPTS_SHARED : this.flags & ~OPTS_SHARED;
+  }
   /** connect() has reported an established connection once (accepted sockets are born connected). */
-  private connect_reported = false;
+  private get connect_reported(): boolean {
+    return (this.flags & CONNECT_REPORTED) !== 0;
+  }
+  private set connect_reported(on: boolean) {
+    this.flags = on ? this.flags | CONNECT_REPORTED : this.flags & ~CONNECT_REPORTED;
+  }
 
   constructor(family: number = AF_INET, type: number = SOCK_STREAM, proto = 0) {
     super();
@@ -166,7 +158,6 @@ export class socket extends Pollable {
     this.family = family;
     this.type = type;
     this.proto = proto === -1 ? 0 : proto;
-    this.owner = new SocketOwner(this);
     this.fd = allocate_fd(this);
   }
 
@@ -180,7 +171,7 @@ export class socket extends Pollable {
     const s = new socket(family, SOCK_STREAM);
     // The listener's options at accept(), shared until either side sets one (see `opts`).
     s.opts = options;
-    s.stage = { kind: "stream", conn };
+    s.stage = conn;
     s.connect_reported = true;
     const c = conn.conn;
     if (family === AF_UNIX) {
@@ -191,7 +182,7 @@ export class socket extends Pollable {
       s.peer = python_address(family, c.remoteAddress, c.remotePort);
       s.local = shared_local(family, c.localAddress, c.localPort);
     }
-    conn.attach(s.owner);
+    conn.attach(s);
     return s;
   }
 
@@ -201,7 +192,7 @@ export class socket extends Pollable {
 
   /** Python's `sock.detach()` is not offered; `closed` mirrors `sock._closed`. */
   get closed(): boolean {
-    return this.stage.kind === "closed";
+    return this.stage === CLOSED;
   }
 
   /**
@@ -227,14 +218,28 @@ export class socket extends Pollable {
     // Shared until either socket sets one (see `opts`); `to` has set none yet.
     to.opts = this.opts;
     to.opts_shared = this.opts_shared = true;
-    // The endpoint keeps its owner object, which reads options through its socket: it now reports to `to`.
-    to.owner = this.owner;
-    to.owner.retarget(to);
-    this.owner = new SocketOwner(this);
+    // The endpoint now reports to `to`, and reads its options there.
+    this.endpoint()?.retarget(to);
     this.stage = CLOSED;
     this.fd = -1;
     this.pending_error = null;
     this.hand_watchers_to(to);
+  }
+
+  /** @internal EndpointOwner: readiness may have changed. */
+  _endpoint_changed(): void {
+    this.notify();
+  }
+
+  /** @internal EndpointOwner: the endpoint met an error, kept until reported once. */
+  _endpoint_error(err: OSError): void {
+    this.pending_error = err;
+    this.notify();
+  }
+
+  /** @internal EndpointOwner: a failure that is logged, not raised. */
+  _endpoint_warn(message: string): void {
+    this.on_warning(message);
   }
 
   // ---- readiness -------------------------------------------------------------------------
@@ -249,11 +254,11 @@ export class socket extends Pollable {
         // Not connected: a stream socket is writable and hung up, as Linux reports it.
         return err | (this.type === SOCK_DGRAM ? POLLOUT : POLLOUT | POLLHUP);
       case "listener":
-        return err | st.listener.poll_flags();
+        return err | st.poll_flags();
       case "stream":
-        return err | st.conn.poll_flags();
+        return err | st.poll_flags();
       case "datagram":
-        return err | st.ep.poll_flags();
+        return err | st.poll_flags();
     }
   }
 
@@ -262,11 +267,11 @@ export class socket extends Pollable {
     const st = this.stage;
     switch (st.kind) {
       case "listener":
-        return st.listener;
+        return st;
       case "stream":
-        return st.conn;
+        return st;
       case "datagram":
-        return st.ep;
+        return st;
       default:
         return null;
     }
@@ -275,7 +280,7 @@ export class socket extends Pollable {
   // ---- errors ------------------------------------------------------------------------------
 
   private check_open(): void {
-    if (this.stage.kind === "closed") throw os_error(EBADF);
+    if (this.stage === CLOSED) throw os_error(EBADF);
   }
 
   /** A pending error is reported once, by the first call that can report it. */
@@ -315,12 +320,12 @@ export class socket extends Pollable {
     if (this.stage.kind !== "fresh") throw os_error(EINVAL);
     if (this.type === SOCK_DGRAM) {
       const t = inet_target(this.family, address, true);
-      const ep = new DatagramEndpoint(this.owner, t.host, t.port);
-      this.stage = { kind: "datagram", ep };
+      const ep = new DatagramEndpoint(this, t.host, t.port);
+      this.stage = ep;
       this.bound_to = ep.bound_address();
       return;
     }
-    const listener = new Listener(this.owner);
+    const listener = new Listener(this);
     const target: BindAddress =
       this.family === AF_UNIX
         ? { kind: "path", path: unix_path(address) }
@@ -333,7 +338,7 @@ export class socket extends Pollable {
     }
     if (target.kind === "path") this.bound_to = target.path;
     else if (result.port !== null) this.bound_to = python_address(this.family, target.host, result.port);
-    this.stage = { kind: "listener", listener };
+    this.stage = listener;
     this.notify();
   }
 
@@ -348,28 +353,28 @@ export class socket extends Pollable {
     }
     const st = this.stage;
     if (st.kind !== "listener") throw os_error(EINVAL);
-    st.listener.listen(backlog);
+    st.listen(backlog);
     this.notify();
   }
 
   getsockname(): Address {
     this.check_open();
     const st = this.stage;
-    if (st.kind === "stream" && this.local === null && !st.conn.dead) {
-      const c = st.conn.conn;
+    if (st.kind === "stream" && this.local === null && !st.dead) {
+      const c = st.conn;
       if (this.family === AF_UNIX) {
-        if (st.conn.established) this.local = this.bound_to ?? "";
+        if (st.established) this.local = this.bound_to ?? "";
       } else if (c.localPort !== undefined) {
         // connect(2) bound the socket already: Linux reports the address while connecting too.
         const here = python_address(this.family, c.localAddress, c.localPort);
-        if (!st.conn.established) return here;
+        if (!st.established) return here;
         this.local = here;
       }
     }
     if (this.local !== null) return this.local;
     if (this.bound_to === null && st.kind === "listener") {
       // Bound to a host name: known once Node's lookup and bind have completed.
-      const a = st.listener.node_address();
+      const a = st.node_address();
       if (a !== null) this.bound_to = python_address(this.family, a.address, a.port);
     }
     if (this.bound_to !== null) return this.bound_to;
@@ -379,10 +384,10 @@ export class socket extends Pollable {
   getpeername(): Address {
     this.check_open();
     const st = this.stage;
-    if (st.kind === "datagram" && st.ep.peer) {
-      return python_address(this.family, st.ep.peer.host, st.ep.peer.port);
+    if (st.kind === "datagram" && st.peer) {
+      return python_address(this.family, st.peer.host, st.peer.port);
     }
-    if (st.kind !== "stream" || !st.conn.established || st.conn.dead || this.peer === null) {
+    if (st.kind !== "stream" || !st.established || st.dead || this.peer === null) {
       throw os_error(ENOTCONN);
     }
     return this.peer;
@@ -393,9 +398,9 @@ export class socket extends Pollable {
   accept(): [socket, Address] {
     this.check_open();
     const st = this.stage;
-    if (st.kind !== "listener" || !st.listener.listening) throw os_error(EINVAL);
+    if (st.kind !== "listener" || !st.listening) throw os_error(EINVAL);
     this.throw_pending();
-    const conn = st.listener.take();
+    const conn = st.take();
     if (conn === undefined) throw os_error(EAGAIN);
     this.opts_shared = true;
     const s = socket.adopt(this.family, conn, this.opts, this.bound_to);
@@ -416,8 +421,8 @@ export class socket extends Pollable {
       return 0;
     }
     if (st.kind === "stream") {
-      if (st.conn.dead) return this.take_pending_errno() || EISCONN;
-      if (!st.conn.established) return EALREADY;
+      if (st.dead) return this.take_pending_errno() || EISCONN;
+      if (!st.established) return EALREADY;
       // Linux: the first connect() after a non-blocking connect completed reports its success
       // (the socket moves from SS_CONNECTING to SS_CONNECTED); later ones give EISCONN.
       if (!this.connect_reported) {
@@ -430,10 +435,10 @@ export class socket extends Pollable {
     if (this.family === AF_UNIX && !existsSync(unix_path(address))) return ENOENT;
     let local: { localAddress?: string; localPort?: number } = {};
     if (st.kind === "listener") {
-      if (st.listener.listening) return EINVAL;
+      if (st.listening) return EINVAL;
       // A client bound before connecting: give the address back to connect from it.
       const b = this.bound_to;
-      st.listener.close();
+      st.close();
       if (Array.isArray(b)) local = { localAddress: b[0], localPort: b[1] };
     }
     const node = new NodeSocket({ allowHalfOpen: true });
@@ -441,14 +446,14 @@ export class socket extends Pollable {
     if (this.family === AF_UNIX) {
       const path = unix_path(address);
       this.peer = path;
-      this.stage = { kind: "stream", conn };
-      conn.attach(this.owner);
+      this.stage = conn;
+      conn.attach(this);
       node.connect({ path });
     } else {
       const t = inet_target(this.family, address, false);
       this.peer = python_address(this.family, t.host, t.port);
-      this.stage = { kind: "stream", conn };
-      conn.attach(this.owner);
+      this.stage = conn;
+      conn.attach(this);
       node.connect({ host: t.host, port: t.port, family: this.family === AF_INET6 ? 6 : 4, ...local });
     }
     return EINPROGRESS;
@@ -461,9 +466,9 @@ export class socket extends Pollable {
 
   private datagram_endpoint(): DatagramEndpoint {
     const st = this.stage;
-    if (st.kind === "datagram") return st.ep;
-    const ep = new DatagramEndpoint(this.owner, this.family === AF_INET6 ? "::" : "0.0.0.0", 0);
-    this.stage = { kind: "datagram", ep };
+    if (st.kind === "datagram") return st;
+    const ep = new DatagramEndpoint(this, this.family === AF_INET6 ? "::" : "0.0.0.0", 0);
+    this.stage = ep;
     this.bound_to = ep.bound_address();
     return ep;
   }
@@ -483,10 +488,10 @@ export class socket extends Pollable {
       throw os_error(this.type === SOCK_DGRAM ? EAGAIN : ENOTCONN);
     }
     const peek = (flags & MSG_PEEK) !== 0;
-    if (st.conn.rbuf.length === 0) this.throw_pending();
-    if (!st.conn.established && !st.conn.dead) throw os_error(EAGAIN);
+    if (st.rbuf.length === 0) this.throw_pending();
+    if (!st.established && !st.dead) throw os_error(EAGAIN);
     if (bufsize === 0) return Buffer.alloc(0);
-    const data = st.conn.read(bufsize, peek);
+    const data = st.read(bufsize, peek);
     if (data === null) throw os_error(EAGAIN);
     return data;
   }
@@ -502,7 +507,7 @@ export class socket extends Pollable {
       throw os_error(EAGAIN);
     }
     this.throw_pending();
-    const d = st.ep.receive(bufsize, (flags & MSG_PEEK) !== 0);
+    const d = st.receive(bufsize, (flags & MSG_PEEK) !== 0);
     if (d === null) throw os_error(EAGAIN);
     return [d.data, d.from];
   }
@@ -526,19 +531,19 @@ export class socket extends Pollable {
     const buf = as_buffer(data);
     const st = this.stage;
     if (st.kind === "datagram") {
-      if (!st.ep.peer) throw os_error(EDESTADDRREQ);
+      if (!st.peer) throw os_error(EDESTADDRREQ);
       this.throw_pending();
-      if (buf.length > st.ep.max_payload) throw os_error(EMSGSIZE);
-      st.ep.send(buf, st.ep.peer.host, st.ep.peer.port);
+      if (buf.length > st.max_payload) throw os_error(EMSGSIZE);
+      st.send(buf, st.peer.host, st.peer.port);
       return buf.length;
     }
     this.throw_pending();
     if (st.kind !== "stream") throw os_error(this.type === SOCK_DGRAM ? EDESTADDRREQ : EPIPE);
-    if (!st.conn.established && !st.conn.dead) return -1;
+    if (!st.established && !st.dead) return -1;
     if (buf.length === 0) return 0;
-    const n = st.conn.write(buf);
+    const n = st.write(buf);
     if (n < 0) return -1;
-    if (!st.conn.writable_now) this.notify();
+    if (!st.writable_now) this.notify();
     return n;
   }
 
@@ -557,7 +562,7 @@ export class socket extends Pollable {
     const address = typeof a === "number" ? b : a;
     if (this.type === SOCK_STREAM) {
       const st = this.stage;
-      if (st.kind === "stream" && st.conn.established) throw os_error(EISCONN);
+      if (st.kind === "stream" && st.established) throw os_error(EISCONN);
       throw os_error(EPIPE);
     }
     const t = inet_target(this.family, address, "sendto");
@@ -573,9 +578,9 @@ export class socket extends Pollable {
     this.check_open();
     if (how !== SHUT_RD && how !== SHUT_WR && how !== SHUT_RDWR) throw os_error(EINVAL);
     const st = this.stage;
-    if (st.kind !== "stream" || !st.conn.established) throw os_error(ENOTCONN);
-    if (how !== SHUT_WR) st.conn.shutdown_read();
-    if (how !== SHUT_RD) st.conn.shutdown_write();
+    if (st.kind !== "stream" || !st.established) throw os_error(ENOTCONN);
+    if (how !== SHUT_WR) st.shutdown_read();
+    if (how !== SHUT_RD) st.shutdown_write();
     this.notify();
   }
 
@@ -588,13 +593,13 @@ export class socket extends Pollable {
     this.fd = -1;
     switch (st.kind) {
       case "listener":
-        st.listener.close();
+        st.close();
         break;
       case "stream":
-        st.conn.release();
+        st.release();
         break;
       case "datagram":
-        st.ep.close();
+        st.close();
         break;
       case "fresh":
         break;
@@ -646,7 +651,7 @@ export class socket extends Pollable {
     if (level === SOL_SOCKET && option === SO_ERROR) v = this.take_pending_errno();
     else if (level === SOL_SOCKET && option === SO_TYPE) v = this.type;
     else if (level === SOL_SOCKET && option === SO_ACCEPTCONN) {
-      v = Number(this.stage.kind === "listener" && this.stage.listener.listening);
+      v = Number(this.stage.kind === "listener" && this.stage.listening);
     } else v = read_option(this.options, level, option);
     if (v === null) throw os_error(ENOPROTOOPT);
     return option_result(v, buflen);
@@ -663,7 +668,7 @@ export class socket extends Pollable {
     let s = `<socket.socket fd=${this.fd}, family=${fam}, type=${kind}, proto=${this.proto}`;
     const st = this.stage;
     if (st.kind !== "fresh") s += `, laddr=${format_address(this.getsockname())}`;
-    if (st.kind === "stream" && st.conn.established && this.peer !== null) {
+    if (st.kind === "stream" && st.established && this.peer !== null) {
       s += `, raddr=${format_address(this.peer)}`;
     }
     return s + ">";

@@ -18,9 +18,9 @@ interface pair {
 const owner: EndpointOwner = {
   family: AF_INET,
   options: default_options(),
-  changed() {},
-  error() {},
-  warn() {},
+  _endpoint_changed() {},
+  _endpoint_error() {},
+  _endpoint_warn() {},
 };
 
 /** Resolves once the ticks queued so far (the connections' tick ends among them) have run. */

@@ -1,0 +1,87 @@
+// poll2()'s registrations follow the map without a table of their own: each fd registered for its interest, unregistered when it has none or leaves.
+import { expect } from "chai";
+import { Registrations, type SocketMap } from "../../src/asyncore/map.js";
+import { POLLIN, POLLNVAL, POLLOUT, POLLPRI } from "../../src/select/index.js";
+import * as socket from "../../src/socket/index.js";
+
+const R = POLLIN | POLLPRI;
+const RW = POLLIN | POLLPRI | POLLOUT;
+
+describe("asyncore/Registrations: poll2()'s poll object as the map changes", () => {
+  const open: socket.socket[] = [];
+  afterEach(() => {
+    for (const s of open.splice(0)) s.close();
+  });
+
+  function fresh(n: number): socket.socket[] {
+    const made = Array.from({ length: n }, () => new socket.socket());
+    open.push(...made);
+    return made;
+  }
+
+  /** One pass over `entries` ([socket, interest], in the map's order), then the sweep over that map. */
+  function pass(regs: Registrations, entries: ReadonlyArray<readonly [socket.socket | number, number]>): void {
+    const fd = (s: socket.socket | number): number => (typeof s === "number" ? s : s.fileno());
+    const map = new Map(entries.map(([s]) => [fd(s), {}])) as unknown as SocketMap;
+    regs.begin();
+    for (const [s, flags] of entries) regs.set(fd(s), flags);
+    regs.sweep(map);
+  }
+
+  const registered = (regs: Registrations): Array<[number, number]> => [...regs.pollster.registered()].sort((a, b) => a[0] - b[0]);
+
+  it("registers each fd for its interest, follows changes of interest and of order, and unregisters one with none", () => {
+    const regs = new Registrations();
+    const [a, b, c] = fresh(3) as [socket.socket, socket.socket, socket.socket];
+    pass(regs, [[a, R], [b, RW], [c, 0]]);
+    expect(registered(regs)).to.deep.equal([[a.fileno(), R], [b.fileno(), RW]]);
+    pass(regs, [[c, R], [b, R], [a, 0]]);
+    expect(registered(regs)).to.deep.equal([[b.fileno(), R], [c.fileno(), R]]);
+    pass(regs, [[c, R], [b, R], [a, RW]]);
+    expect(registered(regs)).to.deep.equal([[a.fileno(), RW], [b.fileno(), R], [c.fileno(), R]]);
+  });
+
+  it("a channel that leaves the map from the middle, the end or the start is unregistered; the others stay", () => {
+    const regs = new Registrations();
+    const [a, b, c, d] = fresh(4) as [socket.socket, socket.socket, socket.socket, socket.socket];
+    pass(regs, [[a, R], [b, R], [c, RW], [d, R]]);
+    pass(regs, [[a, R], [c, RW], [d, R]]);
+    expect(registered(regs)).to.deep.equal([[a.fileno(), R], [c.fileno(), RW], [d.fileno(), R]]);
+    pass(regs, [[a, R], [c, RW]]);
+    expect(registered(regs)).to.deep.equal([[a.fileno(), R], [c.fileno(), RW]]);
+    pass(regs, [[c, RW]]);
+    expect(registered(regs)).to.deep.equal([[c.fileno(), RW]]);
+  });
+
+  it("a channel whose socket closed: registered while it has an interest (poll reports POLLNVAL), unregistered without one or once it leaves", async () => {
+    const regs = new Registrations();
+    const [a, b] = fresh(2) as [socket.socket, socket.socket];
+    const fd = b.fileno();
+    pass(regs, [[a, R], [b, R]]);
+    b.close();
+    // Moved, with another interest: found without the descriptor table.
+    pass(regs, [[fd, RW], [a, R]]);
+    expect(registered(regs)).to.deep.equal([[a.fileno(), R], [fd, RW]]);
+    expect((await regs.pollster.poll(0)).filter(([f]) => f === fd)).to.deep.equal([[fd, POLLNVAL]]);
+    pass(regs, [[a, R], [fd, 0]]);
+    expect(registered(regs)).to.deep.equal([[a.fileno(), R]]);
+    // No interest twice over, after a move: nothing to unregister, nothing raised.
+    pass(regs, [[fd, 0], [a, R]]);
+    pass(regs, [[a, R], [fd, R]]);
+    expect(registered(regs)).to.deep.equal([[a.fileno(), R], [fd, R]]);
+    pass(regs, [[a, R]]);
+    expect(registered(regs)).to.deep.equal([[a.fileno(), R]]);
+  });
+
+  it("after a pass cut short (a readable() that threw), the next pass registers each fd for its interest", () => {
+    const regs = new Registrations();
+    const [a, b] = fresh(2) as [socket.socket, socket.socket];
+    pass(regs, [[a, R], [b, R]]);
+    // Cut short: `b` moved to the first place with a new interest, then no sweep.
+    regs.begin();
+    regs.set(b.fileno(), RW);
+    // The map is back in its old order with `b`'s old interest: b's place still says R.
+    pass(regs, [[a, R], [b, R]]);
+    expect(registered(regs)).to.deep.equal([[a.fileno(), R], [b.fileno(), R]]);
+  });
+});
