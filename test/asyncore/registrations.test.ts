@@ -3,21 +3,13 @@ import { expect } from "chai";
 import { Registrations, type SocketMap } from "../../src/asyncore/map.js";
 import { POLLIN, POLLNVAL, POLLOUT, POLLPRI } from "../../src/select/index.js";
 import * as socket from "../../src/socket/index.js";
+import { fresh_sockets } from "../helpers/fresh_sockets.js";
 
 const R = POLLIN | POLLPRI;
 const RW = POLLIN | POLLPRI | POLLOUT;
 
 describe("asyncore/Registrations: poll2()'s poll object as the map changes", () => {
-  const open: socket.socket[] = [];
-  afterEach(() => {
-    for (const s of open.splice(0)) s.close();
-  });
-
-  function fresh(n: number): socket.socket[] {
-    const made = Array.from({ length: n }, () => new socket.socket());
-    open.push(...made);
-    return made;
-  }
+  const fresh = fresh_sockets();
 
   /** One pass over `entries` ([socket, interest], in the map's order), then the sweep over that map. */
   function pass(regs: Registrations, entries: ReadonlyArray<readonly [socket.socket | number, number]>): void {

@@ -3,21 +3,13 @@ import { expect } from "chai";
 import { EBADF, OSError } from "../../src/errno/index.js";
 import { IN_R, IN_W, IN_X, Interrupt, Selector } from "../../src/select/index.js";
 import * as socket from "../../src/socket/index.js";
+import { fresh_sockets } from "../helpers/fresh_sockets.js";
 
 const W = IN_W | IN_X;
 
 describe("select/Selector: its watches as the map changes", () => {
-  const open: socket.socket[] = [];
-  afterEach(() => {
-    for (const s of open.splice(0)) s.close();
-  });
-
   /** `n` fresh stream sockets: always writable (POLLOUT|POLLHUP), so each in the write list is in the answer. */
-  function fresh(n: number): socket.socket[] {
-    const made = Array.from({ length: n }, () => new socket.socket());
-    open.push(...made);
-    return made;
-  }
+  const fresh = fresh_sockets();
 
   /** One pass stating `socks` in this order, each in the write list. */
   function pass(sel: Selector, socks: readonly socket.socket[]): void {
