@@ -83,7 +83,7 @@ function sort_by_pos(found: Entry[], n: number): void {
  *
  * There is no table of the entries by fd (a hash table of the map's size, ~46 B per channel): an
  * entry is in `order` at its position, and one that is not where its fd is looked for is found
- * through the descriptor table and its descriptor's watchers (find()).
+ * through the descriptor table and its descriptor's watchers (place()).
  */
 export class Selector {
   private readonly candidates = new Set<Entry>();
