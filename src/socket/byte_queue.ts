@@ -34,19 +34,11 @@ export class ByteQueue {
     const first = this.chunks[this.head];
     if (first === undefined || n <= 0) return Buffer.alloc(0);
     const avail = first.length - this.off;
-    if (avail >= n || avail >= ZERO_COPY_MIN || this.chunks.length - this.head === 1) {
+    if (avail >= n || this.chunks.length - this.head === 1 || this.front_alone(avail, n)) {
       const k = avail > n ? n : avail;
       // The chunk itself when all of it is taken: no new view.
       const out = this.off === 0 && k === first.length ? first : first.subarray(this.off, this.off + k);
       this.consume_front(k);
-      return out;
-    }
-    // A small front chunk before a large one, for a large request: handed out alone. Joining
-    // would copy the large chunk only to split it, and leave a small front again for the next
-    // recv (a 64 KiB recv over 64 KiB chunks would then copy every chunk, once misaligned).
-    if (n >= ZERO_COPY_MIN && (this.chunks[this.head + 1] as Buffer).length >= ZERO_COPY_MIN) {
-      const out = this.off === 0 ? first : first.subarray(this.off);
-      this.consume_front(avail);
       return out;
     }
     const want = Math.min(n, this.length);
@@ -62,7 +54,29 @@ export class ByteQueue {
     return out;
   }
 
-  /** Up to `n` bytes from the front without consuming them (MSG_PEEK). */
+  /**
+   * A front chunk of `avail` (< n) bytes that take(n) hands out alone: it is large, or n is and a
+   * large chunk follows. Joining a small front with a large chunk would copy the large one only to
+   * split it, and leave a small front again for the next recv (a 64 KiB recv over 64 KiB chunks
+   * would then copy every chunk, once misaligned).
+   */
+  private front_alone(avail: number, n: number): boolean {
+    return avail >= ZERO_COPY_MIN || (n >= ZERO_COPY_MIN && (this.chunks[this.head + 1] as Buffer).length >= ZERO_COPY_MIN);
+  }
+
+  /** What take(n) would return, without consuming it (the input side's MSG_PEEK). */
+  peek_take(n: number): Buffer {
+    const first = this.chunks[this.head];
+    if (first === undefined || n <= 0) return EMPTY;
+    const avail = first.length - this.off;
+    if (avail >= n || this.chunks.length - this.head === 1 || this.front_alone(avail, n)) {
+      const k = avail > n ? n : avail;
+      return this.off === 0 && k === first.length ? first : first.subarray(this.off, this.off + k);
+    }
+    return this.peek(n);
+  }
+
+  /** Up to `n` bytes from the front without consuming them, joined across chunks (the output side's view of what to send next). */
   peek(n: number): Buffer {
     const first = this.chunks[this.head];
     if (first === undefined) return EMPTY;

@@ -345,7 +345,7 @@ export class Connection implements Endpoint {
   /** recv(): up to n bytes; empty at end of stream; null when nothing is there yet. */
   read(n: number, peek: boolean): Buffer | null {
     if (this.rbuf.length > 0) {
-      if (peek) return this.rbuf.peek(n);
+      if (peek) return this.rbuf.peek_take(n);
       const out = this.rbuf.take(n);
       this.resume_after_read();
       return out;

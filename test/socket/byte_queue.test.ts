@@ -141,6 +141,31 @@ describe("socket/ByteQueue", () => {
     });
   });
 
+  describe("peek_take(): what take(n) would return, unconsumed (MSG_PEEK)", () => {
+    it("hands out the front chunk alone where take(n) does, and joins where it joins", () => {
+      const rb = new ByteQueue();
+      rb.push(Buffer.alloc(65536, 1));
+      rb.push(Buffer.alloc(65536, 2));
+      rb.take(65536 - 100);
+      const peeked = Buffer.from(rb.peek_take(65536));
+      expect(peeked.length).to.equal(100);
+      expect(rb.length).to.equal(65536 + 100);
+      expect(rb.take(65536).equals(peeked)).to.equal(true);
+      const big = new ByteQueue();
+      big.push(Buffer.alloc(ZERO_COPY_MIN, 3));
+      big.push(Buffer.from("tail"));
+      expect(big.peek_take(ZERO_COPY_MIN + 100).length).to.equal(ZERO_COPY_MIN);
+      expect(big.take(ZERO_COPY_MIN + 100).length).to.equal(ZERO_COPY_MIN);
+      for (const cuts of splits()) {
+        for (let n = 0; n <= DATA.length + 1; n++) {
+          const q = fed(cuts);
+          const p = Buffer.from(q.peek_take(n));
+          expect(q.take(n).equals(p), `cuts ${cuts} n ${n}`).to.equal(true);
+        }
+      }
+    });
+  });
+
   describe("peek()", () => {
     it("returns up to n front bytes without consuming them, at every split offset", () => {
       for (const cuts of splits()) {
