@@ -291,129 +291,308 @@ export interface LoopOptions {
  * `await loop()` or `await loop({ timeout: 1, use_poll: true })`. Resolves when the map is
  * empty or count iterations ran; ExitNow (or an error outside any channel) rejects it.
  */
-export async function loop(
+export function loop(
   timeout: number | null | LoopOptions = 30.0,
   use_poll = false,
   map: SocketMap | null = null,
   count: number | null = null,
 ): Promise<void> {
   let to: number | null = 30.0;
-  if (timeout !== null && typeof timeout === "object") {
-    to = timeout.timeout === undefined ? 30.0 : timeout.timeout;
-    use_poll = timeout.use_poll ?? false;
-    map = timeout.map ?? null;
-    count = timeout.count ?? null;
-  } else {
-    to = timeout;
-  }
-  const m = map ?? socket_map;
-  if (count !== null && typeof count !== "number" && m.size > 0) {
-    throw new TypeError(`'>' not supported between instances of '${py_type(count)}' and 'int'`);
-  }
-  const poll_fun = use_poll ? poll2 : poll;
-  // While the loop runs, its wait timer stays ref'd between iterations instead of being
-  // toggled twice per iteration; it lets go when the loop ends.
-  const st = state_of(m);
-  const sleeper = st.interrupt.sleeper;
-  sleeper.hold();
+  let m: SocketMap;
   try {
-    while (m.size > 0 && (count === null || count > 0)) {
-      if (st.step?.paused || trace.tracing) {
-        await poll_fun(to, m);
-      } else if (use_poll) {
-        // poll2() without its own async frame (and promise): the same steps in the same order.
-        check_poll2_timeout(to);
-        const intr = st.interrupt;
-        intr.reset();
-        const ms = to === null ? null : Math.trunc(to * 1000);
-        poll2_pass(m, st, null);
-        // poll.poll()'s steps taken in this frame (no async frame and promise of its own per
-        // iteration), as for select() below, answering in the poll object's reused arrays,
-        // handed back once dispatched.
-        const p = st.registrations.pollster;
-        const deadline = p._deadline_of(ms);
-        let yielded = false;
-        let slept = false;
-        let n = 0;
-        for (;;) {
-          const next = p._look(deadline, yielded, intr);
+    if (timeout !== null && typeof timeout === "object") {
+      to = timeout.timeout === undefined ? 30.0 : timeout.timeout;
+      use_poll = timeout.use_poll ?? false;
+      map = timeout.map ?? null;
+      count = timeout.count ?? null;
+    } else {
+      to = timeout;
+    }
+    m = map ?? socket_map;
+    if (count !== null && typeof count !== "number" && m.size > 0) {
+      throw new TypeError(`'>' not supported between instances of '${py_type(count)}' and 'int'`);
+    }
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  const run = new LoopRun(m, to, use_poll, count);
+  run.resume();
+  return run.promise;
+}
+
+/**
+ * A resolved promise: then() on it queues its callback as one turn of the microtask queue, the
+ * turn that `await` of a resolved promise (or of undefined) takes, without the new promise and
+ * the resume closures of an await.
+ */
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/** Where a LoopRun resumes. */
+const enum Step {
+  /** The loop's condition, then the next iteration's pass. */
+  Top,
+  /** select(): the next look. */
+  SelectLook,
+  /** select(): after its yield to Node. */
+  SelectYielded,
+  /** select(): after its sleep. */
+  SelectSlept,
+  /** select()'s answer is in: dispatch it. */
+  SelectDispatch,
+  /** poll(): the next look. */
+  PollLook,
+  /** poll(): after its yield to Node. */
+  PollYielded,
+  /** poll(): after its sleep. */
+  PollSlept,
+  /** poll()'s answer is lent: dispatch it. */
+  PollDispatch,
+  /** The iteration is over (its last turn taken): count it. */
+  End,
+}
+
+/**
+ * One loop() call, run as callbacks instead of an async function: each `await` of the async
+ * version is a then() on RESOLVED, on the sleep's promise or on the promise of a traced or paused
+ * iteration's poll()/poll2(), queued at the same point, so that every step runs in the same
+ * turn of the microtask queue as it did (test/asyncore/loop_timing.test.ts). The yield to Node is
+ * setImmediate() of a callback made once per run, which queues the continuation as the resolved
+ * promise did. Per iteration this makes an Immediate and one then() per turn, where each await
+ * made a promise, its resolving functions, an executor closure and the await's resume closures
+ * (ARCHITECTURE.md, "One yield per iteration"). What an iteration does is that of poll() and
+ * poll2() (the pass, Selector.select()'s or poll.poll()'s steps, the dispatch) in the same order;
+ * a traced or paused iteration runs poll()/poll2() itself.
+ */
+class LoopRun {
+  readonly promise: Promise<void>;
+  private settle!: (value: undefined) => void;
+  private reject!: (err: unknown) => void;
+  private step = Step.Top;
+  private readonly st: MapState;
+  /** The wait of this iteration: its deadline, whether it yielded, whether it slept. */
+  private deadline = 0;
+  private yielded = false;
+  private slept = false;
+  /** select(): the look that yielded. poll(): the number of ready fds lent. */
+  private next = 0;
+
+  constructor(
+    private readonly m: SocketMap,
+    private readonly to: number | null,
+    private readonly use_poll: boolean,
+    private count: number | null,
+  ) {
+    this.promise = new Promise<void>((resolve, reject) => {
+      this.settle = resolve;
+      this.reject = reject;
+    });
+    this.st = state_of(m);
+    // While the loop runs, its wait timer stays ref'd between iterations instead of being
+    // toggled twice per iteration; it lets go when the loop ends.
+    this.st.interrupt.sleeper.hold();
+  }
+
+  /** Run from where the run stopped until its next wait, its end or an error. */
+  readonly resume = (): void => {
+    try {
+      this.run();
+    } catch (err) {
+      this.fail(err);
+    }
+  };
+
+  /** The yield's immediate: the continuation is the next turn of the microtask queue, as a resolved promise's. */
+  private readonly yielded_cb = (): void => {
+    void RESOLVED.then(this.resume);
+  };
+
+  /** A poll()/poll2() (traced or paused) or select_idle() that rejected: the loop rejects. */
+  private readonly fail = (err: unknown): void => {
+    this.st.interrupt.sleeper.release();
+    this.reject(err);
+  };
+
+  /** The next turn of the microtask queue (the `await undefined` of the async version). */
+  private turn(step: Step): void {
+    this.step = step;
+    void RESOLVED.then(this.resume);
+  }
+
+  private run(): void {
+    const m = this.m;
+    const st = this.st;
+    const intr = st.interrupt;
+    for (;;) {
+      switch (this.step) {
+        case Step.Top: {
+          const count = this.count;
+          if (!(m.size > 0 && (count === null || count > 0))) {
+            intr.sleeper.release();
+            this.settle(undefined);
+            return;
+          }
+          if (st.step?.paused || trace.tracing) {
+            this.step = Step.End;
+            (this.use_poll ? poll2 : poll)(this.to, m).then(this.resume, this.fail);
+            return;
+          }
+          if (this.use_poll) {
+            // poll2() without its own async frame (and promise): the same steps in the same order.
+            check_poll2_timeout(this.to);
+            intr.reset();
+            const ms = this.to === null ? null : Math.trunc(this.to * 1000);
+            poll2_pass(m, st, null);
+            // poll.poll()'s steps taken here, answering in the poll object's reused arrays,
+            // handed back once dispatched.
+            this.deadline = st.registrations.pollster._deadline_of(ms);
+            this.yielded = false;
+            this.slept = false;
+            this.next = 0;
+            this.step = Step.PollLook;
+          } else {
+            intr.reset();
+            if (!select_pass(m, st, null)) {
+              this.step = Step.End;
+              select_idle(this.to, st, null, 0).then(this.resume, this.fail);
+              return;
+            }
+            // Selector.select()'s steps taken here, answering in the selector's reused lists,
+            // handed back once dispatched.
+            this.deadline = st.selector.deadline_of(check_timeout(this.to));
+            this.yielded = false;
+            this.slept = false;
+            this.step = Step.SelectLook;
+          }
+          continue;
+        }
+        case Step.SelectLook: {
+          const sel = st.selector;
+          const next = sel.look(this.deadline, this.yielded, intr);
+          if (next === Next.Yield || next === Next.YieldInterrupted) {
+            this.next = next;
+            this.step = Step.SelectYielded;
+            setImmediate(this.yielded_cb);
+            return;
+          }
+          if (next === Next.Sleep) {
+            const sleeper = intr.sleeper;
+            sel.sleeper = sleeper;
+            this.step = Step.SelectSlept;
+            void sleeper.sleep(sel.left).then(this.resume);
+            return;
+          }
+          if (this.select_answered()) return;
+          continue;
+        }
+        case Step.SelectYielded:
+          this.yielded = true;
+          if (st.selector.after_yield(this.next, intr)) {
+            if (this.select_answered()) return;
+          } else {
+            this.step = Step.SelectLook;
+          }
+          continue;
+        case Step.SelectSlept: {
+          const sel = st.selector;
+          sel.sleeper = null;
+          this.yielded = true;
+          this.slept = true;
+          if (sel.after_sleep(intr)) {
+            if (this.select_answered()) return;
+          } else {
+            this.step = Step.SelectLook;
+          }
+          continue;
+        }
+        case Step.SelectDispatch: {
+          const sel = st.selector;
+          select_dispatch_into(m, sel);
+          sel.release();
+          // poll()'s return was one more turn of the microtask queue: what the handlers queued
+          // still runs before the next pass.
+          this.turn(Step.End);
+          return;
+        }
+        case Step.PollLook: {
+          const p = st.registrations.pollster;
+          const next = p._look(this.deadline, this.yielded, intr);
           if (next === LOOK_YIELD || next === LOOK_YIELD_NONE) {
-            await yield_to_node();
-            yielded = true;
-            if (next === LOOK_YIELD_NONE) break;
-            continue;
+            this.next = next;
+            this.step = Step.PollYielded;
+            setImmediate(this.yielded_cb);
+            return;
           }
           if (next >= 0) {
-            n = next;
-            break;
+            this.next = next;
+            if (this.poll_answered()) return;
+            continue;
           }
           const sleeper = intr.sleeper;
           p._waiting_on(sleeper);
-          try {
-            await sleeper.sleep(p._left);
-          } finally {
-            p._waiting_on(null);
-          }
-          yielded = true;
-          slept = true;
-          if (intr.consume()) break;
+          this.step = Step.PollSlept;
+          void sleeper.sleep(p._left).then(this.resume);
+          return;
         }
-        p._lend(n);
-        if (slept) await undefined;
-        poll2_dispatch_into(m, p._fds, p._revents, n);
-        p._release();
-        // poll2()'s return was one more turn of the microtask queue: what the handlers queued
-        // still runs before the next pass.
-        await undefined;
-      } else {
-        const intr = st.interrupt;
-        intr.reset();
-        if (!select_pass(m, st, null)) {
-          await select_idle(to, st, null, 0);
-        } else {
-          // Selector.select()'s steps taken in this frame (no async frame and promise of its
-          // own per iteration), answering in the selector's reused lists, handed back once
-          // dispatched.
-          const sel = st.selector;
-          const deadline = sel.deadline_of(check_timeout(to));
-          let yielded = false;
-          let slept = false;
-          for (;;) {
-            const next = sel.look(deadline, yielded, intr);
-            if (next === Next.Yield || next === Next.YieldInterrupted) {
-              await yield_to_node();
-              yielded = true;
-              if (sel.after_yield(next, intr)) break;
-              continue;
-            }
-            if (next === Next.Sleep) {
-              const sleeper = intr.sleeper;
-              sel.sleeper = sleeper;
-              try {
-                await sleeper.sleep(sel.left);
-              } finally {
-                sel.sleeper = null;
-              }
-              yielded = true;
-              slept = true;
-              if (sel.after_sleep(intr)) break;
-              continue;
-            }
-            break;
+        case Step.PollYielded:
+          this.yielded = true;
+          if (this.next === LOOK_YIELD_NONE) {
+            this.next = 0;
+            if (this.poll_answered()) return;
+          } else {
+            this.step = Step.PollLook;
           }
-          // select()'s return was one more turn of the microtask queue. After the yield alone
-          // nothing else can be queued (its immediate's callback only resolves), so the turn is
-          // left out there; a wait can be ended by wake() from any code, so after a sleep it stays.
-          if (slept) await undefined;
-          select_dispatch_into(m, sel);
-          sel.release();
-          await undefined;
+          continue;
+        case Step.PollSlept:
+          st.registrations.pollster._waiting_on(null);
+          this.yielded = true;
+          this.slept = true;
+          if (intr.consume()) {
+            this.next = 0;
+            if (this.poll_answered()) return;
+          } else {
+            this.step = Step.PollLook;
+          }
+          continue;
+        case Step.PollDispatch: {
+          const p = st.registrations.pollster;
+          poll2_dispatch_into(m, p._fds, p._revents, this.next);
+          p._release();
+          // poll2()'s return was one more turn of the microtask queue, as for select() above.
+          this.turn(Step.End);
+          return;
         }
+        case Step.End:
+          if (this.count !== null) this.count--;
+          this.step = Step.Top;
+          continue;
       }
-      if (count !== null) count--;
     }
-  } finally {
-    sleeper.release();
+  }
+
+  /**
+   * select() answered (in the selector's lists). Its return was one more turn of the microtask
+   * queue. After the yield alone nothing else can be queued (its immediate's callback only
+   * queues the continuation), so that turn is left out there; a wait can be ended by wake() from
+   * any code, so after a sleep it stays. True when the run waits for that turn.
+   */
+  private select_answered(): boolean {
+    if (this.slept) {
+      this.turn(Step.SelectDispatch);
+      return true;
+    }
+    this.step = Step.SelectDispatch;
+    return false;
+  }
+
+  /** poll() answered `next` ready fds (the poll object's arrays, lent): as select_answered(). */
+  private poll_answered(): boolean {
+    this.st.registrations.pollster._lend(this.next);
+    if (this.slept) {
+      this.turn(Step.PollDispatch);
+      return true;
+    }
+    this.step = Step.PollDispatch;
+    return false;
   }
 }
 
