@@ -30,9 +30,16 @@ export const enum Next {
 export const IN_R = 1;
 export const IN_W = 2;
 export const IN_X = 4;
+/** The lists bits of Entry.lists. */
+const LISTS = IN_R | IN_W | IN_X;
+/** In Entry.lists beside them: the entry is in Selector.cands. */
+const CAND = 8;
 
 class Entry implements Watcher {
-  /** IN_R | IN_W | IN_X: the lists this fd is in (0: in none, but still in the map). */
+  /**
+   * IN_R | IN_W | IN_X: the lists this fd is in (none: in none, but still in the map); and CAND
+   * while the entry is a candidate (a bit here rather than a field: one per channel).
+   */
   lists = 0;
   /** Its place in this pass's lists (the map's order), which select() answers in. */
   pos = 0;
@@ -86,7 +93,15 @@ function sort_by_pos(found: Entry[], n: number): void {
  * through the descriptor table and its descriptor's watchers (place()).
  */
 export class Selector {
-  private readonly candidates = new Set<Entry>();
+  /**
+   * The candidates, the first ncand: entries told of a change or ready at the last look, each
+   * once (CAND marks them). An array rather than a Set: a Set that empties and fills again
+   * allocates a new hash table each time (V8 shrinks it at its last delete), once per iteration
+   * that answered something. Written by index and never truncated, as `found`; the order does
+   * not matter (the answer is sorted by place).
+   */
+  private readonly cands: (Entry | undefined)[] = [];
+  private ncand = 0;
   /**
    * The entries in the order of the last pass. A map that did not change is walked in the same
    * order, so each set() finds its entry here at its position without a lookup. Every entry is in
@@ -139,9 +154,9 @@ export class Selector {
     this.count = i + 1;
     this.order_fd[i] = fd;
     this.order_lists[i] = lists;
-    if (e.lists !== lists) {
-      e.lists = lists;
-      if (lists !== 0) this.candidates.add(e);
+    if ((e.lists & LISTS) !== lists) {
+      e.lists = (e.lists & CAND) | lists;
+      if (lists !== 0) this.add(e);
     }
   }
 
@@ -213,15 +228,31 @@ export class Selector {
   }
 
   private drop(e: Entry): void {
-    this.candidates.delete(e);
+    if ((e.lists & CAND) !== 0) {
+      const c = this.cands;
+      const n = this.ncand;
+      let i = c.indexOf(e);
+      for (; i < n - 1; i++) c[i] = c[i + 1];
+      c[n - 1] = undefined;
+      this.ncand = n - 1;
+      e.lists &= ~CAND;
+    }
     e.target.unwatch(e);
     e.pos = -1;
   }
 
+  /** Make `e` a candidate (once). */
+  private add(e: Entry): void {
+    if ((e.lists & CAND) === 0) {
+      e.lists |= CAND;
+      this.cands[this.ncand++] = e;
+    }
+  }
+
   /** @internal an entry's descriptor changed */
   candidate(e: Entry): void {
-    this.candidates.add(e);
-    if (e.lists !== 0) this.sleeper?.wake_soon();
+    this.add(e);
+    if ((e.lists & LISTS) !== 0) this.sleeper?.wake_soon();
   }
 
   /** Stop watching everything (the map is done with). */
@@ -229,7 +260,12 @@ export class Selector {
     for (const e of this.order) if (e !== undefined) e.target.unwatch(e);
     for (const e of this.displaced) e.target.unwatch(e);
     this.displaced.length = 0;
-    this.candidates.clear();
+    const c = this.cands;
+    for (let i = 0; i < this.ncand; i++) {
+      (c[i] as Entry).lists &= ~CAND;
+      c[i] = undefined;
+    }
+    this.ncand = 0;
     this.order.length = 0;
     this.order_fd.length = 0;
     this.order_lists.length = 0;
@@ -251,23 +287,40 @@ export class Selector {
     const had = this.nfound;
     let n = 0;
     this.nfound = 0;
-    for (const e of this.candidates) {
-      const f = e.target.poll_flags();
-      if (e.lists === 0) {
-        this.candidates.delete(e);
-        continue;
+    // The candidates that stay (the ready ones) are moved down to the first `keep` slots as the
+    // walk goes; one added during the walk (a poll_flags() that notifies) is appended and walked
+    // too, as a Set's iteration would.
+    const c = this.cands;
+    let keep = 0;
+    let i = 0;
+    try {
+      for (; i < this.ncand; i++) {
+        const e = c[i] as Entry;
+        const f = e.target.poll_flags();
+        const lists = e.lists;
+        if ((lists & LISTS) === 0) {
+          e.lists = lists & ~CAND;
+          continue;
+        }
+        if (f & POLLNVAL) throw os_error(EBADF);
+        if (
+          ((lists & IN_R) !== 0 && (f & READ_SET) !== 0) ||
+          ((lists & IN_W) !== 0 && (f & WRITE_SET) !== 0) ||
+          ((lists & IN_X) !== 0 && (f & EXCEPT_SET) !== 0)
+        ) {
+          e.flags = f;
+          found[n++] = e;
+          c[keep++] = e;
+        } else {
+          e.lists = lists & ~CAND;
+        }
       }
-      if (f & POLLNVAL) throw os_error(EBADF);
-      if (
-        ((e.lists & IN_R) !== 0 && (f & READ_SET) !== 0) ||
-        ((e.lists & IN_W) !== 0 && (f & WRITE_SET) !== 0) ||
-        ((e.lists & IN_X) !== 0 && (f & EXCEPT_SET) !== 0)
-      ) {
-        e.flags = f;
-        found[n++] = e;
-      } else {
-        this.candidates.delete(e);
-      }
+    } finally {
+      // After an EBADF the entries from the bad one on stay candidates, as they were.
+      const end = this.ncand;
+      for (; i < end; i++) c[keep++] = c[i];
+      for (let j = keep; j < end; j++) c[j] = undefined;
+      this.ncand = keep;
     }
     for (let i = n; i < had; i++) found[i] = undefined;
     this.nfound = n;
