@@ -96,15 +96,22 @@ export class Sleeper {
   sleep(ms: number | null): Promise<void> {
     const now = performance.now();
     this.deadline = ms === null ? Infinity : now + ms;
-    return new Promise((resolve) => {
-      this.resolve = resolve;
-      if (this.timer_at === Infinity || this.timer_at > this.deadline + 0.5) {
-        this.arm(ms === null ? MAX_TIMER_MS : ms);
-      } else {
-        (this.timer as NodeJS.Timeout).ref();
-      }
-    });
+    this.ms = ms;
+    return new Promise(this.start);
   }
+
+  /** The wait's `ms`, for start(). */
+  private ms: number | null = null;
+
+  /** sleep()'s promise executor, made once: no closure per wait. */
+  private readonly start = (resolve: () => void): void => {
+    this.resolve = resolve;
+    if (this.timer_at === Infinity || this.timer_at > this.deadline + 0.5) {
+      this.arm(this.ms === null ? MAX_TIMER_MS : this.ms);
+    } else {
+      (this.timer as NodeJS.Timeout).ref();
+    }
+  };
 
   /** Stop the timer (a one-off sleeper that will not wait again). */
   dispose(): void {
