@@ -298,7 +298,8 @@ export function loop(
   count: number | null = null,
 ): Promise<void> {
   let to: number | null = 30.0;
-  let m: SocketMap;
+  let run: LoopRun;
+  // What the async function threw before its first await rejected its promise: the same here.
   try {
     if (timeout !== null && typeof timeout === "object") {
       to = timeout.timeout === undefined ? 30.0 : timeout.timeout;
@@ -308,14 +309,14 @@ export function loop(
     } else {
       to = timeout;
     }
-    m = map ?? socket_map;
+    const m = map ?? socket_map;
     if (count !== null && typeof count !== "number" && m.size > 0) {
       throw new TypeError(`'>' not supported between instances of '${py_type(count)}' and 'int'`);
     }
+    run = new LoopRun(m, to, use_poll, count);
   } catch (err) {
     return Promise.reject(err);
   }
-  const run = new LoopRun(m, to, use_poll, count);
   run.resume();
   return run.promise;
 }
