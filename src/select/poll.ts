@@ -27,19 +27,27 @@ export const LOOK_YIELD = -1;
 export const LOOK_YIELD_NONE = -2;
 export const LOOK_SLEEP = -3;
 
+/** sort_by_fd()'s keys for more than a few fds, reused (grown by doubling). */
+let keys = new Float64Array(64);
+
 /**
  * Sort the ready fds (and their revents alongside). A few at a time (the usual case) by
- * insertion, in place: Array's sort() costs a builtin call and a call of the comparator per
- * comparison; more go through index order.
+ * insertion, in place. More as one number each (fd * 2^16 + revents: revents are 16 bits, an fd
+ * is a non-negative integer) in a Float64Array, whose sort() compares numbers natively: Array's
+ * sort() calls a comparator per comparison, and pairing the two arrays through an index array
+ * cost three more arrays and a callback per fd (~0.8k instructions per iteration of 50 channels).
  */
 function sort_by_fd(fds: number[], rev: number[], n: number): void {
   if (n > 16) {
-    const idx = fds.slice(0, n).map((_, i) => i).sort((a, b) => (fds[a] as number) - (fds[b] as number));
-    const f2 = idx.map((i) => fds[i] as number);
-    const r2 = idx.map((i) => rev[i] as number);
+    if (keys.length < n) keys = new Float64Array(Math.max(n, keys.length * 2));
+    const k = keys;
+    for (let i = 0; i < n; i++) k[i] = (fds[i] as number) * 65536 + (rev[i] as number);
+    k.subarray(0, n).sort();
     for (let i = 0; i < n; i++) {
-      fds[i] = f2[i] as number;
-      rev[i] = r2[i] as number;
+      const x = k[i] as number;
+      const r = x % 65536;
+      fds[i] = (x - r) / 65536;
+      rev[i] = r;
     }
     return;
   }
@@ -114,6 +122,27 @@ export class poll {
     this.drop(reg);
   }
 
+  /**
+   * @internal asyncore's poll2 registrations: `fd` registered for `flags` (0: unregistered, and
+   * no error when it is not registered). The same as register() or unregister() (an fd newly
+   * registered goes through register(), with its checks), in one lookup of our own table: a
+   * registration follows its descriptor (a number is never reused, and the ssl wrap hands its
+   * watchers on), so only one made on a number that was not open may need making again.
+   */
+  _interest(fd: number, flags: number): void {
+    const reg = this.regs.get(fd);
+    if (reg === undefined) {
+      if (flags !== 0) this.register(fd, flags);
+    } else if (flags === 0) {
+      this.drop(reg);
+    } else if (reg.target instanceof Closed) {
+      this.register(fd, flags);
+    } else if (reg.mask !== flags) {
+      reg.mask = flags;
+      this.candidate(reg);
+    }
+  }
+
   private drop(reg: Registration): void {
     this.regs.delete(reg.fd);
     this.candidates.delete(reg);
@@ -124,14 +153,6 @@ export class poll {
   candidate(reg: Registration): void {
     this.candidates.add(reg);
     this.sleeper?.wake_soon();
-  }
-
-  /**
-   * @internal The registered fds that were told of a change since their last poll (or were
-   * ready then): a descriptor closed since is among them (close() notifies, POLLNVAL keeps it).
-   */
-  *_changed_fds(): IterableIterator<number> {
-    for (const reg of this.candidates) yield reg.fd;
   }
 
   /** The registered fds and masks, in registration order. */

@@ -1,7 +1,7 @@
 // poll2()'s registrations follow the map without a table of their own: each fd registered for its interest, unregistered when it has none or leaves.
 import { expect } from "chai";
 import { Registrations, type SocketMap } from "../../src/asyncore/map.js";
-import { POLLIN, POLLNVAL, POLLOUT, POLLPRI } from "../../src/select/index.js";
+import { POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI } from "../../src/select/index.js";
 import * as socket from "../../src/socket/index.js";
 import { fresh_sockets } from "../helpers/fresh_sockets.js";
 
@@ -75,5 +75,18 @@ describe("asyncore/Registrations: poll2()'s poll object as the map changes", () 
     // The map is back in its old order with `b`'s old interest: b's place still says R.
     pass(regs, [[a, R], [b, R]]);
     expect(registered(regs)).to.deep.equal([[a.fileno(), R], [b.fileno(), R]]);
+  });
+
+  it("an fd registered before its number was opened is registered on its descriptor at its next change of interest", async () => {
+    const regs = new Registrations();
+    const [a] = fresh(1) as [socket.socket];
+    const next = a.fileno() + 1;
+    pass(regs, [[a, R], [next, RW]]);
+    const [b] = fresh(1) as [socket.socket];
+    expect(b.fileno()).to.equal(next);
+    pass(regs, [[a, R], [next, R]]);
+    expect(registered(regs)).to.deep.equal([[a.fileno(), R], [next, R]]);
+    // A fresh stream socket is OUT|HUP: registered for reading it reports HUP (the number alone: NVAL).
+    expect((await regs.pollster.poll(0)).filter(([f]) => f === next)).to.deep.equal([[next, POLLHUP]]);
   });
 });
