@@ -71,10 +71,19 @@ export class Registrations {
   /** `fd`'s interest this iteration (0: none); the poll object hears only of changes. */
   set(fd: number, flags: number): void {
     const i = this.count++;
-    const was = this.order_fd[i];
-    if (was === fd && this.order_flags[i] === flags) return;
-    if (was !== undefined && was !== fd) this.displaced.push(was);
-    this.order_fd[i] = fd;
+    const fds = this.order_fd;
+    // Compared only within the arrays: a compare that has once seen undefined (a place past the
+    // end) is a call of the generic StrictEqual builtin in optimized code from then on, for every
+    // channel of every pass (~6 instructions per channel).
+    if (i < fds.length) {
+      const was = fds[i] as number;
+      if (was === fd) {
+        if (this.order_flags[i] === flags) return;
+      } else {
+        this.displaced.push(was);
+      }
+    }
+    fds[i] = fd;
     this.order_flags[i] = flags;
     // Registered, modified or unregistered as the poll object's registration of fd requires.
     this.pollster._interest(fd, flags);
