@@ -86,7 +86,7 @@ export class Registrations {
     fds[i] = fd;
     this.order_flags[i] = flags;
     // Registered, modified or unregistered as the poll object's registration of fd requires.
-    this.pollster._interest(fd, flags);
+    this.pollster._interest(fd, flags, i);
   }
 
   /**
@@ -107,7 +107,7 @@ export class Registrations {
     const p = this.pollster;
     for (let k = 0; k < d.length; k++) {
       const fd = d[k] as number;
-      if (!map.has(fd)) p._interest(fd, 0);
+      if (!map.has(fd)) p._interest(fd, 0, 0);
     }
     d.length = 0;
   }

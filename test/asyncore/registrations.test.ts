@@ -33,6 +33,28 @@ describe("asyncore/Registrations: poll2()'s poll object as the map changes", () 
     expect(registered(regs)).to.deep.equal([[a.fileno(), RW], [b.fileno(), R], [c.fileno(), R]]);
   });
 
+  it("the poll object answers in the map's order, as CPython's poll2 (which registers the map in order each time), through moves and changes of interest", async () => {
+    const regs = new Registrations();
+    const socks = fresh(20);
+    const [a, b, c, d] = socks as [socket.socket, socket.socket, socket.socket, socket.socket];
+    const W = POLLOUT;
+    const answered = async (): Promise<number[]> => (await regs.pollster.poll(0)).map(([fd]) => fd);
+    pass(regs, [[c, W], [b, W], [a, W]]);
+    expect(await answered()).to.deep.equal([c.fileno(), b.fileno(), a.fileno()]);
+    // b loses its interest and gets it back at the same place: answered at that place, not last.
+    pass(regs, [[c, W], [b, 0], [a, W]]);
+    pass(regs, [[c, W], [b, W], [a, W]]);
+    expect(await answered()).to.deep.equal([c.fileno(), b.fileno(), a.fileno()]);
+    // c leaves and comes back at the end (del_channel, add_channel); d joins after it.
+    pass(regs, [[b, W], [a, W]]);
+    pass(regs, [[b, W], [a, W], [c, W], [d, W]]);
+    expect(await answered()).to.deep.equal([b.fileno(), a.fileno(), c.fileno(), d.fileno()]);
+    // Many ready at once (the packed sort), in a map order that is not the fds'.
+    const order = [...socks].reverse();
+    pass(regs, order.map((s) => [s, W] as const));
+    expect(await answered()).to.deep.equal(order.map((s) => s.fileno()));
+  });
+
   it("a channel that leaves the map from the middle, the end or the start is unregistered; the others stay", () => {
     const regs = new Registrations();
     const [a, b, c, d] = fresh(4) as [socket.socket, socket.socket, socket.socket, socket.socket];
