@@ -1,6 +1,5 @@
 // The socket map (fd → channel) and the one object that holds what the loop keeps for each map.
-import { Interrupt, KeyError, poll as Poller, Selector } from "../select/index.js";
-import { lookup_fd } from "../socket/index.js";
+import { Interrupt, poll as Poller, Selector } from "../select/index.js";
 import type { StepState } from "./step.js";
 
 /** Anything the loop can drive: what asyncore's poll functions and close_all() use of a map entry. */
@@ -34,9 +33,9 @@ export const socket_map: SocketMap = new Map();
 
 /**
  * poll2()'s poll object, kept between iterations, each fd registered for its interest
- * (ARCHITECTURE.md, "Poll registrations"). What is registered is read from the poll object
- * itself (its registration watches the descriptor: Pollable.watcher_of()), not kept in a table of
- * our own beside it (a hash table of the map's size).
+ * (ARCHITECTURE.md, "Poll registrations"). What is registered is read from the poll object's
+ * own table of registrations (poll._interest(): one lookup per changed fd), not kept in a table
+ * of our own beside it (a hash table of the map's size).
  */
 export class Registrations {
   readonly pollster = new Poller();
@@ -72,43 +71,22 @@ export class Registrations {
   /** `fd`'s interest this iteration (0: none); the poll object hears only of changes. */
   set(fd: number, flags: number): void {
     const i = this.count++;
-    const was = this.order_fd[i];
-    if (was === fd && this.order_flags[i] === flags) return;
-    if (was !== undefined && was !== fd) this.displaced.push(was);
-    this.order_fd[i] = fd;
+    const fds = this.order_fd;
+    // Compared only within the arrays: a compare that has once seen undefined (a place past the
+    // end) is a call of the generic StrictEqual builtin in optimized code from then on, for every
+    // channel of every pass (~6 instructions per channel).
+    if (i < fds.length) {
+      const was = fds[i] as number;
+      if (was === fd) {
+        if (this.order_flags[i] === flags) return;
+      } else {
+        this.displaced.push(was);
+      }
+    }
+    fds[i] = fd;
     this.order_flags[i] = flags;
-    const had = this.mask_of(fd);
-    if (flags) {
-      // A closed descriptor's registration cannot be read (null): registering again modifies it.
-      if (had !== flags) this.pollster.register(fd, flags);
-    } else if (had !== undefined) {
-      this.unregister(fd, had);
-    }
-  }
-
-  /**
-   * The mask `fd` is registered for, undefined when it is not registered; null when that cannot be
-   * read, for a closed descriptor (no longer in the descriptor table).
-   */
-  private mask_of(fd: number): number | undefined | null {
-    const p = lookup_fd(fd);
-    if (p === undefined) return null;
-    // poll's Registration: it watches the descriptor, with the mask it was registered for.
-    const reg = p.watcher_of(this.pollster) as { readonly mask: number } | null;
-    return reg === null ? undefined : reg.mask;
-  }
-
-  /** Unregister `fd` (had: mask_of(fd), not undefined); a closed one only if it is registered. */
-  private unregister(fd: number, had: number | null): void {
-    if (had !== null) {
-      this.pollster.unregister(fd);
-      return;
-    }
-    try {
-      this.pollster.unregister(fd);
-    } catch (e) {
-      if (!(e instanceof KeyError)) throw e;
-    }
+    // Registered, modified or unregistered as the poll object's registration of fd requires.
+    this.pollster._interest(fd, flags, i);
   }
 
   /**
@@ -126,11 +104,10 @@ export class Registrations {
       this.order_flags.length = this.count;
     }
     if (d.length === 0) return;
+    const p = this.pollster;
     for (let k = 0; k < d.length; k++) {
       const fd = d[k] as number;
-      if (map.has(fd)) continue;
-      const had = this.mask_of(fd);
-      if (had !== undefined) this.unregister(fd, had);
+      if (!map.has(fd)) p._interest(fd, 0, 0);
     }
     d.length = 0;
   }

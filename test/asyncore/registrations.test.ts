@@ -1,7 +1,7 @@
 // poll2()'s registrations follow the map without a table of their own: each fd registered for its interest, unregistered when it has none or leaves.
 import { expect } from "chai";
 import { Registrations, type SocketMap } from "../../src/asyncore/map.js";
-import { POLLIN, POLLNVAL, POLLOUT, POLLPRI } from "../../src/select/index.js";
+import { POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI } from "../../src/select/index.js";
 import * as socket from "../../src/socket/index.js";
 import { fresh_sockets } from "../helpers/fresh_sockets.js";
 
@@ -31,6 +31,28 @@ describe("asyncore/Registrations: poll2()'s poll object as the map changes", () 
     expect(registered(regs)).to.deep.equal([[b.fileno(), R], [c.fileno(), R]]);
     pass(regs, [[c, R], [b, R], [a, RW]]);
     expect(registered(regs)).to.deep.equal([[a.fileno(), RW], [b.fileno(), R], [c.fileno(), R]]);
+  });
+
+  it("the poll object answers in the map's order, as CPython's poll2 (which registers the map in order each time), through moves and changes of interest", async () => {
+    const regs = new Registrations();
+    const socks = fresh(20);
+    const [a, b, c, d] = socks as [socket.socket, socket.socket, socket.socket, socket.socket];
+    const W = POLLOUT;
+    const answered = async (): Promise<number[]> => (await regs.pollster.poll(0)).map(([fd]) => fd);
+    pass(regs, [[c, W], [b, W], [a, W]]);
+    expect(await answered()).to.deep.equal([c.fileno(), b.fileno(), a.fileno()]);
+    // b loses its interest and gets it back at the same place: answered at that place, not last.
+    pass(regs, [[c, W], [b, 0], [a, W]]);
+    pass(regs, [[c, W], [b, W], [a, W]]);
+    expect(await answered()).to.deep.equal([c.fileno(), b.fileno(), a.fileno()]);
+    // c leaves and comes back at the end (del_channel, add_channel); d joins after it.
+    pass(regs, [[b, W], [a, W]]);
+    pass(regs, [[b, W], [a, W], [c, W], [d, W]]);
+    expect(await answered()).to.deep.equal([b.fileno(), a.fileno(), c.fileno(), d.fileno()]);
+    // Many ready at once (the packed sort), in a map order that is not the fds'.
+    const order = [...socks].reverse();
+    pass(regs, order.map((s) => [s, W] as const));
+    expect(await answered()).to.deep.equal(order.map((s) => s.fileno()));
   });
 
   it("a channel that leaves the map from the middle, the end or the start is unregistered; the others stay", () => {
@@ -75,5 +97,18 @@ describe("asyncore/Registrations: poll2()'s poll object as the map changes", () 
     // The map is back in its old order with `b`'s old interest: b's place still says R.
     pass(regs, [[a, R], [b, R]]);
     expect(registered(regs)).to.deep.equal([[a.fileno(), R], [b.fileno(), R]]);
+  });
+
+  it("an fd registered before its number was opened is registered on its descriptor at its next change of interest", async () => {
+    const regs = new Registrations();
+    const [a] = fresh(1) as [socket.socket];
+    const next = a.fileno() + 1;
+    pass(regs, [[a, R], [next, RW]]);
+    const [b] = fresh(1) as [socket.socket];
+    expect(b.fileno()).to.equal(next);
+    pass(regs, [[a, R], [next, R]]);
+    expect(registered(regs)).to.deep.equal([[a.fileno(), R], [next, R]]);
+    // A fresh stream socket is OUT|HUP: registered for reading it reports HUP (the number alone: NVAL).
+    expect((await regs.pollster.poll(0)).filter(([f]) => f === next)).to.deep.equal([[next, POLLHUP]]);
   });
 });

@@ -170,7 +170,7 @@ describe("select.poll", () => {
   const sandbox = sinon.createSandbox();
   afterEach(() => sandbox.restore());
 
-  it("register defaults to POLLIN|POLLPRI|POLLOUT; poll() gives [fd, revents] pairs sorted by fd", async () => {
+  it("register defaults to POLLIN|POLLPRI|POLLOUT; poll() gives [fd, revents] pairs in registration order", async () => {
     const [c, s] = await pair();
     const p = new select.poll();
     p.register(s);
@@ -180,12 +180,10 @@ describe("select.poll", () => {
       [c.fileno(), select.POLLIN | select.POLLPRI | select.POLLOUT],
     ]);
     const res = await p.poll(0);
-    expect(res).to.deep.equal(
-      [[c.fileno(), select.POLLOUT], [s.fileno(), select.POLLOUT]].sort((a, b) => a[0]! - b[0]!),
-    );
+    expect(res).to.deep.equal([[s.fileno(), select.POLLOUT], [c.fileno(), select.POLLOUT]]);
   });
 
-  it("sorts by fd however many are ready at once, whatever the order of registration", async () => {
+  it("answers in registration order, not by fd, however many are ready at once", async () => {
     const socks: socket.socket[] = [];
     for (let i = 0; i < 9; i++) socks.push(...(await pair()));
     // Registered in an order that is not the fds' (a reversed and interleaved one).
@@ -193,9 +191,25 @@ describe("select.poll", () => {
     for (const n of [3, 18]) {
       const p = new select.poll();
       for (const s of order.slice(0, n)) p.register(s, select.POLLOUT);
-      const want = order.slice(0, n).map((s) => [s.fileno(), select.POLLOUT]).sort((a, b) => a[0]! - b[0]!);
+      const want = order.slice(0, n).map((s) => [s.fileno(), select.POLLOUT]);
       expect(await p.poll(0)).to.deep.equal(want);
     }
+  });
+
+  it("keeps a registration's place when it is modified or registered again; one registered anew after unregister comes last", async () => {
+    const socks: socket.socket[] = [];
+    for (let i = 0; i < 3; i++) socks.push(...(await pair()));
+    const fds = socks.map((s) => s.fileno()).reverse();
+    const p = new select.poll();
+    for (const fd of fds) p.register(fd, select.POLLOUT);
+    const order = async (): Promise<number[]> => (await p.poll(0)).map(([fd]) => fd);
+    expect(await order()).to.deep.equal(fds);
+    p.modify(fds[0]!, select.POLLOUT);
+    p.register(fds[1]!, select.POLLOUT | select.POLLIN);
+    expect(await order()).to.deep.equal(fds);
+    p.unregister(fds[2]!);
+    p.register(fds[2]!, select.POLLOUT);
+    expect(await order()).to.deep.equal([fds[0], fds[1], ...fds.slice(3), fds[2]]);
   });
 
   it("reports only the events of the mask, plus POLLERR/POLLHUP/POLLNVAL always", async () => {
