@@ -139,7 +139,10 @@ export class Selector {
   /** `fd` is next in the map, in the lists `lists` (IN_R | IN_W | IN_X; 0: none). */
   set(fd: number, lists: number): void {
     const i = this.count;
-    if (this.order_fd[i] === fd && this.order_lists[i] === lists) {
+    const ofd = this.order_fd;
+    // Compared only within the array: a compare that has once seen undefined (a slot past the
+    // end) is a call of the generic StrictEqual builtin in optimized code from then on.
+    if (i < ofd.length && ofd[i] === fd && this.order_lists[i] === lists) {
       this.count = i + 1;
       return;
     }
