@@ -1,6 +1,7 @@
 // One Node stream socket seen as a kernel TCP/AF_UNIX connection: receive queue, send room, FIN, errors.
 import { Buffer } from "node:buffer"; // not the global: globalThis.Buffer is a getter, called on every use
 import { nextTick } from "node:process"; // as Buffer: globalThis.process is a getter
+import { performance } from "node:perf_hooks"; // as Buffer: globalThis.performance is a getter
 import type { Socket as NodeSocket } from "node:net";
 import { EPIPE, os_error, type OSError } from "../errno/index.js";
 import { ByteQueue } from "./byte_queue.js";

@@ -4,6 +4,7 @@
 // process an earlier test's connection may have armed it on the real clock.
 import * as net from "node:net";
 import { once } from "node:events";
+import { performance } from "node:perf_hooks";
 import sinon from "sinon";
 import { Connection } from "../../src/socket/connection.js";
 import type { EndpointOwner } from "../../src/socket/endpoint.js";
@@ -57,6 +58,8 @@ async function main(): Promise<void> {
 
   for (const name of ["a", "b", "c", "d"]) await open(name);
   const clock = sinon.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+  // connection.ts reads the clock through node:perf_hooks's object, which the fake global does not replace.
+  sinon.stub(performance, "now").callsFake(() => clock.now);
 
   await close("a"); // at 0: torn down at 60,000
   clock.tick(30_000);
