@@ -626,10 +626,21 @@ const fin_waiting = new Map<Connection, number>();
  * server, and re-arming it each time would cost what one timer per connection cost.
  */
 let fin_wait_timer: ReturnType<typeof setTimeout> | null = null;
+/** When fin_wait_timer is due (performance.now()). */
+let fin_wait_due = 0;
 
 function fin_wait(c: Connection): void {
-  fin_waiting.set(c, performance.now() + FIN_WAIT_MS);
-  if (fin_wait_timer === null) fin_wait_timer = setTimeout(fin_wait_sweep, FIN_WAIT_MS).unref();
+  const now = performance.now();
+  fin_waiting.set(c, now + FIN_WAIT_MS);
+  // A timer a whole FIN_WAIT_MS overdue was lost (made on a fake clock that was then taken away,
+  // as a test's sinon does): one more would otherwise never be armed in this process.
+  if (fin_wait_timer === null || now > fin_wait_due + FIN_WAIT_MS) arm_fin_wait(now, FIN_WAIT_MS);
+}
+
+function arm_fin_wait(now: number, ms: number): void {
+  if (fin_wait_timer !== null) clearTimeout(fin_wait_timer);
+  fin_wait_timer = setTimeout(fin_wait_sweep, ms).unref();
+  fin_wait_due = now + ms;
 }
 
 /** Tear down the connections whose FIN_WAIT2 time has come; wait again for the next one's. */
@@ -640,7 +651,7 @@ function fin_wait_sweep(): void {
     // Node's timer may fire up to a turn of its loop early by this clock (it counts from the
     // turn's cached start): never before the connection's full FIN_WAIT_MS.
     if (deadline > now) {
-      fin_wait_timer = setTimeout(fin_wait_sweep, deadline - now).unref();
+      arm_fin_wait(now, deadline - now);
       return;
     }
     fin_waiting.delete(c);
