@@ -1,6 +1,7 @@
 // One Node stream socket seen as a kernel TCP/AF_UNIX connection: receive queue, send room, FIN, errors.
 import { Buffer } from "node:buffer"; // not the global: globalThis.Buffer is a getter, called on every use
 import { nextTick } from "node:process"; // as Buffer: globalThis.process is a getter
+import { performance } from "node:perf_hooks"; // as Buffer: globalThis.performance is a getter
 import type { Socket as NodeSocket } from "node:net";
 import { EPIPE, os_error, type OSError } from "../errno/index.js";
 import { ByteQueue } from "./byte_queue.js";
@@ -30,6 +31,12 @@ const COUNTED = 64;
 const BLOCKED = 128;
 const HOLD_FIRST = 256;
 const PAUSED = 512;
+/** close() came before the peer's FIN: what arrives from now on resets the connection (release()). */
+const LINGERING = 1024;
+/** Something arrived after close() (LINGERING): the connection is reset once our FIN is out. */
+const DATA_AFTER_CLOSE = 2048;
+/** Our FIN is out after close() (LINGERING): the connection waits for the peer's (fin_waiting). */
+const FIN_SENT = 4096;
 
 /** How long a closed connection waits for the peer's FIN before it is torn down (Linux's FIN_WAIT2). */
 const FIN_WAIT_MS = 60_000;
@@ -58,6 +65,9 @@ function carry_check(c: Connection, gen: number): void {
 }
 function on_connect(this: NodeSocket): void {
   of(this).on_connect();
+}
+function on_fin_sent(this: NodeSocket): void {
+  (of(this) as unknown as { fin_sent(): void }).fin_sent();
 }
 
 export class Connection implements Endpoint {
@@ -271,6 +281,7 @@ export class Connection implements Endpoint {
   /** Node's socket closed: without a FIN first, the connection died. */
   private on_close(): void {
     if (this.counted) accepted_closed();
+    if ((this.state & FIN_SENT) !== 0) fin_waiting.delete(this);
     if (!this.eof && !this.dead && !this.released) {
       this.die();
       this.owner?._endpoint_changed();
@@ -284,7 +295,11 @@ export class Connection implements Endpoint {
   }
 
   private on_data(chunk: Buffer): void {
-    if (this.rd_shut || this.released) return;
+    if (this.released) {
+      if ((this.state & LINGERING) !== 0) this.data_after_close();
+      return;
+    }
+    if (this.rd_shut) return;
     const was_empty = this.rbuf.length === 0;
     if (this.rbuf === NO_INPUT) this.rbuf = new ByteQueue();
     this.rbuf.push(chunk);
@@ -527,7 +542,7 @@ export class Connection implements Endpoint {
       // closure or timer per connection on this common path (the peer closed first).
       if (c.writableLength > 0) {
         c.ref();
-        c.once("finish", unref_socket);
+        c.on("finish", unref_socket);
       }
       if (!c.writableEnded) c.end();
       return;
@@ -540,28 +555,34 @@ export class Connection implements Endpoint {
       else c.write(EMPTY, () => reset_connection(c));
       return;
     }
-    let abort = false;
-    let finished = false;
-    c.on("data", () => {
-      abort = true;
-      if (finished) reset_connection(c);
-    });
-    const on_finish = (): void => {
-      finished = true;
-      c.unref();
-      if (abort) {
-        reset_connection(c);
-        return;
-      }
-      // Cleared when the socket closes (the peer's FIN came): a pending timer would keep the
-      // Node socket, and through its listeners this Connection, alive for the whole 60 s.
-      const fin_wait = setTimeout(() => c.destroy(), FIN_WAIT_MS).unref();
-      c.once("close", () => clearTimeout(fin_wait));
-    };
+    // FIN_WAIT: our FIN follows what is queued; data that arrives from now on (data_after_close())
+    // resets the connection once the FIN is out, and fin_sent() starts the wait for the peer's.
+    // The socket's shared listeners reach this Connection: no closure, listener wrapper or timer
+    // per connection on this path, which every TLS handshake's close takes (close() comes before
+    // Node has read the client's FIN).
+    this.state |= LINGERING;
     // After shutdown(SHUT_WR) the FIN may be out already.
-    if (c.writableFinished) on_finish();
-    else c.once("finish", on_finish);
+    if (c.writableFinished) this.fin_sent();
+    else c.on("finish", on_fin_sent);
     if (!c.writableEnded) c.end();
+  }
+
+  /** Bytes arrived after close() (LINGERING): as on Linux, a reset, once everything send() took is out. */
+  private data_after_close(): void {
+    this.state |= DATA_AFTER_CLOSE;
+    if ((this.state & FIN_SENT) !== 0) reset_connection(this.conn);
+  }
+
+  /** Our FIN left after close() (LINGERING): a reset if bytes came meanwhile, else FIN_WAIT2 until the peer's FIN. */
+  private fin_sent(): void {
+    this.state |= FIN_SENT;
+    const c = this.conn;
+    c.unref();
+    if ((this.state & DATA_AFTER_CLOSE) !== 0) {
+      reset_connection(c);
+      return;
+    }
+    if (!c.destroyed) fin_wait(this);
   }
 }
 
@@ -588,6 +609,55 @@ const AUTOTUNED_RCVBUF = 1024 * 1024;
 const AUTOTUNED_SNDBUF_MAX = 4 * 1024 * 1024;
 
 function noop(): void {}
+
+/**
+ * Connections closed before the peer's FIN, whose FIN is out (Connection.fin_sent()), each with
+ * the time (performance.now()) at which it is torn down if the peer's FIN has not come: Linux's
+ * FIN_WAIT2 timeout. In order of that time, since every connection waits FIN_WAIT_MS. A
+ * connection leaves when its Node socket closes (the peer's FIN came; Connection.on_close()).
+ */
+const fin_waiting = new Map<Connection, number>();
+
+/**
+ * One timer for all of fin_waiting, due at its first connection's time, rather than one per
+ * connection (and a 'close' listener to clear it). unref'd: a connection waiting for the peer's
+ * FIN does not keep the process alive, as its own timer did not. Left to run out when the map
+ * empties (it then finds nothing to do): connections enter and leave it all the time on a busy
+ * server, and re-arming it each time would cost what one timer per connection cost.
+ */
+let fin_wait_timer: ReturnType<typeof setTimeout> | null = null;
+/** When fin_wait_timer is due (performance.now()). */
+let fin_wait_due = 0;
+
+function fin_wait(c: Connection): void {
+  const now = performance.now();
+  fin_waiting.set(c, now + FIN_WAIT_MS);
+  // A timer a whole FIN_WAIT_MS overdue was lost (made on a fake clock that was then taken away,
+  // as a test's sinon does): one more would otherwise never be armed in this process.
+  if (fin_wait_timer === null || now > fin_wait_due + FIN_WAIT_MS) arm_fin_wait(now, FIN_WAIT_MS);
+}
+
+function arm_fin_wait(now: number, ms: number): void {
+  if (fin_wait_timer !== null) clearTimeout(fin_wait_timer);
+  fin_wait_timer = setTimeout(fin_wait_sweep, ms).unref();
+  fin_wait_due = now + ms;
+}
+
+/** Tear down the connections whose FIN_WAIT2 time has come; wait again for the next one's. */
+function fin_wait_sweep(): void {
+  fin_wait_timer = null;
+  const now = performance.now();
+  for (const [c, deadline] of fin_waiting) {
+    // Node's timer may fire up to a turn of its loop early by this clock (it counts from the
+    // turn's cached start): never before the connection's full FIN_WAIT_MS.
+    if (deadline > now) {
+      arm_fin_wait(now, deadline - now);
+      return;
+    }
+    fin_waiting.delete(c);
+    c.conn.destroy();
+  }
+}
 
 function unref_socket(this: NodeSocket): void {
   this.unref();

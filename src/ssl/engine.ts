@@ -1,4 +1,5 @@
 // The TLS engine of one SSLSocket: a node:tls TLSSocket over a Duplex this layer owns, fed and drained by the SSLSocket.
+import { nextTick } from "node:process"; // not the global: globalThis.process is a getter, read on every use
 import { Duplex } from "node:stream";
 import { Server as TlsServer, TLSSocket, connect as tls_connect, type PeerCertificate, type SecureContext } from "node:tls";
 
@@ -226,7 +227,7 @@ export class TlsEngine {
   /** @internal TLS wrote ciphertext. */
   queue_out(chunk: Buffer, cb: ((e?: Error | null) => void) | null, tell = true): void {
     if (chunk.length === 0 && this.out.length === 0) {
-      if (cb) process.nextTick(cb);
+      if (cb) nextTick(cb);
       return;
     }
     this.out.push(chunk);
@@ -251,7 +252,7 @@ export class TlsEngine {
       }
       this.out.shift();
       const cb = this.out_cbs.shift();
-      if (cb) process.nextTick(cb);
+      if (cb) nextTick(cb);
     }
     return true;
   }

@@ -1,5 +1,7 @@
-// Connection's write batching: a tick's sends leave in at most two writes, one while input waits unread or after a tick of several sends.
+// Connection's write batching (a tick's sends leave in at most two writes, one while input waits unread or after a tick of several sends) and its FIN_WAIT2 bound.
 import * as net from "node:net";
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { Connection } from "../../src/socket/connection.js";
 import type { EndpointOwner } from "../../src/socket/endpoint.js";
@@ -220,5 +222,40 @@ describe("socket/Connection shutdown with sends held", () => {
       peer.destroy();
       server.close();
     }
+  });
+});
+
+describe("socket/Connection closed before the peer's FIN (FIN_WAIT2)", () => {
+  it("is torn down 60 s after its FIN left, each connection on its own time; one whose peer's FIN comes just closes; a lost sweeper timer is replaced", async () => {
+    // In a child process on a fake clock (fin_wait_child.ts says why); its log, in order.
+    const child = fileURLToPath(new URL("./fin_wait_child.js", import.meta.url));
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, [child], { timeout: 15000 }, (err, stdout, stderr) => (err ? reject(new Error(`${String(err)}\n${stderr}`)) : resolve(stdout)));
+    });
+    expect(JSON.parse(out)).to.deep.equal([
+      "a fin 0",
+      "b fin 30000",
+      "c fin 30000",
+      "c close 30000",
+      "a destroyed false 59999",
+      "a destroyed true 60000",
+      "a close 60000",
+      // shutdown(SHUT_WR) before close(): the wait starts at close().
+      "d fin 75000",
+      "b destroyed false 89999",
+      "b destroyed true 90000",
+      "b close 90000",
+      "d destroyed false 134999",
+      "d destroyed true 135000",
+      "d close 135000",
+      // The last connection gone, no timer is left armed.
+      "timers 0",
+      // A sweeper's timer lost with a fake clock is replaced by the first close a minute past its time.
+      "e fin 135000",
+      "f fin 300000",
+      "e f destroyed false false 359999",
+      "e f destroyed true true 360000",
+      "timers 0",
+    ]);
   });
 });
