@@ -10,7 +10,7 @@ import { drive } from "../helpers/asyncore.js";
 import { Child, LineClient, with_timeout } from "../helpers/clients.js";
 import { RETR_DATA, by_name, python3_with_test_ftplib_or_skip, ftplib_session, start_dummy_server, type Step } from "../helpers/ftp.js";
 import { python3_or_skip } from "../helpers/python.js";
-import { SERVER_CERT, SERVER_KEY, TlsLineClient } from "../helpers/tls_lines.js";
+import { SERVER_CERT, SERVER_KEY, TlsLineClient, not_tls } from "../helpers/tls_lines.js";
 import { server_context } from "../../examples/ssl_connection.js";
 
 const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
@@ -225,7 +225,7 @@ for (const use_poll of [false, true]) {
         for (const how of ["garbage", "plain", "hang up"]) {
           const c = await tls_connect(v4);
           expect(await c.cmd("AUTH TLS")).to.deep.equal(["234 AUTH TLS successful"]);
-          if (how === "garbage") c.plain.write(randomBytes(5000));
+          if (how === "garbage") c.plain.write(not_tls(5000));
           else if (how === "plain") c.plain.write("USER me\r\nPASS x\r\n");
           else c.plain.end();
           await c.wait_end(10000);

@@ -1,7 +1,7 @@
 // examples/smtp_server.ts: driven by Python's smtplib (a client no one here wrote) in a child
 // process, and by a plain Node client for the error replies.
 import { expect } from "chai";
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import * as asyncore from "asyncore-ts/asyncore";
 import * as socket from "asyncore-ts/socket";
@@ -9,7 +9,7 @@ import { b } from "asyncore-ts";
 import { SMTPServer, SMTPChannel, getaddr, unstuff, type MessageOptions } from "../../examples/smtp_server.js";
 import { Child, LineClient, with_timeout } from "../helpers/clients.js";
 import { python3_or_skip } from "../helpers/python.js";
-import { CERTS_DIR, SERVER_CERT, SERVER_KEY, TlsLineClient } from "../helpers/tls_lines.js";
+import { CERTS_DIR, SERVER_CERT, SERVER_KEY, TlsLineClient, not_tls } from "../helpers/tls_lines.js";
 import { server_context } from "../../examples/ssl_connection.js";
 import { loop_fixture } from "../helpers/loop_fixture.js";
 
@@ -272,7 +272,7 @@ describe("examples/smtp_server", function () {
         const c = await tls_client(server);
         expect(await c.cmd("STARTTLS")).to.deep.equal(["220 Ready to start TLS"]);
         if (how === "hang up") c.plain.end();
-        else if (how === "garbage") c.plain.write(randomBytes(3000));
+        else if (how === "garbage") c.plain.write(not_tls(3000));
         else c.plain.write("EHLO not.tls\r\nMAIL FROM:<a@b>\r\n");
         await c.wait_end(10000);
         expect(c.lines, how).to.deep.equal([]);

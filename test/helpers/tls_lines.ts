@@ -171,3 +171,24 @@ export function tls_exchange(port: number, data: Buffer | string, host = "127.0.
     "a TLS exchange",
   );
 }
+
+/**
+ * `n` bytes of fixed pseudo-random garbage that a TLS server rejects at once. Random bytes would
+ * sometimes (about 1 in 1,500) start like an SSLv2 ClientHello or a TLS record longer than
+ * what was sent, and OpenSSL would wait for the rest instead of failing the handshake. A first
+ * byte without the high bit (no SSLv2 header) and a record version of 0 are neither.
+ */
+export function not_tls(n: number): Buffer {
+  const b = Buffer.alloc(n);
+  let x = 0x2545f491;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    b[i] = x & 0xff;
+  }
+  b[0] = 0;
+  b[1] = 0;
+  b[2] = 0;
+  return b;
+}
