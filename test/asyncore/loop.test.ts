@@ -111,6 +111,39 @@ for (const use_poll of [false, true]) {
       expect(ch.calls).to.deep.equal(["write", "write", "write"]);
     });
 
+    it("dispatches in the map's order, not the descriptors' (a channel taken out of the map and put back comes last), as CPython", async () => {
+      const map = new_map();
+      const order: string[] = [];
+      class Named extends FileChannel {
+        constructor(m: asyncore.SocketMap, readonly name: string) {
+          super(m);
+        }
+        ready = true;
+        override writable(): boolean {
+          return this.ready;
+        }
+        override handle_write(): void {
+          order.push(this.name);
+        }
+      }
+      const a = new Named(map, "a");
+      const b = new Named(map, "b");
+      const c = new Named(map, "c");
+      expect((a._fileno as number) < (b._fileno as number) && (b._fileno as number) < (c._fileno as number)).to.equal(true);
+      // Taken out of the map and put back: last in the map's order (a dict's, and a Map's).
+      const fd = a._fileno as number;
+      map.delete(fd);
+      map.set(fd, a);
+      await asyncore.loop(0.01, use_poll, map, 1);
+      expect(order.splice(0)).to.deep.equal(["b", "c", "a"]);
+      // c without an interest for one iteration keeps its place in the map, and in the dispatch.
+      c.ready = false;
+      await asyncore.loop(0.01, use_poll, map, 1);
+      c.ready = true;
+      await asyncore.loop(0.01, use_poll, map, 1);
+      expect(order.splice(0)).to.deep.equal(["b", "a", "b", "c", "a"]);
+    });
+
     it("takes an options object { timeout, use_poll, map, count }", async () => {
       const map = new_map();
       const ch = new FileChannel(map);
