@@ -4,10 +4,8 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { Connection } from "../../src/socket/connection.js";
-import type { EndpointOwner } from "../../src/socket/endpoint.js";
-import { AF_INET } from "../../src/socket/constants.js";
-import { default_options } from "../../src/socket/options.js";
 import { next_event, receive_exactly } from "../helpers/net.js";
+import { quiet_owner } from "../helpers/endpoint_owner.js";
 
 interface pair {
   readonly conn: Connection;
@@ -17,13 +15,6 @@ interface pair {
   readonly peer: net.Socket;
 }
 
-const owner: EndpointOwner = {
-  family: AF_INET,
-  options: default_options(),
-  _endpoint_changed() {},
-  _endpoint_error() {},
-  _endpoint_warn() {},
-};
 
 /** Resolves once the ticks queued so far (the connections' tick ends among them) have run. */
 const tick_end = (): Promise<void> => new Promise((resolve) => process.nextTick(resolve));
@@ -53,7 +44,7 @@ describe("socket/Connection write batching", () => {
     const peer = await accepted;
     open.push(node, peer);
     const conn = new Connection(node, true);
-    conn.attach(owner);
+    conn.attach(quiet_owner);
     return { conn, node, peer };
   }
 
@@ -208,7 +199,7 @@ describe("socket/Connection shutdown with sends held", () => {
     const peer = await accepted;
     try {
       const conn = new Connection(node, true);
-      conn.attach(owner);
+      conn.attach(quiet_owner);
       const chunks: Buffer[] = [];
       peer.on("data", (d: Buffer) => chunks.push(d));
       const ended = next_event(peer, "end");

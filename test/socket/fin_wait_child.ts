@@ -7,17 +7,8 @@ import { once } from "node:events";
 import { performance } from "node:perf_hooks";
 import sinon from "sinon";
 import { Connection } from "../../src/socket/connection.js";
-import type { EndpointOwner } from "../../src/socket/endpoint.js";
-import { AF_INET } from "../../src/socket/constants.js";
-import { default_options } from "../../src/socket/options.js";
+import { quiet_owner } from "../helpers/endpoint_owner.js";
 
-const owner: EndpointOwner = {
-  family: AF_INET,
-  options: default_options(),
-  _endpoint_changed() {},
-  _endpoint_error() {},
-  _endpoint_warn() {},
-};
 
 /** Every event seen, with the fake clock's time: "<name> <event> <ms>". */
 const log: string[] = [];
@@ -42,7 +33,7 @@ async function main(): Promise<void> {
     // e and f close in the same sweep, in an order Node does not promise: their closes are awaited, not logged.
     if (name < "e") node.on("close", () => log.push(`${name} close ${clock.now}`));
     const conn = new Connection(node, true);
-    conn.attach(owner);
+    conn.attach(quiet_owner);
     peers.set(name, peer);
     nodes.set(name, node);
     conns.set(name, conn);
