@@ -63,6 +63,23 @@ function rotation(r: number): Impl[] {
 /** One window's measurement of each server, taken back to back (a round). */
 type Round = Map<Impl, number>;
 
+/**
+ * The order of a set's turns, [round, server]: the servers take turns round by round (the
+ * bench's method), or with `sequential` each does all its rounds before the next starts (the
+ * method before 2026-12-07's issue-tls: no server stands idle between its turns, but each meets
+ * a different stretch of the machine's load).
+ */
+function schedule(rep: number, rounds: number, sequential: boolean): Array<[number, Impl]> {
+  const out: Array<[number, Impl]> = [];
+  if (sequential) for (const impl of rotation(rep)) for (let r = 0; r < rounds; r++) out.push([r, impl]);
+  else for (let r = 0; r < rounds; r++) for (const impl of rotation(rep + r)) out.push([r, impl]);
+  return out;
+}
+
+function new_rounds(n: number): Round[] {
+  return Array.from({ length: n }, () => new Map<Impl, number>());
+}
+
 async function start_all(): Promise<Map<Impl, Server>> {
   const servers = new Map<Impl, Server>();
   for (const impl of IMPLS) servers.set(impl, await start(impl));
@@ -79,7 +96,7 @@ function stop_all(servers: Map<Impl, Server>): void {
  * taking turns (rotation()); CPU per MiB of each server in each round. The lead-in takes up what
  * a server's first MiB after standing idle cost more (bench/TLS.md, "How the bench measures").
  */
-async function bulk_rounds(rep: number, rounds: number, window: number, lead: number, warmup: number): Promise<Round[]> {
+async function bulk_rounds(rep: number, rounds: number, window: number, lead: number, warmup: number, sequential: boolean): Promise<Round[]> {
   const servers = await start_all();
   try {
     const conns = new Map<Impl, TLSSocket>();
@@ -89,18 +106,14 @@ async function bulk_rounds(rep: number, rounds: number, window: number, lead: nu
       c.removeAllListeners("data");
       conns.set(impl, c);
     }
-    const out: Round[] = [];
-    for (let r = 0; r < rounds; r++) {
-      const round: Round = new Map();
-      for (const impl of rotation(rep + r)) {
-        const pid = servers.get(impl)!.proc.pid!;
-        const c = conns.get(impl)!;
-        await tls_bulk(c, lead);
-        const before = cpu_us(pid);
-        await tls_bulk(c, window);
-        round.set(impl, (cpu_us(pid) - before) / 1000 / window);
-      }
-      out.push(round);
+    const out = new_rounds(rounds);
+    for (const [r, impl] of schedule(rep, rounds, sequential)) {
+      const pid = servers.get(impl)!.proc.pid!;
+      const c = conns.get(impl)!;
+      await tls_bulk(c, lead);
+      const before = cpu_us(pid);
+      await tls_bulk(c, window);
+      out[r]!.set(impl, (cpu_us(pid) - before) / 1000 / window);
     }
     for (const c of conns.values()) c.destroy();
     return out;
@@ -125,27 +138,30 @@ async function handshakes(port: number, n: number, conc: number): Promise<void> 
 }
 
 /** As bulk_rounds(), for handshakes: `warmup` one at a time, then rounds of `lead` + `window` handshakes 4 at a time; [CPU ms each, handshakes/s]. */
-async function handshake_rounds(rep: number, rounds: number, window: number, lead: number, warmup: number): Promise<Array<[Round, Round]>> {
+async function handshake_rounds(
+  rep: number,
+  rounds: number,
+  window: number,
+  lead: number,
+  warmup: number,
+  sequential: boolean,
+): Promise<[Round[], Round[]]> {
   const servers = await start_all();
   try {
     for (const impl of rotation(rep)) await handshakes(servers.get(impl)!.port, warmup, 1);
-    const out: Array<[Round, Round]> = [];
-    for (let r = 0; r < rounds; r++) {
-      const cpu: Round = new Map();
-      const rate: Round = new Map();
-      for (const impl of rotation(rep + r)) {
-        const srv = servers.get(impl)!;
-        await handshakes(srv.port, lead, 4);
-        const before = cpu_us(srv.proc.pid!);
-        const t0 = performance.now();
-        await handshakes(srv.port, window, 4);
-        const secs = (performance.now() - t0) / 1000;
-        cpu.set(impl, (cpu_us(srv.proc.pid!) - before) / 1000 / window);
-        rate.set(impl, window / secs);
-      }
-      out.push([cpu, rate]);
+    const cpu = new_rounds(rounds);
+    const rate = new_rounds(rounds);
+    for (const [r, impl] of schedule(rep, rounds, sequential)) {
+      const srv = servers.get(impl)!;
+      await handshakes(srv.port, lead, 4);
+      const before = cpu_us(srv.proc.pid!);
+      const t0 = performance.now();
+      await handshakes(srv.port, window, 4);
+      const secs = (performance.now() - t0) / 1000;
+      cpu[r]!.set(impl, (cpu_us(srv.proc.pid!) - before) / 1000 / window);
+      rate[r]!.set(impl, window / secs);
     }
-    return out;
+    return [cpu, rate];
   } finally {
     stop_all(servers);
   }
@@ -179,7 +195,7 @@ function report(name: string, unit: string, rounds: Round[], ratios: boolean): v
  * (other processes, the client's share of the cores) weighs on all three alike; the ratio to raw
  * node:tls is taken within each round and its median reported.
  */
-export async function run_tls(opts: { smoke: boolean; quick: boolean; reps: number; rounds?: number; detail?: boolean; bulk_warmup?: number; hs_warmup?: number }): Promise<void> {
+export async function run_tls(opts: { smoke: boolean; quick: boolean; reps: number; rounds?: number; sequential?: boolean; detail?: boolean; bulk_warmup?: number; hs_warmup?: number }): Promise<void> {
   const mib = opts.smoke ? 2 : opts.quick ? 16 : 128;
   const n = opts.smoke ? 20 : opts.quick ? 300 : 1000;
   // Warm-up before measuring, the same for every server: V8 compiles this package's code (far more
@@ -193,21 +209,21 @@ export async function run_tls(opts: { smoke: boolean; quick: boolean; reps: numb
   const rounds = opts.rounds ?? (opts.smoke ? 2 : Math.max(2, Math.round(mib / 16)));
   const window = Math.max(1, Math.round(mib / rounds));
   const hs_window = Math.max(1, Math.round(n / rounds));
-  // Each turn's unmeasured lead-in: half a window, a fifth of one.
-  const lead = opts.smoke ? 1 : Math.max(1, window >> 1);
+  // Each turn's unmeasured lead-in, a whole window for bulk (bench/TLS.md, "How the bench measures"), a fifth of one for handshakes.
+  const lead = opts.smoke ? 1 : window;
+  const sequential = opts.sequential ?? false;
   const hs_lead = Math.max(1, Math.round(hs_window / 5));
   const bulk: Round[] = [];
   const hs_cpu: Round[] = [];
   const hs_rate: Round[] = [];
   for (let rep = 0; rep < opts.reps; rep++) {
-    bulk.push(...(await bulk_rounds(rep, rounds, window, lead, bulk_warmup)));
-    for (const [cpu, rate] of await handshake_rounds(rep, rounds, hs_window, hs_lead, hs_warmup)) {
-      hs_cpu.push(cpu);
-      hs_rate.push(rate);
-    }
+    bulk.push(...(await bulk_rounds(rep, rounds, window, lead, bulk_warmup, sequential)));
+    const [cpu, rate] = await handshake_rounds(rep, rounds, hs_window, hs_lead, hs_warmup, sequential);
+    hs_cpu.push(...cpu);
+    hs_rate.push(...rate);
   }
   console.log(
-    `TLS (${opts.reps} set(s) of servers × ${rounds} rounds, servers taking turns): ${window} MiB per turn after a ${lead} MiB lead-in, ` +
+    `TLS (${opts.reps} set(s) of servers × ${rounds} rounds, ${sequential ? "one server after another" : "servers taking turns"}): ${window} MiB per turn after a ${lead} MiB lead-in, ` +
       `on one connection each, after ${bulk_warmup} MiB; ${hs_window} full handshakes per turn after ${hs_lead}, 4 at a time, after ` +
       `${hs_warmup}; server CPU (all threads) from /proc; medians`,
   );
@@ -235,6 +251,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     quick,
     reps: Number(flag("--reps") ?? (quick || smoke ? 1 : 3)),
     rounds: num("--rounds"),
+    sequential: process.argv.includes("--sequential"),
     detail: process.argv.includes("--detail"),
     bulk_warmup: num("--bulk-warmup"),
     hs_warmup: num("--hs-warmup"),
