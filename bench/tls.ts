@@ -65,9 +65,9 @@ type Round = Map<Impl, number>;
 
 /**
  * The order of a set's turns, [round, server]: the servers take turns round by round (the
- * bench's method), or with `sequential` each does all its rounds before the next starts (the
- * method before 2026-12-07's issue-tls: no server stands idle between its turns, but each meets
- * a different stretch of the machine's load).
+ * handshakes' order), or with `sequential` each does all its rounds in one block, the blocks in
+ * the set's rotation (the bulk echo's order: a server that stands idle while the others have their
+ * turns costs this package more per MiB for longer than a lead-in of 16 MiB, bench/TLS.md).
  */
 function schedule(rep: number, rounds: number, sequential: boolean): Array<[number, Impl]> {
   const out: Array<[number, Impl]> = [];
@@ -92,9 +92,9 @@ function stop_all(servers: Map<Impl, Server>): void {
 
 /**
  * One set of fresh servers, one connection each: each warmed up by `warmup` MiB, then `rounds`
- * rounds in which each server echoes `lead` MiB unmeasured and `window` MiB measured, the servers
- * taking turns (rotation()); CPU per MiB of each server in each round. The lead-in takes up what
- * a server's first MiB after standing idle cost more (bench/TLS.md, "How the bench measures").
+ * rounds in which each server echoes `lead` MiB unmeasured and `window` MiB measured, in the
+ * order of schedule(); CPU per MiB of each server in each round. The lead-in takes up what a
+ * server's first MiB after standing idle cost more (bench/TLS.md, "How the bench measures").
  */
 async function bulk_rounds(rep: number, rounds: number, window: number, lead: number, warmup: number, sequential: boolean): Promise<Round[]> {
   const servers = await start_all();
@@ -195,7 +195,7 @@ function report(name: string, unit: string, rounds: Round[], ratios: boolean): v
  * (other processes, the client's share of the cores) weighs on all three alike; the ratio to raw
  * node:tls is taken within each round and its median reported.
  */
-export async function run_tls(opts: { smoke: boolean; quick: boolean; reps: number; rounds?: number; sequential?: boolean; detail?: boolean; bulk_warmup?: number; hs_warmup?: number }): Promise<void> {
+export async function run_tls(opts: { smoke: boolean; quick: boolean; reps: number; rounds?: number; bulk_turns?: boolean; hs_sequential?: boolean; detail?: boolean; bulk_warmup?: number; hs_warmup?: number }): Promise<void> {
   const mib = opts.smoke ? 2 : opts.quick ? 16 : 128;
   const n = opts.smoke ? 20 : opts.quick ? 300 : 1000;
   // Warm-up before measuring, the same for every server: V8 compiles this package's code (far more
@@ -211,21 +211,25 @@ export async function run_tls(opts: { smoke: boolean; quick: boolean; reps: numb
   const hs_window = Math.max(1, Math.round(n / rounds));
   // Each turn's unmeasured lead-in, a whole window for bulk (bench/TLS.md, "How the bench measures"), a fifth of one for handshakes.
   const lead = opts.smoke ? 1 : window;
-  const sequential = opts.sequential ?? false;
+  // Bulk: each server's rounds in one block (its turns interleaved with the others' cost this
+  // package 20-35 % more per MiB, raw node:tls nothing: bench/TLS.md); handshakes: turns.
+  const bulk_seq = !(opts.bulk_turns ?? false);
+  const hs_seq = opts.hs_sequential ?? false;
   const hs_lead = Math.max(1, Math.round(hs_window / 5));
   const bulk: Round[] = [];
   const hs_cpu: Round[] = [];
   const hs_rate: Round[] = [];
   for (let rep = 0; rep < opts.reps; rep++) {
-    bulk.push(...(await bulk_rounds(rep, rounds, window, lead, bulk_warmup, sequential)));
-    const [cpu, rate] = await handshake_rounds(rep, rounds, hs_window, hs_lead, hs_warmup, sequential);
+    bulk.push(...(await bulk_rounds(rep, rounds, window, lead, bulk_warmup, bulk_seq)));
+    const [cpu, rate] = await handshake_rounds(rep, rounds, hs_window, hs_lead, hs_warmup, hs_seq);
     hs_cpu.push(...cpu);
     hs_rate.push(...rate);
   }
   console.log(
-    `TLS (${opts.reps} set(s) of servers × ${rounds} rounds, ${sequential ? "one server after another" : "servers taking turns"}): ${window} MiB per turn after a ${lead} MiB lead-in, ` +
-      `on one connection each, after ${bulk_warmup} MiB; ${hs_window} full handshakes per turn after ${hs_lead}, 4 at a time, after ` +
-      `${hs_warmup}; server CPU (all threads) from /proc; medians`,
+    `TLS (${opts.reps} set(s) of servers × ${rounds} rounds): bulk ${window} MiB per round after a ${lead} MiB lead-in, on one connection ` +
+      `each, after ${bulk_warmup} MiB, ${bulk_seq ? "each server's rounds in one block" : "servers taking turns"}; ${hs_window} full handshakes ` +
+      `per round after ${hs_lead}, 4 at a time, after ${hs_warmup}, ${hs_seq ? "each server's rounds in one block" : "servers taking turns"}; ` +
+      `server CPU (all threads) from /proc; medians`,
   );
   if (opts.detail) {
     for (const [name, rows] of [["bulk, ms CPU/MiB", bulk], ["handshakes, ms CPU each", hs_cpu]] as const) {
@@ -251,7 +255,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     quick,
     reps: Number(flag("--reps") ?? (quick || smoke ? 1 : 3)),
     rounds: num("--rounds"),
-    sequential: process.argv.includes("--sequential"),
+    bulk_turns: process.argv.includes("--bulk-turns"),
+    hs_sequential: process.argv.includes("--hs-sequential"),
     detail: process.argv.includes("--detail"),
     bulk_warmup: num("--bulk-warmup"),
     hs_warmup: num("--hs-warmup"),
