@@ -190,10 +190,11 @@ function report(name: string, unit: string, rounds: Round[], ratios: boolean): v
 }
 
 /**
- * Both cases (bench/TLS.md, "How the bench measures"): `reps` sets of fresh servers, each set
- * measured in rounds in which the three servers take turns, so that what the machine is doing
- * (other processes, the client's share of the cores) weighs on all three alike; the ratio to raw
- * node:tls is taken within each round and its median reported.
+ * Both cases (bench/TLS.md, "How the bench measures now"): `reps` sets of fresh servers, each
+ * server measured in `rounds` rounds; the ratio to raw node:tls is taken within each round and its
+ * median reported. The handshakes' rounds are taken in turns, so that what the machine is doing
+ * (other processes, the client's share of the cores) weighs on the three servers alike; the bulk
+ * echo's in one block per server (see schedule()).
  */
 export async function run_tls(opts: { smoke: boolean; quick: boolean; reps: number; rounds?: number; bulk_turns?: boolean; hs_sequential?: boolean; detail?: boolean; bulk_warmup?: number; hs_warmup?: number }): Promise<void> {
   const mib = opts.smoke ? 2 : opts.quick ? 16 : 128;
@@ -211,8 +212,8 @@ export async function run_tls(opts: { smoke: boolean; quick: boolean; reps: numb
   const hs_window = Math.max(1, Math.round(n / rounds));
   // Each turn's unmeasured lead-in, a whole window for bulk (bench/TLS.md, "How the bench measures"), a fifth of one for handshakes.
   const lead = opts.smoke ? 1 : window;
-  // Bulk: each server's rounds in one block (its turns interleaved with the others' cost this
-  // package 20-35 % more per MiB, raw node:tls nothing: bench/TLS.md); handshakes: turns.
+  // Bulk: each server's rounds in one block (taking turns raised this package's bulk ratio by about
+  // a sixth, raw node:tls's figure unchanged: bench/TLS.md); handshakes: turns.
   const bulk_seq = !(opts.bulk_turns ?? false);
   const hs_seq = opts.hs_sequential ?? false;
   const hs_lead = Math.max(1, Math.round(hs_window / 5));
