@@ -26,11 +26,13 @@ export function bytes_repr(buf: Uint8Array): string {
 
 export class dispatcher_with_send extends dispatcher {
   /**
-   * Python's `self.out_buffer`: what send() queued and the socket has not taken yet, kept as the
-   * pieces it came in (no quadratic re-copy of the backlog, as CPython's `out_buffer + data`).
-   * Made on the first send: an idle channel holds none.
+   * Python's `self.out_buffer`: what send() queued and the socket has not taken yet. null while
+   * empty; one Buffer while it holds one piece (a send the socket did not take at once); a
+   * ByteQueue from the first send that queues behind another, keeping the pieces as they came (no
+   * quadratic re-copy of the backlog, as CPython's `out_buffer + data`). Most sends are taken
+   * whole at once: they leave no queue and no array behind.
    */
-  #out_buffer: ByteQueue | null = null;
+  #out: Buffer | ByteQueue | null = null;
 
   constructor(sock?: socket | null, map?: SocketMap | null) {
     super(sock, map);
@@ -38,29 +40,43 @@ export class dispatcher_with_send extends dispatcher {
 
   /** Python's `self.out_buffer` (bytes still to send); reading it joins the pieces once. */
   get out_buffer(): Buffer {
-    const q = (this.#out_buffer ??= new ByteQueue());
-    const all = q.peek(q.length);
-    q.clear();
-    q.push(all);
+    const o = this.#out;
+    if (o === null) return EMPTY;
+    if (!(o instanceof ByteQueue)) return o;
+    const all = o.peek(o.length);
+    o.clear();
+    o.push(all);
     return all;
   }
 
   set out_buffer(data: BytesLike) {
-    const q = (this.#out_buffer ??= new ByteQueue());
-    q.clear();
-    q.push(as_buffer(data));
+    const b = as_buffer(data);
+    const o = this.#out;
+    if (o instanceof ByteQueue) {
+      o.clear();
+      o.push(b);
+    } else {
+      this.#out = b.length === 0 ? null : b;
+    }
   }
 
   /**
    * One send of out_buffer[:65536], the rest kept: CPython's initiate_send, which sends even an
    * empty out_buffer, whether connected or not, and lets dispatcher.send's errors propagate.
    * (CPython calls dispatcher.send here, skipping this class's queueing send().) Nothing leaves
-   * the queue before the send returns, so an error leaves it as it was.
+   * out_buffer before the send returns, so an error leaves it as it was; what the send took is
+   * then cut from out_buffer as it is after the send (a handler may have replaced it), as
+   * CPython's `self.out_buffer = self.out_buffer[num_sent:]`.
    */
   initiate_send(): void {
-    const q = this.#out_buffer;
-    const num_sent = super.send(q === null ? EMPTY : q.peek(SEND_SLICE));
-    if (num_sent && q !== null) q.drop(num_sent);
+    const o = this.#out;
+    const num_sent = super.send(
+      o === null ? EMPTY : o instanceof ByteQueue ? o.peek(SEND_SLICE) : o.length > SEND_SLICE ? o.subarray(0, SEND_SLICE) : o,
+    );
+    if (!num_sent) return;
+    const now = this.#out;
+    if (now instanceof ByteQueue) now.drop(num_sent);
+    else if (now !== null) this.#out = num_sent >= now.length ? null : now.subarray(num_sent);
   }
 
   override handle_write(): void {
@@ -68,14 +84,26 @@ export class dispatcher_with_send extends dispatcher {
   }
 
   override writable(): boolean {
-    return !this.connected || (this.#out_buffer !== null && this.#out_buffer.length > 0);
+    if (!this.connected) return true;
+    const o = this.#out;
+    return o !== null && (!(o instanceof ByteQueue) || o.length > 0);
   }
 
   /** Queue data and send what the socket takes now; returns the bytes queued. */
   override send(data: BytesLike): number {
     const buf = as_buffer(data);
     if (this.debug) this.log_info(`sending ${bytes_repr(buf)}`);
-    (this.#out_buffer ??= new ByteQueue()).push(buf);
+    const o = this.#out;
+    if (o === null) {
+      if (buf.length > 0) this.#out = buf;
+    } else if (o instanceof ByteQueue) {
+      o.push(buf);
+    } else if (buf.length > 0) {
+      const q = new ByteQueue();
+      q.push(o);
+      q.push(buf);
+      this.#out = q;
+    }
     this.initiate_send();
     return buf.length;
   }

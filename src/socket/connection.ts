@@ -37,6 +37,11 @@ const LINGERING = 1024;
 const DATA_AFTER_CLOSE = 2048;
 /** Our FIN is out after close() (LINGERING): the connection waits for the peer's (fin_waiting). */
 const FIN_SENT = 4096;
+/** send() was called in this tick (end_batch() is scheduled), and called again after that: what a per-tick count answered. */
+const SENT = 8192;
+const SENT_AGAIN = 16384;
+/** An error came before the connection had an owner (while it waited to be accepted): in early_errors until attach(). */
+const EARLY_ERROR = 32768;
 
 /** How long a closed connection waits for the peer's FIN before it is torn down (Linux's FIN_WAIT2). */
 const FIN_WAIT_MS = 60_000;
@@ -78,10 +83,12 @@ export class Connection implements Endpoint {
    * a connection that never receives, as most of an idle server's do, has no queue of its own.
    */
   rbuf: ByteQueue = NO_INPUT;
-  /** The phase (CONNECTING…RESET) and the flags EOF…PAUSED, read and written through the accessors below. */
+  /**
+   * The phase (CONNECTING…RESET) and the flags EOF…EARLY_ERROR, read and written through the
+   * accessors below; SENT and SENT_AGAIN say whether this tick has sent once or more (the first
+   * send schedules end_batch() for the tick's end, see write()).
+   */
   private state: number;
-  /** send() calls in this tick so far; the first schedules end_batch for the tick's end (see write()). */
-  private sends = 0;
   /**
    * Sends held to leave together (the tick's later ones; its first too, and earlier ticks' carried
    * ones, in end_batch()'s cases), and their byte count. Many small ones are joined into one write
@@ -97,7 +104,6 @@ export class Connection implements Endpoint {
    */
   private carry_gen = 0;
   private owner: EndpointOwner | null = null;
-  private early_error: OSError | null = null;
 
   private get phase(): number {
     return this.state & PHASE;
@@ -207,9 +213,11 @@ export class Connection implements Endpoint {
   /** Hand the connection to its socket; events from now on go there. */
   attach(owner: EndpointOwner): void {
     this.owner = owner;
-    if (this.early_error) {
-      owner._endpoint_error(this.early_error);
-      this.early_error = null;
+    if ((this.state & EARLY_ERROR) !== 0) {
+      this.state &= ~EARLY_ERROR;
+      const err = early_errors.get(this) as OSError;
+      early_errors.delete(this);
+      owner._endpoint_error(err);
     }
     if (this.established) this.apply_options();
     this.resume_if_room();
@@ -312,7 +320,10 @@ export class Connection implements Endpoint {
     this.die();
     const err = socket_error_from_node(e);
     if (this.owner) this.owner._endpoint_error(err);
-    else this.early_error = err;
+    else {
+      early_errors.set(this, err);
+      this.state |= EARLY_ERROR;
+    }
   }
 
   /**
@@ -413,7 +424,9 @@ export class Connection implements Endpoint {
     // Only a write behind others, or one that fills the buffer, can be the one whose flush
     // makes the socket writable again; the rest need no completion callback.
     if (fills) this.blocked = true;
-    if (this.sends++ === 0) {
+    const st = this.state;
+    if ((st & SENT) === 0) {
+      this.state = st | SENT;
       nextTick(end_batch, this);
       // The first send of this tick goes straight out (one syscall, no batching cost), unless
       // the last tick sent several times or sends are being held for unread input (end_batch();
@@ -427,6 +440,8 @@ export class Connection implements Endpoint {
         this.conn.write(chunk, cb);
         return chunk.length;
       }
+    } else {
+      this.state = st | SENT_AGAIN;
     }
     // ... and the rest of the iteration's sends leave together in one write.
     (this.held ??= []).push(chunk);
@@ -445,8 +460,9 @@ export class Connection implements Endpoint {
    * (PORTING.md, "The kernel's buffers are emulated above Node's").
    */
   private end_batch(): void {
-    this.hold_first = this.sends > 1;
-    this.sends = 0;
+    const st = this.state;
+    // The last tick made several sends: its successor's first waits for the rest (hold_first).
+    this.state = (st & SENT_AGAIN) !== 0 ? (st & ~(SENT | SENT_AGAIN)) | HOLD_FIRST : st & ~(SENT | SENT_AGAIN | HOLD_FIRST);
     if (this.held !== null && this.rbuf.length > 0 && this.held_bytes < CARRY_MAX && !this.released && this.writable_now) {
       setImmediate(carry_check, this, ++this.carry_gen);
       return;
@@ -587,6 +603,12 @@ export class Connection implements Endpoint {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * The error of each connection that failed before it had an owner (Connection.on_error()), kept
+ * until attach() reports it: rare, so a table rather than a field on every connection.
+ */
+const early_errors = new WeakMap<Connection, OSError>();
 
 /** The receive queue of every connection that has received nothing yet (Connection.rbuf): always empty. */
 const NO_INPUT = new ByteQueue();
