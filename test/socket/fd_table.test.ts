@@ -1,6 +1,6 @@
 // The descriptor table: numbers handed out in order and never again, found while open and only then, across its pages.
 import { expect } from "chai";
-import { allocate_fd, lookup_fd, release_fd, replace_fd } from "../../src/socket/fd_table.js";
+import { allocate_fd, lookup_fd, pages_held, release_fd, replace_fd } from "../../src/socket/fd_table.js";
 import type { Pollable } from "../../src/socket/readiness.js";
 
 /** A stand-in descriptor: the table only stores and returns it. */
@@ -78,5 +78,16 @@ describe("fd_table", () => {
     release_fd(fd);
     replace_fd(fd, p);
     expect(lookup_fd(fd)).to.equal(undefined);
+  });
+  it("holds pages for the open descriptors only: 100 pages' worth opened and closed behind one long-lived descriptor leave one page more than before (the page being filled)", () => {
+    const listener = thing("listener");
+    const kept = allocate_fd(listener);
+    const before = pages_held();
+    for (let i = 0; i < 100 * 256; i++) release_fd(allocate_fd(thing("c")));
+    // The long-lived descriptor's page and the page being filled; none of the emptied ones between.
+    expect(pages_held()).to.be.at.most(before + 1);
+    expect(lookup_fd(kept)).to.equal(listener);
+    release_fd(kept);
+    expect(lookup_fd(kept)).to.equal(undefined);
   });
 });
