@@ -197,6 +197,8 @@ describe("asynchat framing (I/O-free)", () => {
     const chunk = Buffer.concat([B("pad"), B("ab\ncde\nf")]).subarray(3);
     new framer(t).feed(chunk);
     expect(got.map((d) => Buffer.isBuffer(d))).to.deep.equal([true, true, true]);
+    // Plain Buffers, of the class Buffer.from gives: not a subclass a program could tell apart.
+    expect(got.map((d) => Object.getPrototypeOf(d) === Buffer.prototype && d.constructor === Buffer)).to.deep.equal([true, true, true]);
     expect(got.map((d) => d.toString("latin1"))).to.deep.equal(["ab", "cde", "f"]);
     expect(got.map((d) => d.buffer === chunk.buffer)).to.deep.equal([true, true, true]);
     expect(got.map((d) => d.byteOffset - chunk.byteOffset)).to.deep.equal([0, 3, 7]);
