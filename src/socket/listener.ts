@@ -7,9 +7,9 @@ import {
   EACCES, EADDRINUSE, EADDRNOTAVAIL, ENOENT, os_error,
 } from "../errno/index.js";
 import { Connection, reset_connection } from "./connection.js";
-import { is_local_host } from "./address.js";
+import { is_local_host, python_address, type Address } from "./address.js";
 import { socket_error_from_node } from "./errors.js";
-import { AF_INET6, SOMAXCONN } from "./constants.js";
+import { AF_INET6, AF_UNIX, SOMAXCONN } from "./constants.js";
 import type { Endpoint, EndpointOwner } from "./endpoint.js";
 import { port_table, type Binding } from "./port_table.js";
 import { POLLHUP, POLLIN, POLLOUT } from "./readiness.js";
@@ -47,6 +47,12 @@ export class Listener implements Endpoint {
   declare readonly kind: "listener";
   /** Accepted by Node, waiting for accept(); at most a few thousand, so shift() is cheap. */
   private queue: Connection[] = [];
+  /**
+   * Each queued connection's peer, read when Node accepted it: once the peer resets it, Node has
+   * no address for it, where the kernel's accept() still gives one (PORTING.md, "The accept queue
+   * lives in the emulation").
+   */
+  private peers: Address[] = [];
   private limit = 0;
   /** close() was called: Node's late events (a failed listen's 'error') no longer reach the owner. */
   private closed = false;
@@ -85,7 +91,13 @@ export class Listener implements Endpoint {
   option_changed(): void {}
 
   take(): Connection | undefined {
+    this.peers.shift();
     return this.queue.shift();
+  }
+
+  /** The peer of the connection take() gives next, as read when Node accepted it. */
+  next_peer(): Address | undefined {
+    return this.peers[0];
   }
 
   /** Where Node bound a listener of its own (a host name, a cluster worker) once it has; null before. */
@@ -163,6 +175,9 @@ export class Listener implements Endpoint {
       reset_connection(c);
       return;
     }
+    const family = this.owner.family;
+    // Linux: the peer of an accepted AF_UNIX socket is unnamed.
+    this.peers.push(family === AF_UNIX ? "" : python_address(family, c.remoteAddress, c.remotePort));
     this.queue.push(conn);
     if (this.queue.length === 1) this.owner._endpoint_changed();
     // Counted until Node's socket closes; the connection's own "close" listener uncounts it.
@@ -190,6 +205,7 @@ export class Listener implements Endpoint {
     this.closed = true;
     for (const c of this.queue) reset_connection(c.conn);
     this.queue = [];
+    this.peers = [];
     const s = this.source;
     if (s.kind === "port") s.detach();
     else if (s.kind === "server") s.server.close();

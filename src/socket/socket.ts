@@ -167,7 +167,7 @@ export class socket extends Pollable implements EndpointOwner {
   }
 
   /** A socket around a connection that a listener accepted. */
-  private static adopt(family: number, conn: Connection, options: SocketOptions, local: Address | null): socket {
+  private static adopt(family: number, conn: Connection, options: SocketOptions, local: Address | null, peer: Address): socket {
     const s = new socket(family, SOCK_STREAM);
     // The listener's options at accept(), shared until either side sets one (see `opts`).
     s.opts = options;
@@ -179,7 +179,7 @@ export class socket extends Pollable implements EndpointOwner {
       s.peer = "";
       s.local = local ?? "";
     } else {
-      s.peer = python_address(family, c.remoteAddress, c.remotePort);
+      s.peer = peer;
       s.local = shared_local(family, c.localAddress, c.localPort);
     }
     conn.attach(s);
@@ -400,10 +400,11 @@ export class socket extends Pollable implements EndpointOwner {
     const st = this.stage;
     if (st.kind !== "listener" || !st.listening) throw os_error(EINVAL);
     this.throw_pending();
+    const peer = st.next_peer();
     const conn = st.take();
-    if (conn === undefined) throw os_error(EAGAIN);
+    if (conn === undefined || peer === undefined) throw os_error(EAGAIN);
     this.opts_shared = true;
-    const s = socket.adopt(this.family, conn, this.opts, this.bound_to);
+    const s = socket.adopt(this.family, conn, this.opts, this.bound_to, peer);
     return [s, s.peer ?? ""];
   }
 

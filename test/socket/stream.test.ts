@@ -211,6 +211,21 @@ function suite(fam: Family): void {
       }
     });
 
+    // An AF_UNIX peer cannot reset its connection.
+    if (fam.family !== AF_UNIX) it("returns the peer's address for a connection the peer reset while it waited in the queue (CPython 3.11: the kernel's accept gives it)", async () => {
+      const l = t.s(listening_socket(fam));
+      const peer = t.n(await connect_client(fam.connect_options(l.getsockname())));
+      peer.on("error", () => undefined);
+      await wait_for(l, POLLIN);
+      const local: Address = fam.family === AF_INET6 ? ["::1", peer.localPort!, 0, 0] : ["127.0.0.1", peer.localPort!];
+      const closed = next_event(peer, "close");
+      peer.resetAndDestroy();
+      await closed;
+      const [ours, addr] = l.accept();
+      t.s(ours);
+      expect(addr).to.deep.equal(local);
+    });
+
     it("queues several connections and hands them out in order", async () => {
       const l = t.s(listening_socket(fam));
       const p1 = t.n(await connect_client(fam.connect_options(l.getsockname())));
