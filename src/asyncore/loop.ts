@@ -71,6 +71,13 @@ function select_pass(m: SocketMap, st: MapState, t: trace.IterationTrace | null)
   const sel = st.selector;
   let any = false;
   sel.begin();
+  // An unchanged place (the same fd in the same lists as the last pass) is checked here, against
+  // the selector's arrays held in locals, and left as set() would leave it; only a changed one
+  // calls set(). set() inlined cost about 35 instructions per channel: its receiver's and both
+  // arrays' map checks, their lengths and the count's store, for every channel of every pass.
+  const ofd = sel.order_fd;
+  const ols = sel.order_lists;
+  let i = 0;
   // Keys and values walked in step (both iterators follow the map's changes alike): V8 inlines
   // both iterators here, where a forEach callback is a call per channel and for…of over the
   // entries makes a [key, value] array per channel.
@@ -87,9 +94,12 @@ function select_pass(m: SocketMap, st: MapState, t: trace.IterationTrace | null)
       lists |= Bits.IN_X;
       any = true;
     }
-    sel.set(fd, lists);
+    // Compared only within the arrays (a compare that has seen undefined past the end is a call
+    // of the generic StrictEqual builtin in optimized code from then on).
+    if (i < ofd.length && ofd[i] === fd && ols[i] === lists) i++;
+    else i = sel._set_at(i, fd, lists);
   }
-  sel.end(m);
+  sel._end_at(i);
   return any;
 }
 
@@ -217,8 +227,11 @@ function check_poll2_timeout(timeout: unknown): void {
 function poll2_pass(m: SocketMap, st: MapState, t: trace.IterationTrace | null): void {
   if (t !== null) return poll2_pass_traced(m, st, t);
   const regs = st.registrations;
-  let wanted = 0;
   regs.begin();
+  // An unchanged place checked here, as in select_pass.
+  const ofd = regs.order_fd;
+  const ofl = regs.order_flags;
+  let i = 0;
   // Keys and values in step, as in select_pass.
   const fds = m.keys();
   for (const obj of m.values()) {
@@ -227,10 +240,10 @@ function poll2_pass(m: SocketMap, st: MapState, t: trace.IterationTrace | null):
     if (obj.readable()) flags = Bits.POLLIN | Bits.POLLPRI;
     // accepting sockets are never in the write set
     if (obj.writable() && !obj.accepting) flags |= Bits.POLLOUT;
-    if (flags) wanted++;
-    regs.set(fd, flags);
+    if (!(i < ofd.length && ofd[i] === fd && ofl[i] === flags)) regs._set_at(i, fd, flags);
+    i++;
   }
-  regs.sweep(m, wanted);
+  regs._sweep_at(i, m);
 }
 
 /** poll2_pass() of a traced iteration: the same calls in the same order, recorded. */

@@ -114,8 +114,10 @@ export class Selector {
    * Entry (at 10,000 channels the entries' scattered loads were most of what select's pass cost
    * beyond poll's).
    */
-  private readonly order_fd: number[] = [];
-  private readonly order_lists: number[] = [];
+  /** @internal (read by asyncore's pass, which checks an unchanged place itself: see _set_at()) */
+  readonly order_fd: number[] = [];
+  /** @internal (as order_fd) */
+  readonly order_lists: number[] = [];
   /**
    * Entries whose slot this pass gave to another fd (or cut off at its end): each either moved to
    * a slot of its own in this pass (order[pos] is it) or left the map, and end() drops those.
@@ -161,6 +163,24 @@ export class Selector {
       e.lists = (e.lists & CAND) | lists;
       if (lists !== 0) this.add(e);
     }
+  }
+
+  /**
+   * @internal set() at place `i`, for a pass that walks the places itself: it skips set() where
+   * order_fd[i] and order_lists[i] are already `fd` and `lists` (what set() would find and leave),
+   * and calls this for the others. Returns the place of the next fd (i + 1, or i when `fd` names
+   * nothing open, as set() leaves its count).
+   */
+  _set_at(i: number, fd: number, lists: number): number {
+    this.count = i;
+    this.set(fd, lists);
+    return this.count;
+  }
+
+  /** @internal end() after a pass that walked the places itself: `count` places were stated. */
+  _end_at(count: number): void {
+    this.count = count;
+    this.end();
   }
 
   /**
