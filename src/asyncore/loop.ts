@@ -1,6 +1,6 @@
 // asyncore's loop: poll (select-based), poll2/poll3 (poll-based), loop() and close_all().
 import { EBADF } from "../errno/index.js";
-import { IN_R, IN_W, IN_X, POLLIN, POLLOUT, POLLPRI, check_timeout, yield_to_node, Next, LOOK_YIELD, LOOK_YIELD_NONE, type Selector } from "../select/index.js";
+import { IN_R, IN_W, IN_X, POLLIN, POLLOUT, POLLPRI, check_timeout, yield_to_node, Next, LOOK_YIELD, LOOK_YIELD_NONE, type Selector, type poll as Poller } from "../select/index.js";
 import { py_type } from "../socket/bytes.js";
 import { wait_for_change } from "../select/wait.js";
 import { _exception, read, readwrite, write } from "./dispatch.js";
@@ -389,6 +389,12 @@ class LoopRun {
   private slept = false;
   /** select(): the look that yielded. poll(): the number of ready fds lent. */
   private next = 0;
+  /**
+   * The map's selector or poll object, read once from the MapState (whose getters were a call
+   * each, five or so per iteration); each stays the map's for good once made.
+   */
+  private sel: Selector | null = null;
+  private pollster: Poller | null = null;
 
   constructor(
     private readonly m: SocketMap,
@@ -458,7 +464,8 @@ class LoopRun {
             poll2_pass(m, st, null);
             // poll.poll()'s steps taken here, answering in the poll object's reused arrays,
             // handed back once dispatched.
-            this.deadline = st.registrations.pollster._deadline_of(ms);
+            const p = (this.pollster ??= st.registrations.pollster);
+            this.deadline = p._deadline_of(ms);
             this.yielded = false;
             this.slept = false;
             this.next = 0;
@@ -472,7 +479,7 @@ class LoopRun {
             }
             // Selector.select()'s steps taken here, answering in the selector's reused lists,
             // handed back once dispatched.
-            this.deadline = st.selector.deadline_of(check_timeout(this.to));
+            this.deadline = (this.sel ??= st.selector).deadline_of(check_timeout(this.to));
             this.yielded = false;
             this.slept = false;
             this.step = Step.SelectLook;
@@ -480,8 +487,9 @@ class LoopRun {
           continue;
         }
         case Step.SelectLook: {
-          const sel = st.selector;
+          const sel = this.sel as Selector;
           const next = sel.look(this.deadline, this.yielded, intr);
+          this.deadline = sel._deadline;
           if (next === Next.Yield || next === Next.YieldInterrupted) {
             this.next = next;
             this.step = Step.SelectYielded;
@@ -500,14 +508,14 @@ class LoopRun {
         }
         case Step.SelectYielded:
           this.yielded = true;
-          if (st.selector.after_yield(this.next, intr)) {
+          if ((this.sel as Selector).after_yield(this.next, intr)) {
             if (this.select_answered()) return;
           } else {
             this.step = Step.SelectLook;
           }
           continue;
         case Step.SelectSlept: {
-          const sel = st.selector;
+          const sel = this.sel as Selector;
           sel.sleeper = null;
           this.yielded = true;
           this.slept = true;
@@ -519,7 +527,7 @@ class LoopRun {
           continue;
         }
         case Step.SelectDispatch: {
-          const sel = st.selector;
+          const sel = this.sel as Selector;
           select_dispatch_into(m, sel);
           sel.release();
           // poll()'s return was one more turn of the microtask queue: what the handlers queued
@@ -528,8 +536,9 @@ class LoopRun {
           return;
         }
         case Step.PollLook: {
-          const p = st.registrations.pollster;
+          const p = this.pollster as Poller;
           const next = p._look(this.deadline, this.yielded, intr);
+          this.deadline = p._deadline;
           if (next === LOOK_YIELD || next === LOOK_YIELD_NONE) {
             this.next = next;
             this.step = Step.PollYielded;
@@ -557,7 +566,7 @@ class LoopRun {
           }
           continue;
         case Step.PollSlept:
-          st.registrations.pollster._waiting_on(null);
+          (this.pollster as Poller)._waiting_on(null);
           this.yielded = true;
           this.slept = true;
           if (intr.consume()) {
@@ -568,7 +577,7 @@ class LoopRun {
           }
           continue;
         case Step.PollDispatch: {
-          const p = st.registrations.pollster;
+          const p = this.pollster as Poller;
           poll2_dispatch_into(m, p._fds, p._revents, this.next);
           p._release();
           // poll2()'s return was one more turn of the microtask queue, as for select() above.
@@ -600,7 +609,7 @@ class LoopRun {
 
   /** poll() answered `next` ready fds (the poll object's arrays, lent): as select_answered(). */
   private poll_answered(): boolean {
-    this.st.registrations.pollster._lend(this.next);
+    (this.pollster as Poller)._lend(this.next);
     if (this.slept) {
       this.turn(Step.PollDispatch);
       return true;
