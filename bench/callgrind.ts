@@ -11,6 +11,11 @@
 //   node dist/bench/callgrind.js pipeline ours chat_line select [--small 20000 --large 60000]
 //   node dist/bench/callgrind.js lines node chat_line - [--small 2000 --large 6000]
 //   node dist/bench/callgrind.js connect ours echo select [--small 200 --large 800]   (connections, 8 at a time)
+//   node dist/bench/callgrind.js idle ours echo select [--idle 10000 --small 500 --large 2000]   (round trips of one
+//     connection beside --idle idle ones, opened first as bench/run.ts's idle case opens them)
+//   node dist/bench/callgrind.js open ours echo select [--small 1000 --large 3000]   (idle connections opened, 200
+//     at a time, beside `small` opened first; not a difference of two runs: opening costs O(open²) in asyncore's
+//     pass, so this is Ir(opening `large` after `small`) / large)
 //   impl: ours | node | cpython
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -23,7 +28,7 @@ import { drain, LINE, open, pipeline } from "./client.js";
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
 
-type Case = "bulk" | "pipeline" | "lines" | "connect";
+type Case = "bulk" | "pipeline" | "lines" | "connect" | "idle" | "open";
 const [what, impl, kind, mode] = process.argv.slice(2) as [Case, string, string, string];
 
 function flag(name: string, dflt: number): number {
@@ -31,7 +36,9 @@ function flag(name: string, dflt: number): number {
   return i < 0 ? dflt : Number(process.argv[i + 1]);
 }
 
-const DEFAULTS: Record<Case, [number, number]> = { bulk: [4, 12], pipeline: [20_000, 60_000], lines: [2_000, 6_000], connect: [200, 800] };
+const DEFAULTS: Record<Case, [number, number]> = {
+  bulk: [4, 12], pipeline: [20_000, 60_000], lines: [2_000, 6_000], connect: [200, 800], idle: [500, 2_000], open: [1_000, 3_000],
+};
 const small = flag("--small", DEFAULTS[what][0]);
 const large = flag("--large", DEFAULTS[what][1]);
 
@@ -96,6 +103,16 @@ async function connects(port: number, n: number): Promise<void> {
   );
 }
 
+/** `n` idle connections, 200 at a time, kept in `into`; then one round trip on another, which the server accepts after them all. */
+async function open_idle(port: number, n: number, into: Socket[]): Promise<void> {
+  for (let i = 0; i < n; i += 200) {
+    into.push(...(await Promise.all(Array.from({ length: Math.min(200, n - i) }, () => open(port)))));
+  }
+  const c = await open(port);
+  await lines([c], 1);
+  into.push(c);
+}
+
 /** --cpu: no valgrind; the server's user and system CPU over the measured part, from /proc. */
 const cpu_only = process.argv.includes("--cpu");
 
@@ -106,7 +123,7 @@ function cpu_ticks(pid: number): [number, number] {
 }
 
 function unit(): string {
-  return what === "bulk" ? "MiB" : what === "pipeline" ? "line" : what === "connect" ? "connection" : "round trip";
+  return what === "bulk" ? "MiB" : what === "pipeline" ? "line" : what === "connect" || what === "open" ? "connection" : "round trip";
 }
 
 /** callgrind_control on the server (zero the counters, or dump them). */
@@ -117,6 +134,8 @@ function control(pid: number, op: "-z" | "-d"): void {
 async function workload(cs: Socket[], n: number, port = 0): Promise<void> {
   if (n === 0) return;
   if (what === "connect") await connects(port, n);
+  else if (what === "open") await open_idle(port, n, cs);
+  else if (what === "idle") await lines(cs.slice(-1), n);
   else if (what === "bulk") await bulk(cs[0]!, n);
   else if (what === "pipeline") await pipeline(cs[0]!, n);
   else await lines(cs, n);
@@ -162,7 +181,8 @@ async function run(): Promise<[number, number]> {
   const pid = proc.pid as number;
   const exited = new Promise<void>((r) => proc.once("exit", () => r()));
   const cs: Socket[] = [];
-  for (let i = 0; i < (what === "lines" ? 50 : what === "connect" ? 0 : 1); i++) cs.push(await open(port));
+  for (let i = 0; i < (what === "lines" ? 50 : what === "connect" || what === "open" ? 0 : 1); i++) cs.push(await open(port));
+  if (what === "idle") await open_idle(port, flag("--idle", 10_000), cs);
   await workload(cs, small, port);
   const t0 = cpu_ticks(pid);
   if (prof < 0 && !cpu_only) control(pid, "-z");

@@ -1,6 +1,6 @@
 // asyncore's loop: poll (select-based), poll2/poll3 (poll-based), loop() and close_all().
 import { EBADF } from "../errno/index.js";
-import { IN_R, IN_W, IN_X, POLLIN, POLLOUT, POLLPRI, check_timeout, yield_to_node, Next, LOOK_YIELD, LOOK_YIELD_NONE, type Selector } from "../select/index.js";
+import { IN_R, IN_W, IN_X, POLLIN, POLLOUT, POLLPRI, check_timeout, yield_to_node, Next, LOOK_YIELD, LOOK_YIELD_NONE, type Selector, type poll as Poller } from "../select/index.js";
 import { py_type } from "../socket/bytes.js";
 import { wait_for_change } from "../select/wait.js";
 import { _exception, read, readwrite, write } from "./dispatch.js";
@@ -71,6 +71,13 @@ function select_pass(m: SocketMap, st: MapState, t: trace.IterationTrace | null)
   const sel = st.selector;
   let any = false;
   sel.begin();
+  // An unchanged place (the same fd in the same lists as the last pass) is checked here, against
+  // the selector's arrays held in locals, and left as set() would leave it; only a changed one
+  // calls set(). set() inlined cost about 35 instructions per channel: its receiver's and both
+  // arrays' map checks, their lengths and the count's store, for every channel of every pass.
+  const ofd = sel.order_fd;
+  const ols = sel.order_lists;
+  let i = 0;
   // Keys and values walked in step (both iterators follow the map's changes alike): V8 inlines
   // both iterators here, where a forEach callback is a call per channel and for…of over the
   // entries makes a [key, value] array per channel.
@@ -87,9 +94,12 @@ function select_pass(m: SocketMap, st: MapState, t: trace.IterationTrace | null)
       lists |= Bits.IN_X;
       any = true;
     }
-    sel.set(fd, lists);
+    // Compared only within the arrays (a compare that has seen undefined past the end is a call
+    // of the generic StrictEqual builtin in optimized code from then on).
+    if (i < ofd.length && ofd[i] === fd && ols[i] === lists) i++;
+    else i = sel._set_at(i, fd, lists);
   }
-  sel.end(m);
+  sel._end_at(i);
   return any;
 }
 
@@ -217,8 +227,11 @@ function check_poll2_timeout(timeout: unknown): void {
 function poll2_pass(m: SocketMap, st: MapState, t: trace.IterationTrace | null): void {
   if (t !== null) return poll2_pass_traced(m, st, t);
   const regs = st.registrations;
-  let wanted = 0;
   regs.begin();
+  // An unchanged place checked here, as in select_pass.
+  const ofd = regs.order_fd;
+  const ofl = regs.order_flags;
+  let i = 0;
   // Keys and values in step, as in select_pass.
   const fds = m.keys();
   for (const obj of m.values()) {
@@ -227,10 +240,10 @@ function poll2_pass(m: SocketMap, st: MapState, t: trace.IterationTrace | null):
     if (obj.readable()) flags = Bits.POLLIN | Bits.POLLPRI;
     // accepting sockets are never in the write set
     if (obj.writable() && !obj.accepting) flags |= Bits.POLLOUT;
-    if (flags) wanted++;
-    regs.set(fd, flags);
+    if (!(i < ofd.length && ofd[i] === fd && ofl[i] === flags)) regs._set_at(i, fd, flags);
+    i++;
   }
-  regs.sweep(m, wanted);
+  regs._sweep_at(i, m);
 }
 
 /** poll2_pass() of a traced iteration: the same calls in the same order, recorded. */
@@ -376,6 +389,12 @@ class LoopRun {
   private slept = false;
   /** select(): the look that yielded. poll(): the number of ready fds lent. */
   private next = 0;
+  /**
+   * The map's selector or poll object, read once from the MapState (whose getters were a call
+   * each, five or so per iteration); each stays the map's for good once made.
+   */
+  private sel: Selector | null = null;
+  private pollster: Poller | null = null;
 
   constructor(
     private readonly m: SocketMap,
@@ -445,7 +464,8 @@ class LoopRun {
             poll2_pass(m, st, null);
             // poll.poll()'s steps taken here, answering in the poll object's reused arrays,
             // handed back once dispatched.
-            this.deadline = st.registrations.pollster._deadline_of(ms);
+            const p = (this.pollster ??= st.registrations.pollster);
+            this.deadline = p._deadline_of(ms);
             this.yielded = false;
             this.slept = false;
             this.next = 0;
@@ -459,7 +479,7 @@ class LoopRun {
             }
             // Selector.select()'s steps taken here, answering in the selector's reused lists,
             // handed back once dispatched.
-            this.deadline = st.selector.deadline_of(check_timeout(this.to));
+            this.deadline = (this.sel ??= st.selector).deadline_of(check_timeout(this.to));
             this.yielded = false;
             this.slept = false;
             this.step = Step.SelectLook;
@@ -467,8 +487,9 @@ class LoopRun {
           continue;
         }
         case Step.SelectLook: {
-          const sel = st.selector;
+          const sel = this.sel as Selector;
           const next = sel.look(this.deadline, this.yielded, intr);
+          this.deadline = sel._deadline;
           if (next === Next.Yield || next === Next.YieldInterrupted) {
             this.next = next;
             this.step = Step.SelectYielded;
@@ -487,14 +508,14 @@ class LoopRun {
         }
         case Step.SelectYielded:
           this.yielded = true;
-          if (st.selector.after_yield(this.next, intr)) {
+          if ((this.sel as Selector).after_yield(this.next, intr)) {
             if (this.select_answered()) return;
           } else {
             this.step = Step.SelectLook;
           }
           continue;
         case Step.SelectSlept: {
-          const sel = st.selector;
+          const sel = this.sel as Selector;
           sel.sleeper = null;
           this.yielded = true;
           this.slept = true;
@@ -506,7 +527,7 @@ class LoopRun {
           continue;
         }
         case Step.SelectDispatch: {
-          const sel = st.selector;
+          const sel = this.sel as Selector;
           select_dispatch_into(m, sel);
           sel.release();
           // poll()'s return was one more turn of the microtask queue: what the handlers queued
@@ -515,8 +536,9 @@ class LoopRun {
           return;
         }
         case Step.PollLook: {
-          const p = st.registrations.pollster;
+          const p = this.pollster as Poller;
           const next = p._look(this.deadline, this.yielded, intr);
+          this.deadline = p._deadline;
           if (next === LOOK_YIELD || next === LOOK_YIELD_NONE) {
             this.next = next;
             this.step = Step.PollYielded;
@@ -544,7 +566,7 @@ class LoopRun {
           }
           continue;
         case Step.PollSlept:
-          st.registrations.pollster._waiting_on(null);
+          (this.pollster as Poller)._waiting_on(null);
           this.yielded = true;
           this.slept = true;
           if (intr.consume()) {
@@ -555,7 +577,7 @@ class LoopRun {
           }
           continue;
         case Step.PollDispatch: {
-          const p = st.registrations.pollster;
+          const p = this.pollster as Poller;
           poll2_dispatch_into(m, p._fds, p._revents, this.next);
           p._release();
           // poll2()'s return was one more turn of the microtask queue, as for select() above.
@@ -587,7 +609,7 @@ class LoopRun {
 
   /** poll() answered `next` ready fds (the poll object's arrays, lent): as select_answered(). */
   private poll_answered(): boolean {
-    this.st.registrations.pollster._lend(this.next);
+    (this.pollster as Poller)._lend(this.next);
     if (this.slept) {
       this.turn(Step.PollDispatch);
       return true;

@@ -43,8 +43,10 @@ export class Registrations {
    * The last pass's fds and interests, in the map's order: a map walked in the same order finds
    * each fd's interest at its position, without a lookup (what is registered is the same then).
    */
-  private readonly order_fd: number[] = [];
-  private readonly order_flags: number[] = [];
+  /** @internal (read by poll2's pass, which checks an unchanged place itself: see _set_at()) */
+  readonly order_fd: number[] = [];
+  /** @internal (as order_fd) */
+  readonly order_flags: number[] = [];
   private count = 0;
   /**
    * fds whose place a pass gave to another fd (or cut off at its end): each is still in the map or
@@ -87,6 +89,22 @@ export class Registrations {
     this.order_flags[i] = flags;
     // Registered, modified or unregistered as the poll object's registration of fd requires.
     this.pollster._interest(fd, flags, i);
+  }
+
+  /**
+   * set() at place `i`, for a pass that walks the places itself: it skips set() where order_fd[i]
+   * and order_flags[i] are already `fd` and `flags` (what set() would find and leave) and calls
+   * this for the others.
+   */
+  _set_at(i: number, fd: number, flags: number): void {
+    this.count = i;
+    this.set(fd, flags);
+  }
+
+  /** sweep() after a pass that walked the places itself: `count` places were stated. */
+  _sweep_at(count: number, map: SocketMap): void {
+    this.count = count;
+    this.sweep(map);
   }
 
   /**

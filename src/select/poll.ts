@@ -226,12 +226,13 @@ export class poll {
     if (timeout !== undefined && timeout !== null && typeof timeout !== "number") {
       throw new TypeError("timeout must be an integer or None");
     }
-    const deadline = this._deadline_of(timeout);
+    let deadline = this._deadline_of(timeout);
     // Every call yields to Node once. When nothing is ready and there is time to wait, the wait
     // is that yield; otherwise Node runs its pending I/O and timers first, then we look again.
     let yielded = false;
     for (;;) {
       const next = this._look(deadline, yielded, interrupt);
+      deadline = this._deadline;
       if (next === LOOK_YIELD || next === LOOK_YIELD_NONE) {
         await yield_to_node();
         yielded = true;
@@ -251,12 +252,18 @@ export class poll {
     }
   }
 
-  /** @internal poll()'s deadline for a timeout in ms (null or negative: forever). */
+  /**
+   * @internal poll()'s deadline for a timeout in ms (null or negative: forever), to hand to
+   * _look(). A zero timeout needs no clock: it has passed at every look. A positive one is
+   * returned negated and starts at the first look that finds nothing ready (Selector.deadline_of()).
+   */
   _deadline_of(timeout: number | null | undefined): number {
     const ms = timeout === undefined || timeout === null || timeout < 0 ? null : Math.floor(timeout);
-    // A zero timeout needs no clock: it has passed at every look.
-    return ms === null ? Infinity : ms === 0 ? -Infinity : performance.now() + ms;
+    return ms === null ? Infinity : ms === 0 ? -Infinity : -ms;
   }
+
+  /** @internal The deadline after a _look() (started if the look read the clock): the next look's. */
+  _deadline = 0;
 
   /** @internal The wait of a LOOK_SLEEP, in ms (null: forever); read at once after _look(). */
   _left: number | null = null;
@@ -271,7 +278,14 @@ export class poll {
   _look(deadline: number, yielded: boolean, interrupt: Interrupt | undefined): number {
     const n = this.collect();
     // The clock is read only when nothing is ready (it is what decides the wait).
-    const left = n !== 0 ? 0 : deadline - performance.now();
+    let left = 0;
+    if (n === 0) {
+      const now = performance.now();
+      // Not started (_deadline_of()): it starts now.
+      if (deadline < 0 && deadline !== -Infinity) deadline = now - deadline;
+      left = deadline - now;
+    }
+    this._deadline = deadline;
     const stop = n !== 0 || left <= 0 || interrupt?.consume() === true;
     if (stop && !yielded) return n === 0 && left > 0 ? LOOK_YIELD_NONE : LOOK_YIELD;
     if (stop) return n;

@@ -114,8 +114,10 @@ export class Selector {
    * Entry (at 10,000 channels the entries' scattered loads were most of what select's pass cost
    * beyond poll's).
    */
-  private readonly order_fd: number[] = [];
-  private readonly order_lists: number[] = [];
+  /** @internal (read by asyncore's pass, which checks an unchanged place itself: see _set_at()) */
+  readonly order_fd: number[] = [];
+  /** @internal (as order_fd) */
+  readonly order_lists: number[] = [];
   /**
    * Entries whose slot this pass gave to another fd (or cut off at its end): each either moved to
    * a slot of its own in this pass (order[pos] is it) or left the map, and end() drops those.
@@ -161,6 +163,24 @@ export class Selector {
       e.lists = (e.lists & CAND) | lists;
       if (lists !== 0) this.add(e);
     }
+  }
+
+  /**
+   * @internal set() at place `i`, for a pass that walks the places itself: it skips set() where
+   * order_fd[i] and order_lists[i] are already `fd` and `lists` (what set() would find and leave),
+   * and calls this for the others. Returns the place of the next fd (i + 1, or i when `fd` names
+   * nothing open, as set() leaves its count).
+   */
+  _set_at(i: number, fd: number, lists: number): number {
+    this.count = i;
+    this.set(fd, lists);
+    return this.count;
+  }
+
+  /** @internal end() after a pass that walked the places itself: `count` places were stated. */
+  _end_at(count: number): void {
+    this.count = count;
+    this.end();
   }
 
   /**
@@ -359,10 +379,11 @@ export class Selector {
    * must take them exactly as this does.
    */
   async select(timeout: number | null, interrupt: Interrupt): Promise<boolean> {
-    const deadline = this.deadline_of(timeout);
+    let deadline = this.deadline_of(timeout);
     let yielded = false;
     for (;;) {
       const next = this.look(deadline, yielded, interrupt);
+      deadline = this._deadline;
       if (next === Next.Yield || next === Next.YieldInterrupted) {
         await yield_to_node();
         yielded = true;
@@ -385,12 +406,20 @@ export class Selector {
     }
   }
 
-  /** @internal select()'s first step: EBADF for a closed descriptor in the lists, else its deadline. */
+  /**
+   * @internal select()'s first step: EBADF for a closed descriptor in the lists, else its
+   * deadline, to hand to look(). A zero timeout needs no clock: it has passed at every look. A
+   * positive one is returned as its length, negated (a deadline read off the clock is positive),
+   * and starts at the first look that finds nothing ready, which reads the clock for the wait
+   * anyway: an iteration that finds something ready at once reads no clock.
+   */
   deadline_of(timeout: number | null): number {
     if (this.bad) throw os_error(EBADF);
-    // A zero timeout needs no clock: it has passed at every look.
-    return timeout === null ? Infinity : timeout === 0 ? -Infinity : performance.now() + timeout * 1000;
+    return timeout === null ? Infinity : timeout === 0 ? -Infinity : -(timeout * 1000);
   }
+
+  /** @internal The deadline after a look (started if the look read the clock): the next look's. */
+  _deadline = 0;
 
   /** The wait of a Next.Sleep, in ms (null: forever); read at once after look(). */
   left: number | null = null;
@@ -399,7 +428,14 @@ export class Selector {
   look(deadline: number, yielded: boolean, interrupt: Interrupt): Next {
     const found = this.collect();
     // The clock is read only when nothing is ready (it is what decides the wait).
-    const left = found ? 0 : deadline - performance.now();
+    let left = 0;
+    if (!found) {
+      const now = performance.now();
+      // Not started (deadline_of()): it starts now.
+      if (deadline < 0 && deadline !== -Infinity) deadline = now - deadline;
+      left = deadline - now;
+    }
+    this._deadline = deadline;
     const interrupted = interrupt.consume();
     if ((found || left <= 0 || interrupted) && !yielded) return interrupted ? Next.YieldInterrupted : Next.Yield;
     if (found) return this.answer(true) ? Next.Ready : Next.Empty;

@@ -1,7 +1,8 @@
-// The Selector's watches follow the map without a table of them: kept while a channel stays (in any order), dropped when it leaves.
+// The Selector's watches follow the map without a table of them (kept while a channel stays, dropped when it leaves); when a wait reads the clock.
 import { expect } from "chai";
 import { EBADF, OSError } from "../../src/errno/index.js";
-import { IN_R, IN_W, IN_X, Interrupt, Selector } from "../../src/select/index.js";
+import * as sinon from "sinon";
+import { IN_R, IN_W, IN_X, Interrupt, poll, POLLIN, POLLOUT, Selector } from "../../src/select/index.js";
 import * as socket from "../../src/socket/index.js";
 import { fresh_sockets } from "../helpers/fresh_sockets.js";
 
@@ -100,5 +101,78 @@ describe("select/Selector: its watches as the map changes", () => {
       sel.clear();
       for (const x of [a, b, c]) expect(x.watcher_of(sel)).to.equal(null);
     }
+  });
+});
+
+describe("select/Selector and poll: the clock of a wait", () => {
+  const sandbox = sinon.createSandbox();
+  const fresh = fresh_sockets();
+  afterEach(() => sandbox.restore());
+
+  /** A listening socket with nothing to accept: never ready. */
+  function idle_listener(): socket.socket {
+    const [l] = fresh(1) as [socket.socket];
+    l.bind(["127.0.0.1", 0]);
+    l.listen(1);
+    return l;
+  }
+
+  /** Settles-or-not of `p`, readable while it is pending. */
+  function tracked<T>(p: Promise<T>): { settled: () => boolean; p: Promise<T> } {
+    let done = false;
+    void p.then(() => (done = true), () => (done = true));
+    return { settled: () => done, p };
+  }
+
+  it("Selector.select() with a descriptor ready answers without reading the clock", async () => {
+    const [s] = fresh(1) as [socket.socket];
+    const sel = new Selector();
+    sel.begin();
+    sel.set(s.fileno(), W);
+    sel.end();
+    const now = sandbox.spy(performance, "now");
+    expect(await sel.select(5, new Interrupt())).to.equal(true);
+    expect(now.callCount).to.equal(0);
+    sel.release();
+  });
+
+  it("Selector.select() with nothing ready waits its timeout from the call (on a fake clock), then answers nothing", async () => {
+    const l = idle_listener();
+    const clock = sandbox.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    await clock.tickAsync(1000);
+    const sel = new Selector();
+    sel.begin();
+    sel.set(l.fileno(), IN_R | IN_X);
+    sel.end();
+    const w = tracked(sel.select(0.1, new Interrupt()));
+    await clock.tickAsync(99);
+    expect(w.settled()).to.equal(false);
+    await clock.tickAsync(1);
+    expect(w.settled()).to.equal(true);
+    expect(await w.p).to.equal(false);
+    sel.release();
+  });
+
+  it("poll.poll() with a descriptor ready answers without reading the clock", async () => {
+    const [s] = fresh(1) as [socket.socket];
+    const p = new poll();
+    p.register(s.fileno(), POLLOUT);
+    const now = sandbox.spy(performance, "now");
+    expect((await p.poll(5000)).map(([fd]) => fd)).to.deep.equal([s.fileno()]);
+    expect(now.callCount).to.equal(0);
+  });
+
+  it("poll.poll() with nothing ready waits its timeout from the call (on a fake clock), then answers nothing", async () => {
+    const l = idle_listener();
+    const clock = sandbox.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    await clock.tickAsync(1000);
+    const p = new poll();
+    p.register(l.fileno(), POLLIN);
+    const w = tracked(p.poll(100));
+    await clock.tickAsync(99);
+    expect(w.settled()).to.equal(false);
+    await clock.tickAsync(1);
+    expect(w.settled()).to.equal(true);
+    expect(await w.p).to.deep.equal([]);
   });
 });
