@@ -169,6 +169,8 @@ export class MapState {
 }
 
 const states = new WeakMap<SocketMap, MapState>();
+/** socket_map's state, once made: wake() runs at every send, and most programs use the default map. */
+let default_state: MapState | undefined;
 
 /** The state of a map (made on first use; it goes with the map). */
 export function state_of(map: SocketMap): MapState {
@@ -176,6 +178,7 @@ export function state_of(map: SocketMap): MapState {
   if (s === undefined) {
     s = new MapState();
     states.set(map, s);
+    if (map === socket_map) default_state = s;
   }
   return s;
 }
@@ -187,7 +190,7 @@ export function state_of(map: SocketMap): MapState {
  * A map no loop has run on has nothing to wake: its first iteration reads everything anyway.
  */
 export function wake(map: SocketMap = socket_map): void {
-  states.get(map)?.interrupt.fire();
+  (map === socket_map ? default_state : states.get(map))?.interrupt.fire();
 }
 
 /** How many iterations a map's loop has run while being observed. */
