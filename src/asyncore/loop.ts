@@ -249,19 +249,17 @@ function poll2_pass(m: SocketMap, st: MapState, t: trace.IterationTrace | null):
 /** poll2_pass() of a traced iteration: the same calls in the same order, recorded. */
 function poll2_pass_traced(m: SocketMap, st: MapState, t: trace.IterationTrace): void {
   const regs = st.registrations;
-  let wanted = 0;
   regs.begin();
   for (const [fd, obj] of m) {
     let flags = 0;
     if (obj.readable()) flags |= POLLIN | POLLPRI;
     if (obj.writable() && !obj.accepting) flags |= POLLOUT;
-    if (flags) wanted++;
     regs.set(fd, flags);
     if (flags & POLLIN) t.readable.push(trace.ref(fd, obj));
     if (flags & POLLOUT) t.writable.push(trace.ref(fd, obj));
     if (flags) t.exceptional.push(trace.ref(fd, obj));
   }
-  regs.sweep(m, wanted);
+  regs.sweep(m);
 }
 
 function poll2_dispatch(m: SocketMap, ready: ReadonlyArray<[number, number]>, t: trace.IterationTrace | null): void {

@@ -109,10 +109,9 @@ export class Registrations {
 
   /**
    * After a pass over `map`: the channels that left the map since the last pass are among the
-   * displaced fds; stop watching them. `_wanted` (how many fds the pass gave an interest) is no
-   * longer needed.
+   * displaced fds; stop watching them.
    */
-  sweep(map: SocketMap, _wanted?: number): void {
+  sweep(map: SocketMap): void {
     this.passing = false;
     const fds = this.order_fd;
     const d = this.displaced;
