@@ -159,14 +159,9 @@ export class poll {
    */
   _interest(fd: number, flags: number, place: number): void {
     const reg = this.regs.get(fd);
-    if (reg === undefined) {
-      if (flags !== 0) {
-        this.register(fd, flags);
-        (this.regs.get(fd) as Registration).key = place;
-      }
-    } else if (flags === 0) {
-      this.drop(reg);
-    } else if (reg.target instanceof Closed) {
+    if (flags === 0) {
+      if (reg !== undefined) this.drop(reg);
+    } else if (reg === undefined || reg.target instanceof Closed) {
       this.register(fd, flags);
       (this.regs.get(fd) as Registration).key = place;
     } else {
