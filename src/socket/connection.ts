@@ -48,7 +48,7 @@ const FIN_WAIT_MS = 60_000;
 
 const CONNECTION = Symbol("connection");
 type Tagged = NodeSocket & { [CONNECTION]?: Connection };
-type Handlers = { on_data(chunk: Buffer): void; on_end(): void; on_error(e: Error): void; on_close(): void; on_connect(): void };
+type Handlers = { on_data(chunk: Buffer): void; on_end(): void; on_error(e: Error): void; on_close(): void; on_connect(): void; fin_sent(): void };
 const of = (c: NodeSocket): Handlers => (c as Tagged)[CONNECTION] as unknown as Handlers;
 function on_data(this: NodeSocket, chunk: Buffer): void {
   of(this).on_data(chunk);
@@ -72,7 +72,7 @@ function on_connect(this: NodeSocket): void {
   of(this).on_connect();
 }
 function on_fin_sent(this: NodeSocket): void {
-  (of(this) as unknown as { fin_sent(): void }).fin_sent();
+  of(this).fin_sent();
 }
 
 export class Connection implements Endpoint {
