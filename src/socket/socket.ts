@@ -121,7 +121,12 @@ export class socket extends Pollable implements EndpointOwner {
   private pending_error: OSError | null = null;
   private timeout: number | null = 0;
   private bound_to: Address | null = null;
-  private peer: Address | null = null;
+  /**
+   * The peer, kept as its host (an AF_UNIX peer's path) and port rather than as a tuple: each
+   * getpeername() makes its tuple, as CPython's does, and a connection nobody asks has none.
+   */
+  private peer_host: string | null = null;
+  private peer_port = 0;
   private local: Address | null = null;
   /** OPTS_SHARED and CONNECT_REPORTED: two booleans in one field, read through the accessors below. */
   private flags = OPTS_SHARED;
@@ -167,7 +172,7 @@ export class socket extends Pollable implements EndpointOwner {
   }
 
   /** A socket around a connection that a listener accepted. */
-  private static adopt(family: number, conn: Connection, options: SocketOptions, local: Address | null, peer: Address): socket {
+  private static adopt(family: number, conn: Connection, options: SocketOptions, local: Address | null, peer_host: string, peer_port: number): socket {
     const s = new socket(family, SOCK_STREAM);
     // The listener's options at accept(), shared until either side sets one (see `opts`).
     s.opts = options;
@@ -176,10 +181,11 @@ export class socket extends Pollable implements EndpointOwner {
     const c = conn.conn;
     if (family === AF_UNIX) {
       // Linux: the peer of an accepted AF_UNIX socket is unnamed; its own name is the listener's path.
-      s.peer = "";
+      s.peer_host = "";
       s.local = local ?? "";
     } else {
-      s.peer = peer;
+      s.peer_host = peer_host;
+      s.peer_port = peer_port;
       s.local = shared_local(family, c.localAddress, c.localPort);
     }
     conn.attach(s);
@@ -211,7 +217,8 @@ export class socket extends Pollable implements EndpointOwner {
     to.pending_error = this.pending_error;
     to.timeout = this.timeout;
     to.bound_to = this.bound_to;
-    to.peer = this.peer;
+    to.peer_host = this.peer_host;
+    to.peer_port = this.peer_port;
     to.local = this.local;
     to.connect_reported = this.connect_reported;
     to.on_warning = this.on_warning;
@@ -387,10 +394,41 @@ export class socket extends Pollable implements EndpointOwner {
     if (st.kind === "datagram" && st.peer) {
       return python_address(this.family, st.peer.host, st.peer.port);
     }
-    if (st.kind !== "stream" || !st.established || st.dead || this.peer === null) {
+    this.getpeername_check();
+    return this.peer_address();
+  }
+
+  /** A new tuple of the peer kept (peer_host not null). */
+  private peer_address(): Address {
+    const h = this.peer_host as string;
+    return this.family === AF_UNIX ? h : python_address(this.family, h, this.peer_port);
+  }
+
+  /**
+   * @internal getpeername() deferred: raises what getpeername() would raise now, else returns
+   * this socket, whose _peer_now() makes the tuple getpeername() would have returned, later (a
+   * stream's peer never changes once it is connected and is kept after the connection ends or
+   * the socket closes). asyncore's dispatcher keeps it for `addr`, so that an idle connection
+   * whose `addr` nobody reads has no tuple. A datagram socket's peer changes with connect(), so
+   * its tuple is made now.
+   */
+  _peer_later(): socket | Address {
+    if (this.stage.kind === "datagram") return this.getpeername();
+    this.check_open();
+    this.getpeername_check();
+    return this;
+  }
+
+  /** @internal The tuple _peer_later() promised (it returned this socket). */
+  _peer_now(): Address {
+    return this.peer_address();
+  }
+
+  private getpeername_check(): void {
+    const st = this.stage;
+    if (st.kind !== "stream" || !st.established || st.dead || this.peer_host === null) {
       throw os_error(ENOTCONN);
     }
-    return this.peer;
   }
 
   // ---- connections -------------------------------------------------------------------------
@@ -400,12 +438,13 @@ export class socket extends Pollable implements EndpointOwner {
     const st = this.stage;
     if (st.kind !== "listener" || !st.listening) throw os_error(EINVAL);
     this.throw_pending();
-    const peer = st.next_peer();
+    const host = st.next_peer_host();
+    const port = st.next_peer_port();
     const conn = st.take();
-    if (conn === undefined || peer === undefined) throw os_error(EAGAIN);
+    if (conn === undefined || host === undefined) throw os_error(EAGAIN);
     this.opts_shared = true;
-    const s = socket.adopt(this.family, conn, this.opts, this.bound_to, peer);
-    return [s, s.peer ?? ""];
+    const s = socket.adopt(this.family, conn, this.opts, this.bound_to, host, port);
+    return [s, s.peer_address()];
   }
 
   /** Non-blocking connect: throws BlockingIOError (EINPROGRESS) while the connection is made. */
@@ -446,13 +485,14 @@ export class socket extends Pollable implements EndpointOwner {
     const conn = new Connection(node, false);
     if (this.family === AF_UNIX) {
       const path = unix_path(address);
-      this.peer = path;
+      this.peer_host = path;
       this.stage = conn;
       conn.attach(this);
       node.connect({ path });
     } else {
       const t = inet_target(this.family, address, false);
-      this.peer = python_address(this.family, t.host, t.port);
+      this.peer_host = t.host;
+      this.peer_port = t.port;
       this.stage = conn;
       conn.attach(this);
       node.connect({ host: t.host, port: t.port, family: this.family === AF_INET6 ? 6 : 4, ...local });
@@ -669,8 +709,8 @@ export class socket extends Pollable implements EndpointOwner {
     let s = `<socket.socket fd=${this.fd}, family=${fam}, type=${kind}, proto=${this.proto}`;
     const st = this.stage;
     if (st.kind !== "fresh") s += `, laddr=${format_address(this.getsockname())}`;
-    if (st.kind === "stream" && st.established && this.peer !== null) {
-      s += `, raddr=${format_address(this.peer)}`;
+    if (st.kind === "stream" && st.established && this.peer_host !== null) {
+      s += `, raddr=${format_address(this.peer_address())}`;
     }
     return s + ">";
   }
