@@ -102,6 +102,9 @@ export interface dispatcher {
 function warn_through_dispatcher(this: socket, message: string): void {
   (this._channel as { log_info(message: string, type: string): void } | null)?.log_info(message, "error");
 }
+// The default sink of a socket a dispatcher took, so that set_socket()'s assignment below keeps
+// nothing per socket (socket.on_warning).
+socket._channel_warning = warn_through_dispatcher;
 
 export class dispatcher<S extends SocketLike = socket> implements Channel {
   socket: S | null = null;

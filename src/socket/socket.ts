@@ -83,9 +83,28 @@ function shared_local(family: number, host: string | undefined, port: number | u
   return (last_local = python_address(family, host, port));
 }
 
-/** socket.flags. */
+/** socket.flags: two booleans, the family's code (two bits), the type (a bit), the protocol's code (two bits), the peer's port. */
 const OPTS_SHARED = 1;
 const CONNECT_REPORTED = 2;
+const FAMILY_SHIFT = 2;
+const DGRAM_BIT = 16;
+const PROTO_SHIFT = 5;
+const PORT_SHIFT = 8;
+const FAMILY_OF_CODE: readonly number[] = [AF_INET, AF_INET6, AF_UNIX];
+const CODE_OF_FAMILY = (f: number): number => (f === AF_INET ? 0 : f === AF_INET6 ? 1 : 2);
+/** The protocols check_protocol() lets through: the default, PF_UNIX's, TCP's and UDP's. */
+const PROTO_OF_CODE: readonly number[] = [0, 1, 6, 17];
+const CODE_OF_PROTO = (p: number): number => PROTO_OF_CODE.indexOf(p);
+
+/** What few sockets set (see socket.rare). */
+class Rare {
+  pending_error: OSError | null = null;
+  timeout: number | null = 0;
+  bound_to: Address | null = null;
+  on_warning: WarningSink | null = null;
+}
+/** The Rare of every socket that has set none of it: never written (the setters make one first). */
+const NO_RARE = new Rare();
 
 /** The options of every socket that has set none (never written: setsockopt copies first). */
 const DEFAULT_OPTIONS: SocketOptions = default_options();
@@ -97,9 +116,6 @@ const emit_socket_warning: WarningSink = (m) => process.emitWarning(m, "SocketWa
  * owner object per socket.
  */
 export class socket extends Pollable implements EndpointOwner {
-  readonly family: number;
-  readonly type: number;
-  readonly proto: number;
   /**
    * The option values. A new socket starts with the defaults' object, and an accepted socket with
    * its listener's, shared (by every socket that has set nothing, or by the listener's accepted
@@ -107,29 +123,108 @@ export class socket extends Pollable implements EndpointOwner {
    * connection.
    */
   private opts: SocketOptions = DEFAULT_OPTIONS;
-  /** Where accept() failures of a listener are reported; asyncore's dispatcher sets it. */
-  on_warning: WarningSink = emit_socket_warning;
   /**
-   * @internal The object of a layer above that took this socket (asyncore's dispatcher, which
-   * on_warning reaches through it); never read here. A slot of its own rather than a property
-   * added later, which would give taken sockets a hidden class of their own.
+   * @internal The object of a layer above that took this socket (asyncore's dispatcher, whose
+   * warning sink, socket._channel_warning, on_warning gives by default then); never read here
+   * otherwise. A slot of its own rather than a property added later, which would give taken
+   * sockets a hidden class of their own.
    */
   _channel: object | null = null;
+  /**
+   * @internal The warning sink of a socket a layer above took (`_channel` set) and whose
+   * on_warning was not set otherwise: asyncore's dispatcher sets it when it loads.
+   */
+  static _channel_warning: WarningSink | null = null;
   private fd: number;
   private stage: Stage = FRESH;
-  /** The pending error (Linux's sk_err), whichever endpoint met it: reported once. */
-  private pending_error: OSError | null = null;
-  private timeout: number | null = 0;
-  private bound_to: Address | null = null;
   /**
-   * The peer, kept as its host (an AF_UNIX peer's path) and port rather than as a tuple: each
-   * getpeername() makes its tuple, as CPython's does, and a connection nobody asks has none.
+   * The pending error, timeout, bound address and warning sink, which most connections never
+   * set: NO_RARE (shared, never written) until one is set (their accessors below).
+   */
+  private rare: Rare = NO_RARE;
+  /**
+   * The peer, kept as its host (an AF_UNIX peer's path) and port (in `flags`) rather than as a
+   * tuple: each getpeername() makes its tuple, as CPython's does, and a connection nobody asks
+   * has none.
    */
   private peer_host: string | null = null;
-  private peer_port = 0;
   private local: Address | null = null;
-  /** OPTS_SHARED and CONNECT_REPORTED: two booleans in one field, read through the accessors below. */
+  /**
+   * OPTS_SHARED and CONNECT_REPORTED, the family, type and protocol (as codes) and the peer's
+   * port, in one number: read through the accessors below.
+   */
   private flags = OPTS_SHARED;
+
+  /** The address family (AF_INET, AF_INET6, AF_UNIX): read-only, as Python's. */
+  get family(): number {
+    return FAMILY_OF_CODE[(this.flags >> FAMILY_SHIFT) & 3] as number;
+  }
+  /** SOCK_STREAM or SOCK_DGRAM: read-only, as Python's. */
+  get type(): number {
+    return (this.flags & DGRAM_BIT) !== 0 ? SOCK_DGRAM : SOCK_STREAM;
+  }
+  /** The protocol number (0 unless one was given): read-only, as Python's. */
+  get proto(): number {
+    return PROTO_OF_CODE[(this.flags >> PROTO_SHIFT) & 3] as number;
+  }
+  private get peer_port(): number {
+    return this.flags >>> PORT_SHIFT;
+  }
+  private set peer_port(p: number) {
+    this.flags = (this.flags & ((1 << PORT_SHIFT) - 1)) | (p << PORT_SHIFT);
+  }
+
+  /** The pending error (Linux's sk_err), whichever endpoint met it: reported once. */
+  private get pending_error(): OSError | null {
+    return this.rare.pending_error;
+  }
+  private set pending_error(e: OSError | null) {
+    if (this.rare === NO_RARE) {
+      if (e === null) return;
+      this.rare = new Rare();
+    }
+    this.rare.pending_error = e;
+  }
+  private get timeout(): number | null {
+    return this.rare.timeout;
+  }
+  private set timeout(t: number | null) {
+    if (this.rare === NO_RARE) {
+      if (t === 0) return;
+      this.rare = new Rare();
+    }
+    this.rare.timeout = t;
+  }
+  private get bound_to(): Address | null {
+    return this.rare.bound_to;
+  }
+  private set bound_to(a: Address | null) {
+    if (this.rare === NO_RARE) {
+      if (a === null) return;
+      this.rare = new Rare();
+    }
+    this.rare.bound_to = a;
+  }
+
+  /**
+   * Where accept() failures of a listener are reported: process.emitWarning, or once asyncore's
+   * dispatcher took the socket, its log_info; or what was set here. Setting the default keeps
+   * nothing (the dispatcher sets its own, which is then the default).
+   */
+  get on_warning(): WarningSink {
+    return this.rare.on_warning ?? this.default_warning();
+  }
+  set on_warning(w: WarningSink) {
+    if (this.rare === NO_RARE) {
+      if (w === this.default_warning()) return;
+      this.rare = new Rare();
+    }
+    this.rare.on_warning = w === this.default_warning() ? null : w;
+  }
+  private default_warning(): WarningSink {
+    const c = socket._channel_warning;
+    return this._channel !== null && c !== null ? c : emit_socket_warning;
+  }
 
   /** `opts` is shared (see there): setsockopt() copies it first. */
   private get opts_shared(): boolean {
@@ -160,9 +255,8 @@ export class socket extends Pollable implements EndpointOwner {
     check_protocol(family, type, proto);
     // Node has no AF_UNIX datagram sockets (see PORTING.md).
     if (family === AF_UNIX && type === SOCK_DGRAM) throw os_error(EPROTONOSUPPORT);
-    this.family = family;
-    this.type = type;
-    this.proto = proto === -1 ? 0 : proto;
+    this.flags = OPTS_SHARED | (CODE_OF_FAMILY(family) << FAMILY_SHIFT) | (type === SOCK_DGRAM ? DGRAM_BIT : 0) |
+      (CODE_OF_PROTO(proto === -1 ? 0 : proto) << PROTO_SHIFT);
     this.fd = allocate_fd(this);
   }
 
