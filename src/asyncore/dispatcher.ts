@@ -108,7 +108,8 @@ socket._channel_warning = warn_through_dispatcher;
 
 export class dispatcher<S extends SocketLike = socket> implements Channel {
   socket: S | null = null;
-  _map: SocketMap;
+  /** The map given to the constructor; socket_map (on the prototype, not a field per channel) when none was. */
+  declare _map: SocketMap;
   _fileno: number | null = null;
   /** Set by create_socket(); absent before, as in Python (a declared field would be an own `undefined` on every channel). */
   declare family_and_type?: readonly [number, number];
@@ -120,7 +121,7 @@ export class dispatcher<S extends SocketLike = socket> implements Channel {
   declare _addr?: Address | socket | null;
 
   constructor(sock?: socket | null, map?: SocketMap | null) {
-    this._map = map ?? socket_map;
+    if (map) this._map = map;
     if (sock) {
       sock.setblocking(false);
       this.set_socket(sock, map);
@@ -454,6 +455,7 @@ Object.assign(dispatcher.prototype, {
   accepting: false,
   connecting: false,
   closing: false,
+  _map: socket_map,
   ignore_log_types: new Set(["warning"]) as ReadonlySet<string>,
 });
 
