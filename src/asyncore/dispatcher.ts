@@ -20,6 +20,8 @@ const EMPTY = Buffer.alloc(0);
 
 /** socket.send as the library defines it: dispatcher.send takes its non-raising twin. */
 const socket_send = socket.prototype.send;
+/** socket.getpeername as the library defines it: `addr` may then be read later (the constructor). */
+const socket_getpeername = socket.prototype.getpeername;
 
 /** What a dispatcher wraps: a socket, or file_wrapper (anything socket-like with these). */
 export interface SocketLike {
@@ -100,22 +102,34 @@ export interface dispatcher {
 function warn_through_dispatcher(this: socket, message: string): void {
   (this._channel as { log_info(message: string, type: string): void } | null)?.log_info(message, "error");
 }
+// The default sink of a socket a dispatcher took, so that set_socket()'s assignment below keeps
+// nothing per socket (socket.on_warning).
+socket._channel_warning = warn_through_dispatcher;
 
 export class dispatcher<S extends SocketLike = socket> implements Channel {
   socket: S | null = null;
-  _map: SocketMap;
+  /** The map given to the constructor; socket_map (on the prototype, not a field per channel) when none was. */
+  declare _map: SocketMap;
   _fileno: number | null = null;
   /** Set by create_socket(); absent before, as in Python (a declared field would be an own `undefined` on every channel). */
   declare family_and_type?: readonly [number, number];
+  /**
+   * @internal What `addr` holds (the accessor at the end of this file): an address, or the
+   * socket whose getpeername() the constructor deferred (socket._peer_later()), made into the
+   * tuple at the first read. Absent until set, as `addr` was (the class attribute).
+   */
+  declare _addr?: Address | socket | null;
 
   constructor(sock?: socket | null, map?: SocketMap | null) {
-    this._map = map ?? socket_map;
+    if (map) this._map = map;
     if (sock) {
       sock.setblocking(false);
       this.set_socket(sock, map);
       this.connected = true;
       try {
-        this.addr = sock.getpeername();
+        // The tuple is made when `addr` is first read (the accessor below), for a library socket
+        // whose getpeername() is the library's: an idle connection's nobody reads.
+        this._addr = sock instanceof socket && sock.getpeername === socket_getpeername ? sock._peer_later() : sock.getpeername();
       } catch (err) {
         const no = errno_of_error(err);
         if (no === ENOTCONN || no === EINVAL) {
@@ -441,6 +455,22 @@ Object.assign(dispatcher.prototype, {
   accepting: false,
   connecting: false,
   closing: false,
-  addr: null,
+  _map: socket_map,
   ignore_log_types: new Set(["warning"]) as ReadonlySet<string>,
+});
+
+// `addr` is a class attribute (None) until set, as in Python; the constructor's getpeername() for
+// an accepted socket is made into its tuple at the first read.
+Object.defineProperty(dispatcher.prototype, "addr", {
+  get(this: dispatcher): Address | null {
+    const a = this._addr;
+    // Never set: the class attribute (None); set to undefined by a program: that.
+    if (a === undefined) return "_addr" in this ? (a as unknown as null) : null;
+    if (a instanceof socket) return (this._addr = a._peer_now());
+    return a;
+  },
+  set(this: dispatcher, value: Address | null) {
+    this._addr = value;
+  },
+  configurable: true,
 });

@@ -34,17 +34,22 @@ export const IN_X = 4;
 const LISTS = IN_R | IN_W | IN_X;
 /** In Entry.lists beside them: the entry is in Selector.cands. */
 const CAND = 8;
+/**
+ * Above them, its poll flags when last found ready (Linux's poll flags fit in 14 bits): written by
+ * the look and read by the answer that follows it, with no set() between (one field, not two).
+ */
+const FLAGS_SHIFT = 4;
+const LOW = (1 << FLAGS_SHIFT) - 1;
 
 class Entry implements Watcher {
   /**
-   * IN_R | IN_W | IN_X: the lists this fd is in (none: in none, but still in the map); and CAND
-   * while the entry is a candidate (a bit here rather than a field: one per channel).
+   * IN_R | IN_W | IN_X: the lists this fd is in (none: in none, but still in the map); CAND
+   * while the entry is a candidate (a bit here rather than a field: one per channel); and, from
+   * FLAGS_SHIFT up, its poll flags when last found ready.
    */
   lists = 0;
   /** Its place in this pass's lists (the map's order), which select() answers in. */
   pos = 0;
-  /** Its poll flags when last found ready. */
-  flags = 0;
   constructor(
     readonly owner: Selector,
     readonly fd: number,
@@ -330,7 +335,7 @@ export class Selector {
           ((lists & IN_W) !== 0 && (f & WRITE_SET) !== 0) ||
           ((lists & IN_X) !== 0 && (f & EXCEPT_SET) !== 0)
         ) {
-          e.flags = f;
+          e.lists = (lists & LOW) | (f << FLAGS_SHIFT);
           found[n++] = e;
           c[keep++] = e;
         } else {
@@ -487,10 +492,11 @@ export class Selector {
       const { r, w, x } = this;
       for (let i = 0; i < n; i++) {
         const e = found[i] as Entry;
-        const f = e.flags;
-        if ((e.lists & IN_R) !== 0 && (f & READ_SET) !== 0) r[nr++] = e.fd;
-        if ((e.lists & IN_W) !== 0 && (f & WRITE_SET) !== 0) w[nw++] = e.fd;
-        if ((e.lists & IN_X) !== 0 && (f & EXCEPT_SET) !== 0) x[nx++] = e.fd;
+        const lists = e.lists;
+        const f = lists >> FLAGS_SHIFT;
+        if ((lists & IN_R) !== 0 && (f & READ_SET) !== 0) r[nr++] = e.fd;
+        if ((lists & IN_W) !== 0 && (f & WRITE_SET) !== 0) w[nw++] = e.fd;
+        if ((lists & IN_X) !== 0 && (f & EXCEPT_SET) !== 0) x[nx++] = e.fd;
       }
     }
     this.nr = nr;

@@ -7,7 +7,7 @@ import {
   EACCES, EADDRINUSE, EADDRNOTAVAIL, ENOENT, os_error,
 } from "../errno/index.js";
 import { Connection, reset_connection } from "./connection.js";
-import { is_local_host, python_address, type Address } from "./address.js";
+import { is_local_host, unmap_v4 } from "./address.js";
 import { socket_error_from_node } from "./errors.js";
 import { AF_INET6, AF_UNIX, SOMAXCONN } from "./constants.js";
 import type { Endpoint, EndpointOwner } from "./endpoint.js";
@@ -50,9 +50,10 @@ export class Listener implements Endpoint {
   /**
    * Each queued connection's peer, read when Node accepted it: once the peer resets it, Node has
    * no address for it, where the kernel's accept() still gives one (PORTING.md, "The accept queue
-   * lives in the emulation").
+   * lives in the emulation"): its host (unmapped) and port, two entries per connection, and no
+   * tuple (accept() makes it).
    */
-  private peers: Address[] = [];
+  private peers: Array<string | number> = [];
   private limit = 0;
   /** close() was called: Node's late events (a failed listen's 'error') no longer reach the owner. */
   private closed = false;
@@ -92,12 +93,18 @@ export class Listener implements Endpoint {
 
   take(): Connection | undefined {
     this.peers.shift();
+    this.peers.shift();
     return this.queue.shift();
   }
 
-  /** The peer of the connection take() gives next, as read when Node accepted it. */
-  next_peer(): Address | undefined {
-    return this.peers[0];
+  /** The peer's host (an AF_UNIX peer's "") of the connection take() gives next, as read when Node accepted it. */
+  next_peer_host(): string | undefined {
+    return this.peers[0] as string | undefined;
+  }
+
+  /** The peer's port, as next_peer_host(). */
+  next_peer_port(): number {
+    return (this.peers[1] as number | undefined) ?? 0;
   }
 
   /** Where Node bound a listener of its own (a host name, a cluster worker) once it has; null before. */
@@ -177,7 +184,8 @@ export class Listener implements Endpoint {
     }
     const family = this.owner.family;
     // Linux: the peer of an accepted AF_UNIX socket is unnamed.
-    this.peers.push(family === AF_UNIX ? "" : python_address(family, c.remoteAddress, c.remotePort));
+    if (family === AF_UNIX) this.peers.push("", 0);
+    else this.peers.push(peer_host(family, c.remoteAddress), c.remotePort ?? 0);
     this.queue.push(conn);
     if (this.queue.length === 1) this.owner._endpoint_changed();
     // Counted until Node's socket closes; the connection's own "close" listener uncounts it.
@@ -224,6 +232,11 @@ function unprivileged_port_start(): number {
   } catch {
     return 1024;
   }
+}
+
+/** A peer's host as python_address() writes it (unmapped; Node's undefined as the wildcard). */
+function peer_host(family: number, host: string | undefined): string {
+  return host === undefined ? (family === AF_INET6 ? "::" : "0.0.0.0") : family === AF_INET6 ? host : unmap_v4(host);
 }
 
 (Listener.prototype as { kind: string }).kind = "listener";

@@ -83,9 +83,28 @@ function shared_local(family: number, host: string | undefined, port: number | u
   return (last_local = python_address(family, host, port));
 }
 
-/** socket.flags. */
+/** socket.flags: two booleans, the family's code (two bits), the type (a bit), the protocol's code (two bits), the peer's port. */
 const OPTS_SHARED = 1;
 const CONNECT_REPORTED = 2;
+const FAMILY_SHIFT = 2;
+const DGRAM_BIT = 16;
+const PROTO_SHIFT = 5;
+const PORT_SHIFT = 8;
+const FAMILY_OF_CODE: readonly number[] = [AF_INET, AF_INET6, AF_UNIX];
+const CODE_OF_FAMILY = (f: number): number => (f === AF_INET ? 0 : f === AF_INET6 ? 1 : 2);
+/** The protocols check_protocol() lets through: the default, PF_UNIX's, TCP's and UDP's. */
+const PROTO_OF_CODE: readonly number[] = [0, 1, 6, 17];
+const CODE_OF_PROTO = (p: number): number => PROTO_OF_CODE.indexOf(p);
+
+/** What few sockets set (see socket.rare). */
+class Rare {
+  pending_error: OSError | null = null;
+  timeout: number | null = 0;
+  bound_to: Address | null = null;
+  on_warning: WarningSink | null = null;
+}
+/** The Rare of every socket that has set none of it: never written (the setters make one first). */
+const NO_RARE = new Rare();
 
 /** The options of every socket that has set none (never written: setsockopt copies first). */
 const DEFAULT_OPTIONS: SocketOptions = default_options();
@@ -97,9 +116,6 @@ const emit_socket_warning: WarningSink = (m) => process.emitWarning(m, "SocketWa
  * owner object per socket.
  */
 export class socket extends Pollable implements EndpointOwner {
-  readonly family: number;
-  readonly type: number;
-  readonly proto: number;
   /**
    * The option values. A new socket starts with the defaults' object, and an accepted socket with
    * its listener's, shared (by every socket that has set nothing, or by the listener's accepted
@@ -107,24 +123,108 @@ export class socket extends Pollable implements EndpointOwner {
    * connection.
    */
   private opts: SocketOptions = DEFAULT_OPTIONS;
-  /** Where accept() failures of a listener are reported; asyncore's dispatcher sets it. */
-  on_warning: WarningSink = emit_socket_warning;
   /**
-   * @internal The object of a layer above that took this socket (asyncore's dispatcher, which
-   * on_warning reaches through it); never read here. A slot of its own rather than a property
-   * added later, which would give taken sockets a hidden class of their own.
+   * @internal The object of a layer above that took this socket (asyncore's dispatcher, whose
+   * warning sink, socket._channel_warning, on_warning gives by default then); never read here
+   * otherwise. A slot of its own rather than a property added later, which would give taken
+   * sockets a hidden class of their own.
    */
   _channel: object | null = null;
+  /**
+   * @internal The warning sink of a socket a layer above took (`_channel` set) and whose
+   * on_warning was not set otherwise: asyncore's dispatcher sets it when it loads.
+   */
+  static _channel_warning: WarningSink | null = null;
   private fd: number;
   private stage: Stage = FRESH;
-  /** The pending error (Linux's sk_err), whichever endpoint met it: reported once. */
-  private pending_error: OSError | null = null;
-  private timeout: number | null = 0;
-  private bound_to: Address | null = null;
-  private peer: Address | null = null;
+  /**
+   * The pending error, timeout, bound address and warning sink, which most connections never
+   * set: NO_RARE (shared, never written) until one is set (their accessors below).
+   */
+  private rare: Rare = NO_RARE;
+  /**
+   * The peer, kept as its host (an AF_UNIX peer's path) and port (in `flags`) rather than as a
+   * tuple: each getpeername() makes its tuple, as CPython's does, and a connection nobody asks
+   * has none.
+   */
+  private peer_host: string | null = null;
   private local: Address | null = null;
-  /** OPTS_SHARED and CONNECT_REPORTED: two booleans in one field, read through the accessors below. */
+  /**
+   * OPTS_SHARED and CONNECT_REPORTED, the family, type and protocol (as codes) and the peer's
+   * port, in one number: read through the accessors below.
+   */
   private flags = OPTS_SHARED;
+
+  /** The address family (AF_INET, AF_INET6, AF_UNIX): read-only, as Python's. */
+  get family(): number {
+    return FAMILY_OF_CODE[(this.flags >> FAMILY_SHIFT) & 3] as number;
+  }
+  /** SOCK_STREAM or SOCK_DGRAM: read-only, as Python's. */
+  get type(): number {
+    return (this.flags & DGRAM_BIT) !== 0 ? SOCK_DGRAM : SOCK_STREAM;
+  }
+  /** The protocol number (0 unless one was given): read-only, as Python's. */
+  get proto(): number {
+    return PROTO_OF_CODE[(this.flags >> PROTO_SHIFT) & 3] as number;
+  }
+  private get peer_port(): number {
+    return this.flags >>> PORT_SHIFT;
+  }
+  private set peer_port(p: number) {
+    this.flags = (this.flags & ((1 << PORT_SHIFT) - 1)) | (p << PORT_SHIFT);
+  }
+
+  /** The pending error (Linux's sk_err), whichever endpoint met it: reported once. */
+  private get pending_error(): OSError | null {
+    return this.rare.pending_error;
+  }
+  private set pending_error(e: OSError | null) {
+    if (this.rare === NO_RARE) {
+      if (e === null) return;
+      this.rare = new Rare();
+    }
+    this.rare.pending_error = e;
+  }
+  private get timeout(): number | null {
+    return this.rare.timeout;
+  }
+  private set timeout(t: number | null) {
+    if (this.rare === NO_RARE) {
+      if (t === 0) return;
+      this.rare = new Rare();
+    }
+    this.rare.timeout = t;
+  }
+  private get bound_to(): Address | null {
+    return this.rare.bound_to;
+  }
+  private set bound_to(a: Address | null) {
+    if (this.rare === NO_RARE) {
+      if (a === null) return;
+      this.rare = new Rare();
+    }
+    this.rare.bound_to = a;
+  }
+
+  /**
+   * Where accept() failures of a listener are reported: process.emitWarning, or once asyncore's
+   * dispatcher took the socket, its log_info; or what was set here. Setting the default keeps
+   * nothing (the dispatcher sets its own, which is then the default).
+   */
+  get on_warning(): WarningSink {
+    return this.rare.on_warning ?? this.default_warning();
+  }
+  set on_warning(w: WarningSink) {
+    if (this.rare === NO_RARE) {
+      if (w === this.default_warning()) return;
+      this.rare = new Rare();
+    }
+    this.rare.on_warning = w === this.default_warning() ? null : w;
+  }
+  private default_warning(): WarningSink {
+    const c = socket._channel_warning;
+    return this._channel !== null && c !== null ? c : emit_socket_warning;
+  }
 
   /** `opts` is shared (see there): setsockopt() copies it first. */
   private get opts_shared(): boolean {
@@ -155,9 +255,8 @@ export class socket extends Pollable implements EndpointOwner {
     check_protocol(family, type, proto);
     // Node has no AF_UNIX datagram sockets (see PORTING.md).
     if (family === AF_UNIX && type === SOCK_DGRAM) throw os_error(EPROTONOSUPPORT);
-    this.family = family;
-    this.type = type;
-    this.proto = proto === -1 ? 0 : proto;
+    this.flags = OPTS_SHARED | (CODE_OF_FAMILY(family) << FAMILY_SHIFT) | (type === SOCK_DGRAM ? DGRAM_BIT : 0) |
+      (CODE_OF_PROTO(proto === -1 ? 0 : proto) << PROTO_SHIFT);
     this.fd = allocate_fd(this);
   }
 
@@ -167,7 +266,7 @@ export class socket extends Pollable implements EndpointOwner {
   }
 
   /** A socket around a connection that a listener accepted. */
-  private static adopt(family: number, conn: Connection, options: SocketOptions, local: Address | null, peer: Address): socket {
+  private static adopt(family: number, conn: Connection, options: SocketOptions, local: Address | null, peer_host: string, peer_port: number): socket {
     const s = new socket(family, SOCK_STREAM);
     // The listener's options at accept(), shared until either side sets one (see `opts`).
     s.opts = options;
@@ -176,10 +275,11 @@ export class socket extends Pollable implements EndpointOwner {
     const c = conn.conn;
     if (family === AF_UNIX) {
       // Linux: the peer of an accepted AF_UNIX socket is unnamed; its own name is the listener's path.
-      s.peer = "";
+      s.peer_host = "";
       s.local = local ?? "";
     } else {
-      s.peer = peer;
+      s.peer_host = peer_host;
+      s.peer_port = peer_port;
       s.local = shared_local(family, c.localAddress, c.localPort);
     }
     conn.attach(s);
@@ -211,7 +311,8 @@ export class socket extends Pollable implements EndpointOwner {
     to.pending_error = this.pending_error;
     to.timeout = this.timeout;
     to.bound_to = this.bound_to;
-    to.peer = this.peer;
+    to.peer_host = this.peer_host;
+    to.peer_port = this.peer_port;
     to.local = this.local;
     to.connect_reported = this.connect_reported;
     to.on_warning = this.on_warning;
@@ -387,10 +488,41 @@ export class socket extends Pollable implements EndpointOwner {
     if (st.kind === "datagram" && st.peer) {
       return python_address(this.family, st.peer.host, st.peer.port);
     }
-    if (st.kind !== "stream" || !st.established || st.dead || this.peer === null) {
+    this.getpeername_check();
+    return this.peer_address();
+  }
+
+  /** A new tuple of the peer kept (peer_host not null). */
+  private peer_address(): Address {
+    const h = this.peer_host as string;
+    return this.family === AF_UNIX ? h : python_address(this.family, h, this.peer_port);
+  }
+
+  /**
+   * @internal getpeername() deferred: raises what getpeername() would raise now, else returns
+   * this socket, whose _peer_now() makes the tuple getpeername() would have returned, later (a
+   * stream's peer never changes once it is connected and is kept after the connection ends or
+   * the socket closes). asyncore's dispatcher keeps it for `addr`, so that an idle connection
+   * whose `addr` nobody reads has no tuple. A datagram socket's peer changes with connect(), so
+   * its tuple is made now.
+   */
+  _peer_later(): socket | Address {
+    if (this.stage.kind === "datagram") return this.getpeername();
+    this.check_open();
+    this.getpeername_check();
+    return this;
+  }
+
+  /** @internal The tuple _peer_later() promised (it returned this socket). */
+  _peer_now(): Address {
+    return this.peer_address();
+  }
+
+  private getpeername_check(): void {
+    const st = this.stage;
+    if (st.kind !== "stream" || !st.established || st.dead || this.peer_host === null) {
       throw os_error(ENOTCONN);
     }
-    return this.peer;
   }
 
   // ---- connections -------------------------------------------------------------------------
@@ -400,12 +532,13 @@ export class socket extends Pollable implements EndpointOwner {
     const st = this.stage;
     if (st.kind !== "listener" || !st.listening) throw os_error(EINVAL);
     this.throw_pending();
-    const peer = st.next_peer();
+    const host = st.next_peer_host();
+    const port = st.next_peer_port();
     const conn = st.take();
-    if (conn === undefined || peer === undefined) throw os_error(EAGAIN);
+    if (conn === undefined || host === undefined) throw os_error(EAGAIN);
     this.opts_shared = true;
-    const s = socket.adopt(this.family, conn, this.opts, this.bound_to, peer);
-    return [s, s.peer ?? ""];
+    const s = socket.adopt(this.family, conn, this.opts, this.bound_to, host, port);
+    return [s, s.peer_address()];
   }
 
   /** Non-blocking connect: throws BlockingIOError (EINPROGRESS) while the connection is made. */
@@ -446,13 +579,14 @@ export class socket extends Pollable implements EndpointOwner {
     const conn = new Connection(node, false);
     if (this.family === AF_UNIX) {
       const path = unix_path(address);
-      this.peer = path;
+      this.peer_host = path;
       this.stage = conn;
       conn.attach(this);
       node.connect({ path });
     } else {
       const t = inet_target(this.family, address, false);
-      this.peer = python_address(this.family, t.host, t.port);
+      this.peer_host = t.host;
+      this.peer_port = t.port;
       this.stage = conn;
       conn.attach(this);
       node.connect({ host: t.host, port: t.port, family: this.family === AF_INET6 ? 6 : 4, ...local });
@@ -669,8 +803,8 @@ export class socket extends Pollable implements EndpointOwner {
     let s = `<socket.socket fd=${this.fd}, family=${fam}, type=${kind}, proto=${this.proto}`;
     const st = this.stage;
     if (st.kind !== "fresh") s += `, laddr=${format_address(this.getsockname())}`;
-    if (st.kind === "stream" && st.established && this.peer !== null) {
-      s += `, raddr=${format_address(this.peer)}`;
+    if (st.kind === "stream" && st.established && this.peer_host !== null) {
+      s += `, raddr=${format_address(this.peer_address())}`;
     }
     return s + ">";
   }

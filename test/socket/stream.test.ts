@@ -226,6 +226,21 @@ function suite(fam: Family): void {
       expect(addr).to.deep.equal(local);
     });
 
+    it("accept() and getpeername() give a new tuple each time, as CPython's: changing one changes no later answer", async () => {
+      const { ours, addr } = await accepted_pair();
+      if (fam.family === AF_UNIX) {
+        expect(ours.getpeername()).to.equal("");
+        return;
+      }
+      const want = [...(addr as readonly unknown[])];
+      const first = ours.getpeername() as unknown as unknown[];
+      expect(first).to.not.equal(addr);
+      (addr as unknown as unknown[])[1] = -1;
+      first[0] = "changed";
+      expect(ours.getpeername()).to.deep.equal(want);
+      expect(ours.getpeername()).to.not.equal(ours.getpeername());
+    });
+
     it("queues several connections and hands them out in order", async () => {
       const l = t.s(listening_socket(fam));
       const p1 = t.n(await connect_client(fam.connect_options(l.getsockname())));
