@@ -36,9 +36,10 @@ function code_at(codes: Code[], addr: number): string | null {
 
 function kind_of(fn: string): string {
   if (fn.startsWith("Builtins_")) return "V8 builtins (interpreter, baseline code's inline caches, …)";
-  if (fn.startsWith("v8::internal::compiler::")) return "V8's optimizing compiler";
-  if (fn.startsWith("v8::") || fn.startsWith("heap::") || fn.startsWith("cppgc::")) return "V8 runtime and GC";
-  if (fn.startsWith("node::")) return "Node's C++";
+  // Names may begin with a return type ("void v8::internal::…", "auto v8::internal::…").
+  if (fn.includes("v8::internal::compiler::")) return "V8's optimizing compiler";
+  if (/\b(v8|heap|cppgc)::/.test(fn)) return "V8 runtime and GC";
+  if (/\bnode::/.test(fn)) return "Node's C++";
   if (/memcpy|memmove/.test(fn)) return "memcpy";
   if (/aesni|ghash|gcm_/i.test(fn)) return "AES-GCM";
   if (/^(_int_)?(malloc|free|calloc|realloc)|^malloc_|^_int_/.test(fn)) return "malloc/free";
