@@ -9,6 +9,8 @@
 //   node dist/bench/tls_callgrind.js handshake node - [--small 50 --large 100]       (handshakes, one at a time)
 //   --cpu: no valgrind, the server's CPU from /proc instead (--threads: without --single-threaded);
 //   --cpu-prof DIR: Node's sampling profiler.
+//   --js [N]: also the instructions by kind (memcpy, AES-GCM, V8 builtins, …) and the N (30) JavaScript
+//   functions whose own JIT code ran most, named through V8's perf map (Node with --perf-basic-prof).
 //   impl: ours (bench/servers/tls_ours.ts, mode select | poll) | node (bench/servers/tls_raw_node.ts)
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -17,6 +19,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TLSSocket } from "node:tls";
 import { tls_bulk, tls_open } from "./tls_client.js";
+import { format_js_profile, js_profile } from "./tls_callgrind_js.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -33,6 +36,7 @@ const small = flag("--small", DEFAULTS[what][0]);
 const large = flag("--large", DEFAULTS[what][1]);
 const cpu_only = process.argv.includes("--cpu");
 const prof = process.argv.indexOf("--cpu-prof");
+const js = process.argv.indexOf("--js");
 
 /** `n` full handshakes one after another, each connection ended once secure and awaited to its close. */
 async function handshakes(port: number, n: number): Promise<void> {
@@ -58,7 +62,14 @@ const dir = mkdtempSync(join(tmpdir(), "tlscg-"));
 const file = join(here, "servers", impl === "ours" ? "tls_ours.js" : "tls_raw_node.js");
 // --threads (with --cpu): Node as the bench runs it, its GC and compiler on their own threads.
 const threads = cpu_only && process.argv.includes("--threads");
-const node = [process.execPath, ...(threads ? [] : ["--single-threaded"]), ...(prof >= 0 ? ["--cpu-prof", `--cpu-prof-dir=${process.argv[prof + 1]}`] : []), file, mode];
+const node = [
+  process.execPath,
+  ...(threads ? [] : ["--single-threaded"]),
+  ...(prof >= 0 ? ["--cpu-prof", `--cpu-prof-dir=${process.argv[prof + 1]}`] : []),
+  ...(js >= 0 && !cpu_only && prof < 0 ? ["--perf-basic-prof"] : []),
+  file,
+  mode,
+];
 const argv = cpu_only || prof >= 0 ? node : ["valgrind", "--tool=callgrind", `--callgrind-out-file=${join(dir, "cg.out")}`, ...node];
 const proc = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
 let err = "";
@@ -112,5 +123,11 @@ if (!valgrind) {
   const ir = Number(m[1]);
   const k = (x: number): string => `${(x / large / 1000).toFixed(1)}k`;
   console.log(`tls ${what} ${impl} ${mode}: ${k(ir - compiler)} instructions per ${per} without the optimizing compiler (${k(ir)} with it; over ${large}, after ${small} to warm up)`);
+  if (js >= 0) {
+    const map = `/tmp/perf-${pid}.map`;
+    const top = Number(process.argv[js + 1]);
+    console.log(format_js_profile(js_profile(join(dir, dump), map), large, Number.isInteger(top) && top > 0 ? top : 30));
+    rmSync(map, { force: true });
+  }
 }
 if (!process.argv.includes("--keep")) rmSync(dir, { recursive: true, force: true });
