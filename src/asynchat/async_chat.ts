@@ -2,7 +2,7 @@
 import { Buffer } from "node:buffer"; // not the global: globalThis.Buffer is a getter, called on every use
 import { dispatcher, output_queue, wake, type deque, type SocketMap } from "../asyncore/index.js";
 import { BlockingIOError, NotImplementedError, OSError, ValueError } from "../errno/index.js";
-import type { socket } from "../socket/index.js";
+import { socket } from "../socket/index.js";
 import { encode } from "./encoding.js";
 import { CollectLimitError } from "./errors.js";
 import { framer, type framing_target, type terminator } from "./framing.js";
@@ -182,8 +182,41 @@ export class async_chat extends dispatcher implements framing_target {
       // CPython's text, tuple and all: it passes the format and the type as two arguments.
       throw new TypeError(`('data argument must be byte-ish (%r)', <class '${data === undefined ? "NoneType" : type_name(data)}'>)`);
     }
-    this.#out.push(as_view(data), this.ac_out_buffer_size);
+    const view = as_view(data);
+    const size = this.ac_out_buffer_size;
+    const fifo = this.#out.fifo;
+    // Bytes into an empty queue, sent whole: queued and taken at once in CPython, so the entry
+    // is queued here only if send() leaves some of it (or raises). That is not observable while
+    // nothing but this library's code runs inside send(): no subclass's initiate_send, send,
+    // handle_close, close or del_channel, and a library socket (see quiet_send()).
+    if (fifo.length === 0 && view.length > 0 && view.length <= size && this.connected && quiet_send(this)) {
+      this.#send_first(view, fifo);
+      return;
+    }
+    this.#out.push(view, size);
     this.initiate_send();
+  }
+
+  /** initiate_send() for a queue that holds only `data` (not queued yet): the steps of its Buffer head below. */
+  #send_first(data: Buffer, fifo: deque<fifo_entry>): void {
+    // CPython's initiate_send reads ac_out_buffer_size again (push read it once).
+    if (data.length > this.ac_out_buffer_size) {
+      fifo.append(data);
+      this.initiate_send();
+      return;
+    }
+    let num_sent: number;
+    try {
+      num_sent = this.send(data);
+    } catch (err) {
+      fifo.append(data);
+      if (err instanceof OSError) {
+        this.handle_error(err);
+        return;
+      }
+      throw err;
+    }
+    if (num_sent < data.length) fifo.append(num_sent ? data.subarray(num_sent) : data);
   }
 
   /** Queue a producer (anything with more(); bytes, or str with use_encoding, also work). */
@@ -256,6 +289,31 @@ export class async_chat extends dispatcher implements framing_target {
   handle_collect_overflow(): void {
     throw new CollectLimitError(this.ac_collect_limit ?? 0);
   }
+}
+
+const { send: dispatcher_send, close: dispatcher_close, del_channel: dispatcher_del_channel } = dispatcher.prototype;
+const { initiate_send: chat_initiate_send, handle_close: chat_handle_close } = async_chat.prototype;
+const { send: socket_send, close: socket_close } = socket.prototype;
+
+/**
+ * Whether initiate_send()'s send() runs only this library's code: the methods it reaches
+ * (dispatcher.send, and on a disconnect handle_close → close → del_channel and the socket's close)
+ * are not overridden, and the socket is the library's own with its own send. Only then can a
+ * push into an empty queue skip queueing what send() takes at once. (In optimized code these
+ * loads are constants, checked against the prototypes' maps.)
+ */
+function quiet_send(ch: async_chat): boolean {
+  const s = ch.socket;
+  return (
+    ch.initiate_send === chat_initiate_send &&
+    ch.send === dispatcher_send &&
+    ch.handle_close === chat_handle_close &&
+    ch.close === dispatcher_close &&
+    ch.del_channel === dispatcher_del_channel &&
+    s instanceof socket &&
+    s.send === socket_send &&
+    s.close === socket_close
+  );
 }
 
 async_chat.prototype.ac_in_buffer_size = 65536;
