@@ -342,9 +342,9 @@ async function table_row(kinds: readonly Kind[], def: CaseDef): Promise<void> {
   }
 }
 
-/** The unmeasured lead-in before each window: a fifth of a window for turns, none for blocks (a block's windows follow one another). */
+/** The unmeasured lead-in before each window: a fifth of a window (`--lead F`: F windows) for turns, none for blocks (a block's windows follow one another). */
 function lead_of(window: number, order: Order): number {
-  return order === "turns" ? Math.max(1, Math.round(window / 5)) : 0;
+  return order === "turns" ? Math.max(1, Math.round(window * LEAD)) : 0;
 }
 
 /** `conns` connections, each with one 32-byte line in flight; cold over the first `n` round trips, then windows of `n` / ROUNDS. */
@@ -686,7 +686,7 @@ const smoke = process.argv.includes("--smoke");
  * issue's table, run by default with workers), rr and flood (the older single-connection
  * cases, run only when named), workers, tls (bench/tls.ts, run only when named).
  */
-const VALUED = /^--(reps|idle|kinds|rounds|turns|blocks)$/;
+const VALUED = /^--(reps|idle|kinds|rounds|turns|blocks|lead)$/;
 const only = process.argv.slice(2).filter((a, i, all) => !a.startsWith("-") && !(all[i - 1] ?? "").match(VALUED));
 const DEFAULT = ["lines", "pipeline", "bulk", "connect", "idle", "workers"];
 const wanted = (name: string): boolean => (only.length === 0 ? DEFAULT.includes(name) && (!smoke || name !== "workers") : only.includes(name));
@@ -702,6 +702,8 @@ const REPS = Number(flag_value("--reps") ?? (quick || smoke ? 1 : 3));
 const SETS = REPS;
 /** Rounds per set: each server measured in ROUNDS windows, the measured work of the case split among them. */
 const ROUNDS = Number(flag_value("--rounds") ?? (smoke ? 2 : quick ? 4 : 8));
+/** The lead-in before each window of a row in turns, in windows. */
+const LEAD = Number(flag_value("--lead") ?? 0.2);
 
 /**
  * Each case's order of rounds (bench/README.md, "How the table is measured"): turns where a
