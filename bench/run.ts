@@ -193,18 +193,20 @@ function rotated<T>(xs: readonly T[], r: number): T[] {
 }
 
 /**
- * The turns of one set, [round, server]: with "turns" each round takes every server once, the
- * order rotating from round to round (so none is always measured right after another); with
- * "blocks" each server does all its rounds back to back, the blocks' order rotating from set to set.
+ * The turns of one set, [round, server]: each round takes every server once, the order rotating
+ * from round to round (so none is always measured right after another).
  */
-function schedule(entries: readonly Entry[], set: number, rounds: number, order: Order): Array<[number, Entry]> {
+function turns(entries: readonly Entry[], set: number, rounds: number): Array<[number, Entry]> {
   const out: Array<[number, Entry]> = [];
-  if (order === "blocks") for (const e of rotated(entries, set)) for (let r = 0; r < rounds; r++) out.push([r, e]);
-  else for (let r = 0; r < rounds; r++) for (const e of rotated(entries, set + r)) out.push([r, e]);
+  for (let r = 0; r < rounds; r++) for (const e of rotated(entries, set + r)) out.push([r, e]);
   return out;
 }
 
-/** Every set and round of one row for one program. With "blocks" the servers of a set run one at a time (idle: the client cannot hold every server's connections at once). */
+/**
+ * Every set and round of one row for one program. With "blocks" each server of a set is started,
+ * prepared, measured in all its rounds back to back and stopped before the next, the blocks' order
+ * rotating from set to set (idle: the client cannot hold every server's connections at once).
+ */
 async function run_sets(
   entries: readonly Entry[],
   kind: Kind,
@@ -258,7 +260,7 @@ async function run_sets(
         // Started together (their start-up is mostly waiting), then prepared one at a time.
         await Promise.all(entries.map(async (e) => void servers.set(key(e), await start(e.impl, kind, e.mode))));
         for (const e of rotated(entries, set)) await prepare(e);
-        for (const [r, e] of schedule(entries, set, ROUNDS, order)) await measure_round(r, e);
+        for (const [r, e] of turns(entries, set, ROUNDS)) await measure_round(r, e);
         for (const e of entries) await finish(e);
       }
     } finally {
