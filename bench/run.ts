@@ -1,15 +1,15 @@
 // `npm run bench`: server CPU per operation for asyncore-ts beside CPython's asyncore and raw Node.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync, existsSync } from "node:fs";
+import { readFileSync, existsSync } from "node:fs";
 import { createServer, type AddressInfo, type Socket } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { cpu_us, TICK_US } from "./cpu.js";
 import { drain, LINE, open, pipeline } from "./client.js";
 import { reuseport_supported } from "../src/socket/sharing.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
-const TICK_US = 1e6 / 100; // /proc/<pid>/stat and /proc/stat count CPU in clock ticks (CLK_TCK = 100)
 
 interface Server {
   readonly proc: ChildProcess;
@@ -36,23 +36,6 @@ function start(impl: Impl, kind: Kind, mode: string): Promise<Server> {
 async function stop(srv: Server): Promise<void> {
   srv.proc.kill();
   await srv.exited;
-}
-
-/**
- * CPU time of a process so far, every thread, in µs: the sum of its threads' `schedstat` run
- * times (nanoseconds; a server's threads live as long as it does), or where the kernel has no
- * schedstat, user + system from `/proc/<pid>/stat` (10 ms ticks: a 50 ms window is ±20 %).
- */
-function cpu_us(pid: number): number {
-  try {
-    let ns = 0;
-    for (const t of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, "utf8").split(" ")[0]);
-    return ns / 1000;
-  } catch {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * TICK_US;
-  }
 }
 
 /** CPU time used by the whole machine so far (every core, every process), from /proc/stat. */

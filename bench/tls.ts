@@ -1,13 +1,12 @@
 // TLS bench (`npm run bench -- tls`): server CPU per MiB of TLS bulk echo and per full handshake, asyncore-ts/ssl beside a raw node:tls server.
 import { spawn, type ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { cpu_us } from "./cpu.js";
 import type { TLSSocket } from "node:tls";
 import { tls_bulk, tls_open } from "./tls_client.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const TICK_US = 1e6 / 100;
 
 type Impl = "node" | "select" | "poll";
 
@@ -23,23 +22,6 @@ function start(impl: Impl): Promise<Server> {
     proc.on("error", reject);
     proc.stdout!.once("data", (d: Buffer) => resolve({ proc, port: Number(d.toString().trim()) }));
   });
-}
-
-/**
- * CPU time of a process so far, every thread, in µs: the sum of its threads' `schedstat` run
- * times (nanoseconds; a server's threads live as long as it does), or where the kernel has no
- * schedstat, user + system from `/proc/<pid>/stat` (10 ms ticks, too coarse for short windows).
- */
-function cpu_us(pid: number): number {
-  let ns = 0;
-  try {
-    for (const t of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, "utf8").split(" ")[0]);
-    return ns / 1000;
-  } catch {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) * TICK_US;
-  }
 }
 
 export interface TlsRow {

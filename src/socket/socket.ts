@@ -179,31 +179,28 @@ export class socket extends Pollable implements EndpointOwner {
     return this.rare.pending_error;
   }
   private set pending_error(e: OSError | null) {
-    if (this.rare === NO_RARE) {
-      if (e === null) return;
-      this.rare = new Rare();
-    }
-    this.rare.pending_error = e;
+    this.set_rare("pending_error", e);
   }
   private get timeout(): number | null {
     return this.rare.timeout;
   }
   private set timeout(t: number | null) {
-    if (this.rare === NO_RARE) {
-      if (t === 0) return;
-      this.rare = new Rare();
-    }
-    this.rare.timeout = t;
+    this.set_rare("timeout", t);
   }
   private get bound_to(): Address | null {
     return this.rare.bound_to;
   }
   private set bound_to(a: Address | null) {
+    this.set_rare("bound_to", a);
+  }
+
+  /** One of `rare`'s fields set: a socket still sharing NO_RARE gets its own first, unless the value is the default. */
+  private set_rare<K extends "pending_error" | "timeout" | "bound_to">(key: K, value: Rare[K]): void {
     if (this.rare === NO_RARE) {
-      if (a === null) return;
+      if (value === NO_RARE[key]) return;
       this.rare = new Rare();
     }
-    this.rare.bound_to = a;
+    this.rare[key] = value;
   }
 
   /**
