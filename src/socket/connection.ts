@@ -405,23 +405,12 @@ export class Connection implements Endpoint {
 
   /** send(): as many bytes as fit (send_limit()); the count taken, -1 when none fit. */
   write(data: Buffer): number {
-    const held = this.held;
-    // A later send of a tick whose sends are held: Node's stream is as the tick's first send
-    // found it, since nothing reaches Node before end_batch() and each call of ours that ends,
-    // resets or writes to Node's stream flushes `held` first (or comes after release(), once
-    // send() raises EBADF). Only what send() takes (held_bytes) and SO_SNDBUF can have changed.
-    if (held !== null && (this.state & (SENT | WR_SHUT | RELEASED | PHASE)) === (SENT | CONNECTED)) {
-      const room = this.send_limit() - this.queued;
-      if (room > 0) {
-        const chunk = data.length > room ? data.subarray(0, room) : data;
-        if (chunk.length === room) this.blocked = true;
-        this.state |= SENT_AGAIN;
-        held.push(chunk);
-        this.held_bytes += chunk.length;
-        return chunk.length;
-      }
-    }
-    if (this.wr_shut || this.dead || this.conn.destroyed || this.conn.writableEnded) {
+    // A later send of a tick whose sends are held needs no look at Node's stream: it is as the
+    // tick's first send found it, since nothing reaches Node before end_batch() and each call of
+    // ours that ends, resets or writes to Node's stream flushes `held` first (or comes after
+    // release(), once send() raises EBADF). Only the room can have changed.
+    const later_held = this.held !== null && (this.state & (SENT | WR_SHUT | RELEASED | PHASE)) === (SENT | CONNECTED);
+    if (!later_held && (this.wr_shut || this.dead || this.conn.destroyed || this.conn.writableEnded)) {
       throw os_error(EPIPE);
     }
     const room = this.send_limit() - this.queued;
