@@ -6,6 +6,7 @@ import * as socket from "../../src/socket/index.js";
 import { EBADF, ENOENT, OSError, ValueError } from "../../src/errno/index.js";
 import { FAMILIES, WAIT_MS, accept_one, listening_socket, wait_for } from "../helpers/net.js";
 import { with_timeout as within } from "../helpers/clients.js";
+import { settles_at } from "../helpers/fake_clock.js";
 
 /**
  * Registers, in the calling describe, an afterEach that closes every socket made through the
@@ -31,15 +32,6 @@ function sockets() {
     return [c, s];
   }
   return { track, pair };
-}
-
-/** Whether `p` has settled, as of now. */
-function tracked<T>(p: Promise<T>): { settled: () => boolean; p: Promise<T> } {
-  let done = false;
-  const q = p.finally(() => {
-    done = true;
-  });
-  return { settled: () => done, p: q };
 }
 
 describe("select.select", () => {
@@ -83,12 +75,7 @@ describe("select.select", () => {
   it("with nothing ready waits for the timeout (on a fake clock), then returns three empty lists", async () => {
     const [, s] = await pair();
     const clock = sandbox.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
-    const w = tracked(select.select([s], [], [s], 0.1));
-    await clock.tickAsync(99);
-    expect(w.settled()).to.equal(false);
-    await clock.tickAsync(1);
-    expect(w.settled()).to.equal(true);
-    expect(await w.p).to.deep.equal([[], [], []]);
+    expect(await settles_at(clock, select.select([s], [], [s], 0.1), 100)).to.deep.equal([[], [], []]);
   });
 
   // In the next four, select() is waiting (nothing was ready when it was called) when the test acts;
@@ -258,12 +245,7 @@ describe("select.poll", () => {
     const p = new select.poll();
     p.register(s, select.POLLIN);
     const clock = sandbox.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
-    const w = tracked(p.poll(100));
-    await clock.tickAsync(99);
-    expect(w.settled()).to.equal(false);
-    await clock.tickAsync(1);
-    expect(w.settled()).to.equal(true);
-    expect(await w.p).to.deep.equal([]);
+    expect(await settles_at(clock, p.poll(100), 100)).to.deep.equal([]);
     clock.restore();
     const waiting = p.poll();
     c.send(Buffer.from("x"));

@@ -5,6 +5,7 @@ import * as sinon from "sinon";
 import { IN_R, IN_W, IN_X, Interrupt, poll, POLLIN, POLLOUT, Selector } from "../../src/select/index.js";
 import * as socket from "../../src/socket/index.js";
 import { fresh_sockets } from "../helpers/fresh_sockets.js";
+import { settles_at } from "../helpers/fake_clock.js";
 
 const W = IN_W | IN_X;
 
@@ -117,13 +118,6 @@ describe("select/Selector and poll: the clock of a wait", () => {
     return l;
   }
 
-  /** Settles-or-not of `p`, readable while it is pending. */
-  function tracked<T>(p: Promise<T>): { settled: () => boolean; p: Promise<T> } {
-    let done = false;
-    void p.then(() => (done = true), () => (done = true));
-    return { settled: () => done, p };
-  }
-
   it("Selector.select() with a descriptor ready answers without reading the clock", async () => {
     const [s] = fresh(1) as [socket.socket];
     const sel = new Selector();
@@ -144,12 +138,7 @@ describe("select/Selector and poll: the clock of a wait", () => {
     sel.begin();
     sel.set(l.fileno(), IN_R | IN_X);
     sel.end();
-    const w = tracked(sel.select(0.1, new Interrupt()));
-    await clock.tickAsync(99);
-    expect(w.settled()).to.equal(false);
-    await clock.tickAsync(1);
-    expect(w.settled()).to.equal(true);
-    expect(await w.p).to.equal(false);
+    expect(await settles_at(clock, sel.select(0.1, new Interrupt()), 100)).to.equal(false);
     sel.release();
   });
 
@@ -168,11 +157,6 @@ describe("select/Selector and poll: the clock of a wait", () => {
     await clock.tickAsync(1000);
     const p = new poll();
     p.register(l.fileno(), POLLIN);
-    const w = tracked(p.poll(100));
-    await clock.tickAsync(99);
-    expect(w.settled()).to.equal(false);
-    await clock.tickAsync(1);
-    expect(w.settled()).to.equal(true);
-    expect(await w.p).to.deep.equal([]);
+    expect(await settles_at(clock, p.poll(100), 100)).to.deep.equal([]);
   });
 });

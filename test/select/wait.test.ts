@@ -4,6 +4,7 @@ import { expect } from "chai";
 import * as sinon from "sinon";
 import { Sleeper, wait_for_change } from "../../src/select/wait.js";
 import { POLLIN, Pollable } from "../../src/socket/index.js";
+import { settles_at, tracked } from "../helpers/fake_clock.js";
 
 /** Node's cap for one timer (2^31 - 1 ms). */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -21,15 +22,6 @@ class Knob extends Pollable {
     this.flags = flags;
     this.notify();
   }
-}
-
-/** A promise and whether it has settled yet. */
-function tracked(p: Promise<void>): { settled: () => boolean; p: Promise<void> } {
-  let done = false;
-  const q = p.then(() => {
-    done = true;
-  });
-  return { settled: () => done, p: q };
 }
 
 describe("select/wait: Sleeper on a fake clock", () => {
@@ -53,11 +45,7 @@ describe("select/wait: Sleeper on a fake clock", () => {
   });
 
   it("sleep(ms) resolves when ms have passed, not a millisecond earlier", async () => {
-    const w = tracked(sleeper.sleep(100));
-    await clock.tickAsync(99);
-    expect(w.settled()).to.equal(false);
-    await clock.tickAsync(1);
-    expect(w.settled()).to.equal(true);
+    await settles_at(clock, sleeper.sleep(100), 100);
     expect(armed.callCount).to.equal(1);
     expect(armed.firstCall.args[1]).to.equal(100);
   });
