@@ -25,6 +25,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { drain, LINE, open, pipeline } from "./client.js";
+import { format_js_profile, js_profile } from "./tls_callgrind_js.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
@@ -40,6 +41,9 @@ function flag(name: string, dflt: number): number {
 const DEFAULTS: Record<Case, [number, number]> = {
   bulk: [4, 12], pipeline: [100_000, 60_000], lines: [2_000, 6_000], connect: [200, 800], idle: [500, 2_000], open: [1_000, 3_000],
 };
+// --js [N]: also the instructions by kind and the N (30) JavaScript functions whose own JIT code
+// ran most, named through V8's perf map (bench/tls_callgrind_js.ts; not for cpython).
+const js = process.argv.indexOf("--js");
 const small = flag("--small", DEFAULTS[what][0]);
 const large = flag("--large", DEFAULTS[what][1]);
 
@@ -54,6 +58,7 @@ function server_cmd(): string[] {
   // --node-flags "a b": more flags for the server's Node (e.g. --trace-deopt).
   const extra = process.argv.indexOf("--node-flags");
   const flags = extra < 0 ? [] : process.argv[extra + 1]!.split(" ");
+  if (js >= 0) flags.push("--perf-basic-prof");
   return [process.execPath, "--single-threaded", ...flags, file, kind, mode];
 }
 
@@ -113,6 +118,9 @@ async function open_idle(port: number, n: number, into: Socket[]): Promise<void>
   await lines([c], 1);
   into.push(c);
 }
+
+/** An idle gap of the warm-up: longer than the bench servers' 1 s loop timeout, so that their wait's timer fires in it too. */
+const GAP_MS = 1500;
 
 /** --cpu: no valgrind; the server's user and system CPU over the measured part, from /proc. */
 const cpu_only = process.argv.includes("--cpu");
@@ -184,7 +192,19 @@ async function run(): Promise<[number, number]> {
   const cs: Socket[] = [];
   for (let i = 0; i < (what === "lines" ? 50 : what === "connect" || what === "open" ? 0 : 1); i++) cs.push(await open(port));
   if (what === "idle") await open_idle(port, flag("--idle", 10_000), cs);
-  await workload(cs, small, port);
+  // The warm-up in parts with idle gaps between them (--gaps N; bulk: 3): the pause while the
+  // counters are zeroed is the server's first idle wait otherwise, and its loop's optimized code,
+  // compiled on a transfer that never waited, then deoptimized there and was compiled again in
+  // the measured part (~1.2M instructions per MiB of a 100 MiB window, after 200 MiB).
+  const gaps = flag("--gaps", what === "bulk" ? 3 : 0);
+  for (let i = 0, done = 0; i <= gaps; i++) {
+    const part = Math.round((small * (i + 1)) / (gaps + 1)) - done;
+    await workload(cs, part, port);
+    done += part;
+    if (i < gaps) await new Promise((r) => setTimeout(r, GAP_MS));
+  }
+  // The log marks where the measured part starts (what the traces printed during the warm-up is above it).
+  if (log >= 0) log_text += "\n=== measured part starts ===\n";
   const t0 = cpu_ticks(pid);
   if (prof < 0 && !cpu_only) control(pid, "-z");
   await workload(cs, large, port);
@@ -218,6 +238,14 @@ async function run(): Promise<[number, number]> {
     if (f && /v8::internal::(compiler|maglev)::/.test(f[2]!)) compiler += Number(f[1]!.replace(/,/g, ""));
   }
   // --keep: leave the callgrind output for callgrind_annotate.
+  if (js >= 0) {
+    const map = `/tmp/perf-${pid}.map`;
+    const top = Number(process.argv[js + 1]);
+    js_text = format_js_profile(js_profile(join(dir, dumps[0]!), map), large, Number.isInteger(top) && top > 0 ? top : 30);
+    // --keep keeps the map beside the dump, for a closer look at it.
+    if (process.argv.includes("--keep")) console.log(`perf map: ${map}`);
+    else rmSync(map, { force: true });
+  }
   if (process.argv.includes("--keep")) console.log(`callgrind output: ${join(dir, dumps[0]!)}`);
   else rmSync(dir, { recursive: true, force: true });
   const m = /^(?:summary|totals): (\d+)/m.exec(text);
@@ -225,6 +253,7 @@ async function run(): Promise<[number, number]> {
   return [Number(m[1]), compiler];
 }
 
+let js_text = "";
 const [ir, compiler] = await run();
 if (!process.argv.includes("--cpu-prof") && !cpu_only) {
   const k = (x: number): string => `${(x / large / 1000).toFixed(1)}k`;
@@ -233,3 +262,4 @@ if (!process.argv.includes("--cpu-prof") && !cpu_only) {
       `(${k(ir)} with it; Ir ${ir} over ${large}, after ${small} to warm up)`,
   );
 }
+if (js_text) console.log(js_text);

@@ -65,8 +65,8 @@ function on_close(this: NodeSocket): void {
 function end_batch(c: Connection): void {
   (c as unknown as { end_batch(): void }).end_batch();
 }
-function carry_check(c: Connection, gen: number): void {
-  (c as unknown as { carry_check(gen: number): void }).carry_check(gen);
+function carry_check(c: Connection): void {
+  (c as unknown as { carry_check(): void }).carry_check();
 }
 function on_connect(this: NodeSocket): void {
   of(this).on_connect();
@@ -98,11 +98,6 @@ export class Connection implements Endpoint {
    */
   private held: Buffer[] | null = null;
   private held_bytes = 0;
-  /**
-   * Held sends carried past the tick's end while input waits (end_batch()): the latest carry,
-   * which its carry_check() compares with to see whether a later tick sent (and carried) again.
-   */
-  private carry_gen = 0;
   private owner: EndpointOwner | null = null;
 
   private get phase(): number {
@@ -374,6 +369,9 @@ export class Connection implements Endpoint {
       if (peek) return this.rbuf.peek_take(n);
       const out = this.rbuf.take(n);
       this.resume_after_read();
+      // All input read while sends are carried: they leave at this tick's end, as end_batch()
+      // let them go at the end of a tick that sent and read it all.
+      if ((this.state & CARRYING) !== 0 && this.rbuf.length === 0) this.end_tick();
       return out;
     }
     // b'' at end of stream: one shared empty Buffer, as CPython shares its empty bytes.
@@ -430,6 +428,18 @@ export class Connection implements Endpoint {
     // makes the socket writable again; the rest need no completion callback.
     if (fills) this.blocked = true;
     const st = this.state;
+    if ((st & CARRYING) !== 0) {
+      // Held sends are carried (end_batch()): this one joins them, and while carrying goes on
+      // as it is (input waits unread, under CARRY_MAX, writable) the carry's pending
+      // carry_check() decides, after this turn's iteration, whether they wait for the next: no
+      // end_batch() per tick. A send that ends the carry is the tick's, as before: its end
+      // writes them.
+      this.state = st | CARRY_SENT;
+      (this.held as Buffer[]).push(chunk);
+      this.held_bytes += chunk.length;
+      if (!this.carries_on()) this.end_tick((st & CARRY_SENT) !== 0);
+      return chunk.length;
+    }
     if ((st & SENT) === 0) {
       this.state = st | SENT;
       nextTick(end_batch, this);
@@ -468,16 +478,52 @@ export class Connection implements Endpoint {
     const st = this.state;
     // The last tick made several sends: its successor's first waits for the rest (hold_first).
     this.state = (st & SENT_AGAIN) !== 0 ? (st & ~(SENT | SENT_AGAIN)) | HOLD_FIRST : st & ~(SENT | SENT_AGAIN | HOLD_FIRST);
-    if (this.held !== null && this.rbuf.length > 0 && this.held_bytes < CARRY_MAX && !this.released && this.writable_now) {
-      setImmediate(carry_check, this, ++this.carry_gen);
+    if (this.held !== null && this.carries_on()) {
+      // A check still pending (scheduled by a carry this check's turn has flushed since) stands
+      // for this carry too: CARRY_SENT makes it wait for the next turn, as a new one would.
+      this.state |= (this.state & CARRY_CHECK) === 0 ? CARRYING | CARRY_CHECK : CARRYING | CARRY_SENT;
+      if ((st & CARRY_CHECK) === 0) setImmediate(carry_check, this);
       return;
     }
     this.flush_held();
   }
 
-  /** A carry's next turn of Node's loop: unless a later tick carried again, the held sends leave now. */
-  private carry_check(gen: number): void {
-    if (gen === this.carry_gen) this.flush_held();
+  /** Whether held sends may wait for the next iteration's: input waits unread, under CARRY_MAX, and holding them leaves the socket writable. */
+  private carries_on(): boolean {
+    return this.rbuf.length > 0 && this.held_bytes < CARRY_MAX && !this.released && this.writable_now;
+  }
+
+  /**
+   * End this tick's batch at its end (end_batch()), unless this tick scheduled that already.
+   * `again`: the carry had a send before this one (taken as this tick's, for hold_first).
+   */
+  private end_tick(again = false): void {
+    const st = this.state;
+    if ((st & SENT) === 0) {
+      this.state = again ? st | SENT | SENT_AGAIN : st | SENT;
+      nextTick(end_batch, this);
+    } else if (again) {
+      this.state = st | SENT_AGAIN;
+    }
+  }
+
+  /**
+   * A carry's next turn of Node's loop, after that turn's iteration: the held sends leave now,
+   * unless the channel sent again since (a carried send, CARRY_SENT) and may go on carrying, in
+   * which case they wait for the next turn's check, as end_batch() would have carried them at
+   * the end of that send's tick.
+   */
+  private carry_check(): void {
+    const st = this.state;
+    this.state = st & ~(CARRY_CHECK | CARRY_SENT);
+    // Flushed meanwhile (the tick that ended the carry, a shutdown, a close).
+    if ((st & CARRYING) === 0) return;
+    if ((st & CARRY_SENT) !== 0 && this.carries_on()) {
+      this.state |= CARRY_CHECK;
+      setImmediate(carry_check, this);
+      return;
+    }
+    this.flush_held();
   }
 
   /** Hand this tick's held sends to Node, in one write; before an end() too, so that the FIN follows them. */
@@ -487,6 +533,8 @@ export class Connection implements Endpoint {
     const bytes = this.held_bytes;
     this.held = null;
     this.held_bytes = 0;
+    // Whatever carried them is over; a pending carry_check() finds nothing to do.
+    this.state &= ~(CARRYING | CARRY_SENT);
     // A connection reset since then drops them, as Linux drops its send queue on a reset.
     const c = this.conn;
     if (c.destroyed || c.writableEnded) return;
@@ -628,6 +676,15 @@ const WRITEV_MIN_AVERAGE = 4096;
 
 /** The most that sends held for unread input (Connection.end_batch()) gather before they leave. */
 const CARRY_MAX = 65536;
+
+/**
+ * Connection.state's flags of the carry (kept apart from the others above, high): held sends are
+ * carried (end_batch() carried them and nothing flushed them since); a send joined them since the
+ * last carry_check(); a carry_check() is scheduled.
+ */
+const CARRYING = 1 << 20;
+const CARRY_SENT = 1 << 21;
+const CARRY_CHECK = 1 << 22;
 
 /** The most received bytes held unread while SO_RCVBUF is the default (Connection.recv_limit()). */
 const AUTOTUNED_RCVBUF = 1024 * 1024;

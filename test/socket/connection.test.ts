@@ -134,6 +134,51 @@ describe("socket/Connection write batching", () => {
     expect((await got).toString()).to.equal("x");
   });
 
+  /** The next turn of Node's loop (its check phase, where a carry's check runs). */
+  const next_turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+  it("carried sends of successive turns, each made in the turn's check phase as a loop's handler makes them, leave at the first turn without a send", async () => {
+    const p = await connect();
+    await with_unread(p, "abcdefgh");
+    const writes = count_writes(p.node);
+    const got = receive_exactly(p.peer, 3);
+    // Each turn's immediate is queued before the tick's end carries, as a loop queues its yield
+    // before the handlers' sends end their tick: the carry's check runs after it, in its turn.
+    await next_turn();
+    let turn = next_turn();
+    for (const c of ["1", "2", "3"]) {
+      p.conn.read(1, false);
+      p.conn.write(Buffer.from(c));
+      await tick_end();
+      await turn;
+      turn = next_turn();
+    }
+    expect(writes.n, "5 bytes unread, a send every turn: carried").to.equal(0);
+    await turn;
+    expect(writes.n, "a turn without a send: one write").to.equal(1);
+    expect((await got).toString()).to.equal("123");
+  });
+
+  it("a recv that takes the last unread bytes after a carried send of the same tick lets the carried sends go at that tick's end", async () => {
+    const p = await connect();
+    await with_unread(p, "abcd");
+    const writes = count_writes(p.node);
+    const got = receive_exactly(p.peer, 2);
+    await next_turn();
+    const turn = next_turn();
+    p.conn.read(1, false);
+    p.conn.write(Buffer.from("1"));
+    await tick_end();
+    await turn;
+    p.conn.read(1, false);
+    p.conn.write(Buffer.from("2"));
+    expect(p.conn.read(2, false)?.toString()).to.equal("cd");
+    expect(writes.n, "not before the tick's end").to.equal(0);
+    await tick_end();
+    expect(writes.n, "all read: one write at the tick's end").to.equal(1);
+    expect((await got).toString()).to.equal("12");
+  });
+
   it("carried sends stop at 64 KiB: the tick that reaches it writes them", async () => {
     const p = await connect();
     await with_unread(p, "abcdefgh");
