@@ -7,7 +7,10 @@
 // (large - small): start-up, JIT warm-up and shutdown cancel out. Kernel work (the system calls
 // themselves) is not counted.
 //
-//   node dist/bench/callgrind.js bulk ours echo poll [--small 4 --large 12]    (MiB)
+//   node dist/bench/callgrind.js bulk ours echo poll [--small 200 --large 50]    (MiB; ~3 min. V8 compiles a function
+//     only after many calls and a bulk transfer makes few, 16 reads and 128 iterations per MiB: after 24 MiB the
+//     compiler ran ~5M instructions per MiB in the window, after 100 still ~0.9M; the warm-up runs in four parts with
+//     idle gaps between them, --gaps: bench/README.md, "The bulk echo's turn of Node's loop")
 //   node dist/bench/callgrind.js pipeline ours chat_line select [--small 100000 --large 60000]   (after 20,000 lines
 //     the optimizing compiler still ran in the window, ~2.8k per line: bench/README.md, the chat4 section)
 //   node dist/bench/callgrind.js lines node chat_line - [--small 2000 --large 6000]
@@ -39,7 +42,7 @@ function flag(name: string, dflt: number): number {
 }
 
 const DEFAULTS: Record<Case, [number, number]> = {
-  bulk: [4, 12], pipeline: [100_000, 60_000], lines: [2_000, 6_000], connect: [200, 800], idle: [500, 2_000], open: [1_000, 3_000],
+  bulk: [200, 50], pipeline: [100_000, 60_000], lines: [2_000, 6_000], connect: [200, 800], idle: [500, 2_000], open: [1_000, 3_000],
 };
 // --js [N]: also the instructions by kind and the N (30) JavaScript functions whose own JIT code
 // ran most, named through V8's perf map (bench/tls_callgrind_js.ts; not for cpython).
