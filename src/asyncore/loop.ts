@@ -75,9 +75,8 @@ function select_pass(m: SocketMap, st: MapState, t: trace.IterationTrace | null)
   // the selector's arrays held in locals, and left as set() would leave it; only a changed one
   // calls set(). set() inlined cost about 35 instructions per channel: its receiver's and both
   // arrays' map checks, their lengths and the count's store, for every channel of every pass.
-  const ofd = sel.order_fd;
-  const ols = sel.order_lists;
-  let i = 0;
+  const ofl = sel.order_fl;
+  let j = 0;
   // Keys and values walked in step (both iterators follow the map's changes alike): V8 inlines
   // both iterators here, where a forEach callback is a call per channel and for…of over the
   // entries makes a [key, value] array per channel.
@@ -96,10 +95,10 @@ function select_pass(m: SocketMap, st: MapState, t: trace.IterationTrace | null)
     }
     // Compared only within the arrays (a compare that has seen undefined past the end is a call
     // of the generic StrictEqual builtin in optimized code from then on).
-    if (i < ofd.length && ofd[i] === fd && ols[i] === lists) i++;
-    else i = sel._set_at(i, fd, lists);
+    if (j < ofl.length && ofl[j] === fd && ofl[j + 1] === lists) j += 2;
+    else j = 2 * sel._set_at(j >> 1, fd, lists);
   }
-  sel._end_at(i);
+  sel._end_at(j >> 1);
   return any;
 }
 
@@ -229,9 +228,8 @@ function poll2_pass(m: SocketMap, st: MapState, t: trace.IterationTrace | null):
   const regs = st.registrations;
   regs.begin();
   // An unchanged place checked here, as in select_pass.
-  const ofd = regs.order_fd;
-  const ofl = regs.order_flags;
-  let i = 0;
+  const off = regs.order_ff;
+  let j = 0;
   // Keys and values in step, as in select_pass.
   const fds = m.keys();
   for (const obj of m.values()) {
@@ -240,10 +238,10 @@ function poll2_pass(m: SocketMap, st: MapState, t: trace.IterationTrace | null):
     if (obj.readable()) flags = Bits.POLLIN | Bits.POLLPRI;
     // accepting sockets are never in the write set
     if (obj.writable() && !obj.accepting) flags |= Bits.POLLOUT;
-    if (!(i < ofd.length && ofd[i] === fd && ofl[i] === flags)) regs._set_at(i, fd, flags);
-    i++;
+    if (!(j < off.length && off[j] === fd && off[j + 1] === flags)) regs._set_at(j >> 1, fd, flags);
+    j += 2;
   }
-  regs._sweep_at(i, m);
+  regs._sweep_at(j >> 1, m);
 }
 
 /** poll2_pass() of a traced iteration: the same calls in the same order, recorded. */

@@ -40,18 +40,18 @@ export const socket_map: SocketMap = new Map();
 export class Registrations {
   readonly pollster = new Poller();
   /**
-   * The last pass's fds and interests, in the map's order: a map walked in the same order finds
-   * each fd's interest at its position, without a lookup (what is registered is the same then).
+   * The last pass's fds and interests, in the map's order, side by side (place i's fd at 2i, its
+   * interest at 2i + 1): a map walked in the same order finds each fd's interest at its position,
+   * without a lookup (what is registered is the same then). One array rather than two, as the
+   * pass's optimized code checks an array's map, length and bounds at every channel.
    */
   /** @internal (read by poll2's pass, which checks an unchanged place itself: see _set_at()) */
-  readonly order_fd: number[] = [];
-  /** @internal (as order_fd) */
-  readonly order_flags: number[] = [];
+  readonly order_ff: number[] = [];
   private count = 0;
   /**
    * fds whose place a pass gave to another fd (or cut off at its end): each is still in the map or
    * left it, and sweep() unregisters those that left. Every registered fd is at a place in
-   * order_fd or here.
+   * order_ff or here.
    */
   private readonly displaced: number[] = [];
   /** begin() was called and sweep() not yet. */
@@ -62,9 +62,9 @@ export class Registrations {
     if (this.passing) {
       // The last pass was cut short (a readable() that threw): its places may hold an fd beside
       // its interest of an earlier pass. Forget them all; this pass finds each fd by lookup.
-      for (const fd of this.order_fd) this.displaced.push(fd);
-      this.order_fd.length = 0;
-      this.order_flags.length = 0;
+      const ff = this.order_ff;
+      for (let j = 0; j < ff.length; j += 2) this.displaced.push(ff[j] as number);
+      ff.length = 0;
     }
     this.passing = true;
     this.count = 0;
@@ -73,28 +73,29 @@ export class Registrations {
   /** `fd`'s interest this iteration (0: none); the poll object hears only of changes. */
   set(fd: number, flags: number): void {
     const i = this.count++;
-    const fds = this.order_fd;
-    // Compared only within the arrays: a compare that has once seen undefined (a place past the
+    const ff = this.order_ff;
+    const j = 2 * i;
+    // Compared only within the array: a compare that has once seen undefined (a place past the
     // end) is a call of the generic StrictEqual builtin in optimized code from then on, for every
     // channel of every pass (~6 instructions per channel).
-    if (i < fds.length) {
-      const was = fds[i] as number;
+    if (j < ff.length) {
+      const was = ff[j] as number;
       if (was === fd) {
-        if (this.order_flags[i] === flags) return;
+        if (ff[j + 1] === flags) return;
       } else {
         this.displaced.push(was);
       }
     }
-    fds[i] = fd;
-    this.order_flags[i] = flags;
+    ff[j] = fd;
+    ff[j + 1] = flags;
     // Registered, modified or unregistered as the poll object's registration of fd requires.
     this.pollster._interest(fd, flags, i);
   }
 
   /**
-   * set() at place `i`, for a pass that walks the places itself: it skips set() where order_fd[i]
-   * and order_flags[i] are already `fd` and `flags` (what set() would find and leave) and calls
-   * this for the others.
+   * set() at place `i`, for a pass that walks the places itself: it skips set() where
+   * order_ff[2i] and order_ff[2i + 1] are already `fd` and `flags` (what set() would find and
+   * leave) and calls this for the others.
    */
   _set_at(i: number, fd: number, flags: number): void {
     this.count = i;
@@ -113,13 +114,11 @@ export class Registrations {
    */
   sweep(map: SocketMap): void {
     this.passing = false;
-    const fds = this.order_fd;
+    const ff = this.order_ff;
     const d = this.displaced;
-    for (let j = this.count; j < fds.length; j++) d.push(fds[j] as number);
-    if (fds.length > this.count) {
-      fds.length = this.count;
-      this.order_flags.length = this.count;
-    }
+    const end = 2 * this.count;
+    for (let j = end; j < ff.length; j += 2) d.push(ff[j] as number);
+    if (ff.length > end) ff.length = end;
     if (d.length === 0) return;
     const p = this.pollster;
     for (let k = 0; k < d.length; k++) {

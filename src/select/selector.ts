@@ -114,15 +114,14 @@ export class Selector {
    */
   private readonly order: (Entry | undefined)[] = [];
   /**
-   * Each slot's fd and lists as of the pass that placed its entry there (-1: none), beside
-   * `order`: an unchanged channel is checked against these two packed arrays without loading its
-   * Entry (at 10,000 channels the entries' scattered loads were most of what select's pass cost
-   * beyond poll's).
+   * Each slot's fd and lists as of the pass that placed its entry there, side by side: slot i's fd
+   * at 2i (-1: none) and its lists at 2i + 1. An unchanged channel is checked against this one
+   * packed array without loading its Entry (at 10,000 channels the entries' scattered loads were
+   * most of what select's pass cost beyond poll's); one array rather than two, as the pass's
+   * optimized code checks an array's map, length and bounds at every channel.
    */
   /** @internal (read by asyncore's pass, which checks an unchanged place itself: see _set_at()) */
-  readonly order_fd: number[] = [];
-  /** @internal (as order_fd) */
-  readonly order_lists: number[] = [];
+  readonly order_fl: number[] = [];
   /**
    * Entries whose slot this pass gave to another fd (or cut off at its end): each either moved to
    * a slot of its own in this pass (order[pos] is it) or left the map, and end() drops those.
@@ -146,10 +145,11 @@ export class Selector {
   /** `fd` is next in the map, in the lists `lists` (IN_R | IN_W | IN_X; 0: none). */
   set(fd: number, lists: number): void {
     const i = this.count;
-    const ofd = this.order_fd;
+    const ofl = this.order_fl;
+    const j = 2 * i;
     // Compared only within the array: a compare that has once seen undefined (a slot past the
     // end) is a call of the generic StrictEqual builtin in optimized code from then on.
-    if (i < ofd.length && ofd[i] === fd && this.order_lists[i] === lists) {
+    if (j < ofl.length && ofl[j] === fd && ofl[j + 1] === lists) {
       this.count = i + 1;
       return;
     }
@@ -162,8 +162,8 @@ export class Selector {
       }
     }
     this.count = i + 1;
-    this.order_fd[i] = fd;
-    this.order_lists[i] = lists;
+    ofl[j] = fd;
+    ofl[j + 1] = lists;
     if ((e.lists & LISTS) !== lists) {
       e.lists = (e.lists & CAND) | lists;
       if (lists !== 0) this.add(e);
@@ -172,7 +172,7 @@ export class Selector {
 
   /**
    * @internal set() at place `i`, for a pass that walks the places itself: it skips set() where
-   * order_fd[i] and order_lists[i] are already `fd` and `lists` (what set() would find and leave),
+   * order_fl[2i] and order_fl[2i + 1] are already `fd` and `lists` (what set() would find and leave),
    * and calls this for the others. Returns the place of the next fd (i + 1, or i when `fd` names
    * nothing open, as set() leaves its count).
    */
@@ -221,7 +221,7 @@ export class Selector {
       if (e !== undefined && e.pos !== j) {
         this.displaced.push(e);
         order[j] = undefined;
-        this.order_fd[j] = -1;
+        this.order_fl[2 * j] = -1;
       }
     }
   }
@@ -243,8 +243,7 @@ export class Selector {
     }
     if (order.length > count) {
       order.length = count;
-      this.order_fd.length = count;
-      this.order_lists.length = count;
+      this.order_fl.length = 2 * count;
     }
     if (d.length === 0) return;
     for (let k = 0; k < d.length; k++) {
@@ -289,8 +288,7 @@ export class Selector {
     }
     this.ncand = 0;
     this.order.length = 0;
-    this.order_fd.length = 0;
-    this.order_lists.length = 0;
+    this.order_fl.length = 0;
     this.found.length = 0;
     this.nfound = 0;
   }
