@@ -49,33 +49,28 @@ class Port {
     });
   }
 
+  /**
+   * The local address (as Node gives it) of the last connection the port's sole binding took:
+   * a binding's address never changes, so another connection to the same address goes to it
+   * without ranking again. Null while the port has several bindings or none yet took one.
+   */
+  private sole_raw: string | null = null;
+
+  /** The port's bindings changed: the next connection is ranked again. */
+  members_changed(): void {
+    this.sole_raw = null;
+  }
+
   /** Hand a connection to the binding that owns its local address, or refuse it. */
   private route(c: NodeSocket): void {
     const raw = c.localAddress ?? "";
-    const host = unmap_v4(raw);
-    const mapped = host !== raw;
-    const version = mapped ? 4 : isIP(host);
-    const members = this.members;
-    let m: Member | undefined;
-    if (members.length === 1) {
-      // The usual port, bound once: no group to gather (the turn still advances, as for a group of one).
-      const only = members[0]!;
-      if (rank_for(only, host, version, mapped) > 0) {
-        m = only;
-        this.turn++;
-      }
-    } else {
-      let best = 0;
-      let group: Member[] = [];
-      for (const x of members) {
-        const r = rank_for(x, host, version, mapped);
-        if (r > best) {
-          best = r;
-          group = [x];
-        } else if (r === best && r > 0) group.push(x);
-      }
-      m = group.length === 0 ? undefined : group[this.turn++ % group.length];
+    if (raw === this.sole_raw) {
+      // As pick() would find: the sole binding (the turn still advances, as for a group of one).
+      this.turn++;
+      this.members[0]!.deliver(c);
+      return;
     }
+    const m = this.pick(raw);
     if (m === undefined) {
       // No socket of ours is bound to that address: the kernel would have refused it.
       c.on("error", () => undefined);
@@ -83,6 +78,32 @@ class Port {
       return;
     }
     m.deliver(c);
+  }
+
+  /** The binding that owns local address `raw` (Node's form), as Linux ranks listeners; the turn advances for a group. */
+  private pick(raw: string): Member | undefined {
+    const host = unmap_v4(raw);
+    const mapped = host !== raw;
+    const version = mapped ? 4 : isIP(host);
+    const members = this.members;
+    if (members.length === 1) {
+      // The usual port, bound once: no group to gather.
+      const only = members[0]!;
+      if (rank_for(only, host, version, mapped) === 0) return undefined;
+      this.sole_raw = raw;
+      this.turn++;
+      return only;
+    }
+    let best = 0;
+    let group: Member[] = [];
+    for (const x of members) {
+      const r = rank_for(x, host, version, mapped);
+      if (r > best) {
+        best = r;
+        group = [x];
+      } else if (r === best && r > 0) group.push(x);
+    }
+    return group.length === 0 ? undefined : group[this.turn++ % group.length];
   }
 }
 
@@ -122,6 +143,7 @@ export const port_table = {
     }
     const at = p;
     at.members.push(member);
+    at.members_changed();
     return {
       ok: true,
       port: at.port,
@@ -129,6 +151,7 @@ export const port_table = {
         const i = at.members.indexOf(member);
         if (i < 0) return;
         at.members.splice(i, 1);
+        at.members_changed();
         if (at.members.length === 0) {
           ports.delete(at.port);
           at.server.close();
