@@ -388,8 +388,9 @@ export class socket extends Pollable implements EndpointOwner {
 
   /** A pending error is reported once, by the first call that can report it. */
   private take_pending(): OSError | null {
-    const e = this.pending_error;
-    this.pending_error = null;
+    const e = this.rare.pending_error;
+    // Most calls find none, and there is nothing to clear (recv, send and accept each ask).
+    if (e !== null) this.pending_error = null;
     return e;
   }
 
@@ -412,8 +413,7 @@ export class socket extends Pollable implements EndpointOwner {
   }
 
   private throw_pending(): void {
-    const e = this.take_pending();
-    if (e) throw e;
+    if (this.rare.pending_error !== null) throw this.take_pending() as OSError;
   }
 
   // ---- addresses ---------------------------------------------------------------------------
