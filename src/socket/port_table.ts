@@ -34,6 +34,9 @@ function clash(a: Binding, b: Binding): boolean {
   return rank(a, b.host, b.version) > 0 || rank(b, a.host, a.version) > 0;
 }
 
+const PORT = Symbol("port");
+type TaggedServer = Server & { [PORT]?: Port };
+
 class Port {
   readonly members: Member[] = [];
   /** Round-robin among an SO_REUSEPORT group. */
@@ -43,7 +46,10 @@ class Port {
     readonly server: Server,
     readonly port: number,
   ) {
-    server.on("connection", (c: NodeSocket) => this.route(c));
+    // route() is the listener itself, finding this Port on its server (no closure between them:
+    // one function fewer for V8 to compile on the per-connection path).
+    (server as TaggedServer)[PORT] = this;
+    server.on("connection", Port.route);
     server.on("error", (e: Error & { syscall?: string }) => {
       if (e.syscall === "accept") for (const m of this.members) m.warn(e);
     });
@@ -61,16 +67,17 @@ class Port {
     this.sole_raw = null;
   }
 
-  /** Hand a connection to the binding that owns its local address, or refuse it. */
-  private route(c: NodeSocket): void {
+  /** The server's "connection" listener (`this` is the server): hand a connection to the binding that owns its local address, or refuse it. */
+  private static route(this: Server, c: NodeSocket): void {
+    const p = (this as TaggedServer)[PORT] as Port;
     const raw = c.localAddress ?? "";
-    if (raw === this.sole_raw) {
+    if (raw === p.sole_raw) {
       // As pick() would find: the sole binding (the turn still advances, as for a group of one).
-      this.turn++;
-      this.members[0]!.deliver(c);
+      p.turn++;
+      p.members[0]!.deliver(c);
       return;
     }
-    const m = this.pick(raw);
+    const m = p.pick(raw);
     if (m === undefined) {
       // No socket of ours is bound to that address: the kernel would have refused it.
       c.on("error", () => undefined);
