@@ -11,7 +11,7 @@ import { is_local_host, unmap_v4 } from "./address.js";
 import { socket_error_from_node } from "./errors.js";
 import { AF_INET6, AF_UNIX, SOMAXCONN } from "./constants.js";
 import type { Endpoint, EndpointOwner } from "./endpoint.js";
-import { port_table, type Binding } from "./port_table.js";
+import { port_table, type Binding, type Member } from "./port_table.js";
 import { POLLHUP, POLLIN, POLLOUT } from "./readiness.js";
 import { listener_sharing } from "./sharing.js";
 
@@ -42,7 +42,13 @@ type Source =
   | { readonly kind: "port"; detach(): void }
   | { readonly kind: "server"; readonly server: Server };
 
-export class Listener implements Endpoint {
+/**
+ * A listener bound to an IP literal is itself its binding's Member of the port (port_table.ts):
+ * the port's server hands each connection to deliver() with no closure between them, which would
+ * be one more function for V8 to compile on the per-connection path (bench/README.md, the conn5
+ * section).
+ */
+export class Listener implements Endpoint, Member {
   /** The socket's stage this endpoint stands for: on the prototype, not a field of each Listener. */
   declare readonly kind: "listener";
   /** Accepted by Node, waiting for accept(); at most a few thousand, so shift() is cheap. */
@@ -59,6 +65,8 @@ export class Listener implements Endpoint {
   private closed = false;
   private source: Source = { kind: "none" };
   private phase: Phase = "bound";
+  /** The address bound through the port table (bind_literal()); NO_BINDING otherwise. */
+  binding: Binding = NO_BINDING;
 
   constructor(private owner: EndpointOwner) {}
 
@@ -155,26 +163,27 @@ export class Listener implements Endpoint {
 
   private bind_literal(t: InetTarget): BindResult {
     if (!is_local_host(t.host)) return { ok: false, errno: EADDRNOTAVAIL };
-    const binding: Binding = { version: t.version, host: t.host, v6only: t.v6only, reuseport: t.reuseport };
-    const r = port_table.attach(
-      { binding, deliver: (c) => this.on_connection(c), warn: (e) => this.on_error(e) },
-      t.port,
-    );
-    if (!r.ok) return { ok: false, errno: r.errno === "in_use" ? EADDRINUSE : refused_errno(t.port) };
+    this.binding = { version: t.version, host: t.host, v6only: t.v6only, reuseport: t.reuseport };
+    const r = port_table.attach(this, t.port);
+    if (!r.ok) {
+      this.binding = NO_BINDING;
+      return { ok: false, errno: r.errno === "in_use" ? EADDRINUSE : refused_errno(t.port) };
+    }
     this.source = { kind: "port", detach: r.detach };
     return { ok: true, port: r.port };
   }
 
   private own_server(): Server {
     const server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
-    server.on("connection", (c: NodeSocket) => this.on_connection(c));
+    server.on("connection", (c: NodeSocket) => this.deliver(c));
     server.on("error", (e: Error & { syscall?: string }) => this.on_error(e));
     server.unref();
     this.source = { kind: "server", server };
     return server;
   }
 
-  private on_connection(c: NodeSocket): void {
+  /** A connection Node accepted for this listener (Member: the port's server, or the listener's own). */
+  deliver(c: NodeSocket): void {
     // The error listener comes first: the connection is ours from birth.
     const conn = new Connection(c, true);
     if (this.closed || this.phase !== "listening" || this.queue.length >= this.limit) {
@@ -195,6 +204,11 @@ export class Listener implements Endpoint {
       // new connections itself (its EMFILE trick) and Node is never told. PORTING.md, "The accept queue lives in the emulation".
       this.owner._endpoint_warn(`accept() failed: ${os_error(full).message}; new connections are closed until descriptors are freed; still listening`);
     }
+  }
+
+  /** Member: an accept failure on the port's server. */
+  warn(e: Error): void {
+    this.on_error(e);
   }
 
   private on_error(e: Error & { syscall?: string }): void {
@@ -219,6 +233,9 @@ export class Listener implements Endpoint {
     else if (s.kind === "server") s.server.close();
   }
 }
+
+/** The binding of a listener that has none (not bound through the port table): never matched, never attached. */
+const NO_BINDING: Binding = { version: 4, host: "", v6only: false, reuseport: false };
 
 /** The errno of a bind Node refused without saying why yet (it tells on the next tick). */
 function refused_errno(port: number): number {

@@ -72,14 +72,18 @@ function check_protocol(family: number, type: number, proto: number): void {
 /**
  * The local address the last accepted socket got. The connections a listener accepts mostly
  * share it (its host and port), and an address is an immutable tuple, so they share one: no
- * tuple per connection. Compared before one is made.
+ * tuple per connection. Compared before one is made: first by Node's host string as it came
+ * (`last_local_node`, a v4-mapped form for an AF_INET socket of a port's dual-stack server),
+ * which the same family and port make into the same tuple.
  */
 let last_local: Address | null = null;
+let last_local_node: string | undefined;
 function shared_local(family: number, host: string | undefined, port: number | undefined): Address {
   const p = last_local;
   if (p !== null && typeof p !== "string" && host !== undefined && port === p[1] && p.length === (family === AF_INET6 ? 4 : 2)) {
-    if (host === p[0] || (family === AF_INET && unmap_v4(host) === p[0])) return p;
+    if (host === last_local_node || host === p[0] || (family === AF_INET && unmap_v4(host) === p[0])) return p;
   }
+  last_local_node = host;
   return (last_local = python_address(family, host, port));
 }
 
@@ -268,7 +272,8 @@ export class socket extends Pollable implements EndpointOwner {
     // The listener's options at accept(), shared until either side sets one (see `opts`).
     s.opts = options;
     s.stage = conn;
-    s.connect_reported = true;
+    // connect_reported (accepted sockets are born connected), as a bit: this runs once per connection.
+    s.flags |= CONNECT_REPORTED;
     const c = conn.conn;
     if (family === AF_UNIX) {
       // Linux: the peer of an accepted AF_UNIX socket is unnamed; its own name is the listener's path.
@@ -383,8 +388,9 @@ export class socket extends Pollable implements EndpointOwner {
 
   /** A pending error is reported once, by the first call that can report it. */
   private take_pending(): OSError | null {
-    const e = this.pending_error;
-    this.pending_error = null;
+    const e = this.rare.pending_error;
+    // Most calls find none, and there is nothing to clear (recv, send and accept each ask).
+    if (e !== null) this.pending_error = null;
     return e;
   }
 
@@ -407,8 +413,7 @@ export class socket extends Pollable implements EndpointOwner {
   }
 
   private throw_pending(): void {
-    const e = this.take_pending();
-    if (e) throw e;
+    if (this.rare.pending_error !== null) throw this.take_pending() as OSError;
   }
 
   // ---- addresses ---------------------------------------------------------------------------
@@ -533,7 +538,8 @@ export class socket extends Pollable implements EndpointOwner {
     const port = st.next_peer_port();
     const conn = st.take();
     if (conn === undefined || host === undefined) throw os_error(EAGAIN);
-    this.opts_shared = true;
+    // opts_shared, as a bit (see `opts`).
+    this.flags |= OPTS_SHARED;
     const s = socket.adopt(this.family, conn, this.opts, this.bound_to, host, port);
     return [s, s.peer_address()];
   }

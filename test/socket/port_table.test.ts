@@ -106,6 +106,32 @@ describe("socket: binds of one port in one process, as Linux's bind table decide
     expect(a.poll_flags() & POLLIN).to.equal(0);
   });
 
+  it("a sole binding that took a connection still refuses one made to another address of its port", async () => {
+    const a = bound(AF_INET, "127.0.0.1", 0);
+    const port = port_of(a);
+    expect(await arrives_at(a, "127.0.0.1", port)).to.have.property("0", "127.0.0.1");
+    const c = net.connect({ host: "127.0.0.3", port });
+    clients.push(c);
+    const err = await next_event<NodeJS.ErrnoException>(c, "error");
+    expect(["ECONNREFUSED", "ECONNRESET"]).to.include(err.code);
+    expect(a.poll_flags() & POLLIN).to.equal(0);
+    expect(await arrives_at(a, "127.0.0.1", port)).to.have.property("0", "127.0.0.1");
+  });
+
+  it("once the binding that took a port's connections closes, the one left takes none made to the closed one's address", async () => {
+    const a = bound(AF_INET, "127.0.0.1", 0);
+    const port = port_of(a);
+    await arrives_at(a, "127.0.0.1", port);
+    const b = bound(AF_INET, "127.0.0.2", port);
+    a.close();
+    const c = net.connect({ host: "127.0.0.1", port });
+    clients.push(c);
+    const err = await next_event<NodeJS.ErrnoException>(c, "error");
+    expect(["ECONNREFUSED", "ECONNRESET"]).to.include(err.code);
+    expect(b.poll_flags() & POLLIN).to.equal(0);
+    expect((await arrives_at(b, "127.0.0.2", port))[0]).to.equal("127.0.0.1");
+  });
+
   it("after close() the port binds again at once, to another address too", () => {
     const a = bound(AF_INET, "127.0.0.1", 0);
     const port = port_of(a);
