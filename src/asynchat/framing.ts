@@ -91,57 +91,87 @@ export class framer {
   private run(): void {
     const t = this.target;
     while (this.buf.length - this.pos > 0) {
-      const lb = this.buf.length - this.pos;
       const term = t.get_terminator();
-      if (is_falsy(term)) {
-        // null, 0, "" or empty bytes (Python's `not terminator`): collect everything.
-        if (!this.collect(this.pending)) return;
-        this.pending = EMPTY;
-      } else if (typeof term === "number") {
-        if (lb < term) {
-          if (!this.collect(this.pending)) return;
-          this.pending = EMPTY;
-          t.terminator = (t.terminator as number) - lb;
-        } else {
-          if (!this.collect(this.view(this.pos, this.pos + term))) return;
-          this.advance(term);
-          t.terminator = 0;
-          this.found();
-        }
-      } else {
-        if (typeof term === "string") {
-          throw new TypeError("argument should be integer or bytes-like object, not 'str'");
-        }
-        const bytes = term as Uint8Array;
-        if (bytes !== this.term_src) {
-          this.term_buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-          this.term_src = bytes;
-        }
-        const needle = this.term_buf;
-        // A one-byte terminator (a line's "\n") is searched as a number: Node's memchr path,
-        // several times cheaper per call than matching a Buffer needle.
-        const index = needle.length === 1 ? this.buf.indexOf(needle[0]!, this.pos) : this.buf.indexOf(needle, this.pos);
+      // The usual step, kept small so that the optimizing compiler has room to inline what it
+      // calls (indexOf's checks, Buffer.from's): the one-byte terminator searched last time
+      // (a line's "\n"), no collect limit, and the byte found. What it does is step()'s.
+      if (term === this.term_src && this.term_buf.length === 1 && t.ac_collect_limit == null) {
+        const buf = this.buf;
+        const pos = this.pos;
+        const index = buf.indexOf(this.term_buf[0]!, pos);
         if (index !== -1) {
-          const rel = index - this.pos;
-          // CPython does not report an empty item before a terminator.
-          if (rel > 0 && !this.collect(this.view(this.pos, index))) return;
-          this.advance(rel + needle.length);
-          this.found();
-        } else {
-          const view = this.pending;
-          const held = prefix_of_bytes(view, needle);
-          if (held) {
-            if (held !== lb) {
-              if (!this.collect(view.subarray(0, lb - held))) return;
-              this.keep_last(held);
-            }
-            return;
+          // view(), advance() and found(), written out: inlined calls count against that room.
+          if (index > pos) {
+            const ab = (this.ab ??= buf.buffer);
+            const r: unknown = t.collect_incoming_data(Buffer.from(ab, buf.byteOffset + pos, index - pos));
+            if (r !== undefined) settle(t as unknown as Channel, r);
           }
-          if (!this.collect(view)) return;
-          this.pending = EMPTY;
+          const next = this.pos + (index - pos + 1);
+          const end = this.buf.length;
+          this.pos = next < end ? next : end;
+          this.collected = 0;
+          const r: unknown = t.found_terminator();
+          if (r !== undefined) settle(t as unknown as Channel, r);
+          continue;
         }
       }
+      if (!this.step(term)) return;
     }
+  }
+
+  /** One step of CPython's handle_read loop over the unprocessed input; false: stop (the rest waits for more input). */
+  private step(term: terminator): boolean {
+    const t = this.target;
+    const lb = this.buf.length - this.pos;
+    if (is_falsy(term)) {
+      // null, 0, "" or empty bytes (Python's `not terminator`): collect everything.
+      if (!this.collect(this.pending)) return false;
+      this.pending = EMPTY;
+    } else if (typeof term === "number") {
+      if (lb < term) {
+        if (!this.collect(this.pending)) return false;
+        this.pending = EMPTY;
+        t.terminator = (t.terminator as number) - lb;
+      } else {
+        if (!this.collect(this.view(this.pos, this.pos + term))) return false;
+        this.advance(term);
+        t.terminator = 0;
+        this.found();
+      }
+    } else {
+      if (typeof term === "string") {
+        throw new TypeError("argument should be integer or bytes-like object, not 'str'");
+      }
+      const bytes = term as Uint8Array;
+      if (bytes !== this.term_src) {
+        this.term_buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        this.term_src = bytes;
+      }
+      const needle = this.term_buf;
+      // A one-byte terminator (a line's "\n") is searched as a number: Node's memchr path,
+      // several times cheaper per call than matching a Buffer needle.
+      const index = needle.length === 1 ? this.buf.indexOf(needle[0]!, this.pos) : this.buf.indexOf(needle, this.pos);
+      if (index !== -1) {
+        const rel = index - this.pos;
+        // CPython does not report an empty item before a terminator.
+        if (rel > 0 && !this.collect(this.view(this.pos, index))) return false;
+        this.advance(rel + needle.length);
+        this.found();
+      } else {
+        const view = this.pending;
+        const held = prefix_of_bytes(view, needle);
+        if (held) {
+          if (held !== lb) {
+            if (!this.collect(view.subarray(0, lb - held))) return false;
+            this.keep_last(held);
+          }
+          return false;
+        }
+        if (!this.collect(view)) return false;
+        this.pending = EMPTY;
+      }
+    }
+    return true;
   }
 
   /** `ac_in_buffer = ac_in_buffer[n:]`, applied to whatever the buffer is after the callback. */
