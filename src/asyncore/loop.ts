@@ -1,4 +1,5 @@
 // asyncore's loop: poll (select-based), poll2/poll3 (poll-based), loop() and close_all().
+import { nextTick } from "node:process"; // not the global: globalThis.process is a getter
 import { EBADF } from "../errno/index.js";
 import { IN_R, IN_W, IN_X, POLLIN, POLLOUT, POLLPRI, check_timeout, yield_to_node, Next, LOOK_YIELD, LOOK_YIELD_NONE, type Selector, type poll as Poller } from "../select/index.js";
 import { py_type } from "../socket/bytes.js";
@@ -337,6 +338,12 @@ export function loop(
  */
 const RESOLVED: Promise<void> = Promise.resolve();
 
+/**
+ * Of the yields of iterations that find something ready at once, how many in a row may be a turn
+ * of the tick queue instead of a turn of Node's loop (ARCHITECTURE.md, "One yield per iteration").
+ */
+const TICK_YIELDS = 7;
+
 /** Where a LoopRun resumes. */
 const enum Step {
   /** The loop's condition, then the next iteration's pass. */
@@ -386,6 +393,11 @@ class LoopRun {
   /** select(): the look that yielded. poll(): the number of ready fds lent. */
   private next = 0;
   /**
+   * Yields taken as a turn of the tick queue since the last turn of Node's loop (a setImmediate
+   * or a sleep); starts full, so that a run's first yield is a turn of Node's loop.
+   */
+  private tick_yields = TICK_YIELDS;
+  /**
    * The map's selector or poll object, read once from the MapState (whose getters were a call
    * each, five or so per iteration); each stays the map's for good once made.
    */
@@ -421,6 +433,23 @@ class LoopRun {
   private readonly yielded_cb = (): void => {
     void RESOLVED.then(this.resume);
   };
+
+  /**
+   * The iteration's one yield before it answers. When the look found something ready, up to
+   * TICK_YIELDS in a row are a turn of the tick queue: what the handlers queued (microtasks,
+   * nextTicks, Node's own ticks) still runs before the next answer, but Node's I/O, timers and
+   * immediates wait for the next turn of its loop, at most TICK_YIELDS iterations later. A bulk
+   * read in small recv()s takes one turn of Node's loop per chunk Node read, not one per recv().
+   */
+  private yield_now(found: boolean): void {
+    if (found && this.tick_yields < TICK_YIELDS) {
+      this.tick_yields++;
+      nextTick(this.yielded_cb);
+    } else {
+      this.tick_yields = 0;
+      setImmediate(this.yielded_cb);
+    }
+  }
 
   /** A poll()/poll2() (traced or paused) or select_idle() that rejected: the loop rejects. */
   private readonly fail = (err: unknown): void => {
@@ -489,10 +518,11 @@ class LoopRun {
           if (next === Next.Yield || next === Next.YieldInterrupted) {
             this.next = next;
             this.step = Step.SelectYielded;
-            setImmediate(this.yielded_cb);
+            this.yield_now(next === Next.Yield && sel._found);
             return;
           }
           if (next === Next.Sleep) {
+            this.tick_yields = 0;
             const sleeper = intr.sleeper;
             sel.sleeper = sleeper;
             this.step = Step.SelectSlept;
@@ -538,7 +568,7 @@ class LoopRun {
           if (next === LOOK_YIELD || next === LOOK_YIELD_NONE) {
             this.next = next;
             this.step = Step.PollYielded;
-            setImmediate(this.yielded_cb);
+            this.yield_now(next === LOOK_YIELD && p._found > 0);
             return;
           }
           if (next >= 0) {
@@ -546,6 +576,7 @@ class LoopRun {
             if (this.poll_answered()) return;
             continue;
           }
+          this.tick_yields = 0;
           const sleeper = intr.sleeper;
           p._waiting_on(sleeper);
           this.step = Step.PollSlept;

@@ -272,6 +272,7 @@ export class poll {
    */
   _look(deadline: number, yielded: boolean, interrupt: Interrupt | undefined): number {
     const n = this.collect();
+    this._found = n;
     // The clock is read only when nothing is ready (it is what decides the wait).
     let left = 0;
     if (n === 0) {
@@ -287,6 +288,9 @@ export class poll {
     this._left = Number.isFinite(left) ? left : null;
     return LOOK_SLEEP;
   }
+
+  /** @internal How many fds the last _look() found ready (a LOOK_YIELD may also be a timeout's). */
+  _found = 0;
 
   /** @internal The sleeper of the wait in progress (set by whoever takes poll()'s steps). */
   _waiting_on(s: Sleeper | null): void {

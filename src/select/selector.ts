@@ -427,9 +427,13 @@ export class Selector {
   /** The wait of a Next.Sleep, in ms (null: forever); read at once after look(). */
   left: number | null = null;
 
+  /** @internal Whether the last look found a descriptor ready (a Next.Yield may also be a timeout's). */
+  _found = false;
+
   /** @internal One look of select(): what is ready, and what select() does next. */
   look(deadline: number, yielded: boolean, interrupt: Interrupt): Next {
     const found = this.collect();
+    this._found = found;
     // The clock is read only when nothing is ready (it is what decides the wait).
     let left = 0;
     if (!found) {

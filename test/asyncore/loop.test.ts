@@ -165,7 +165,7 @@ for (const use_poll of [false, true]) {
       expect(map.size).to.equal(0);
     });
 
-    it("yields to Node's event loop every iteration", async () => {
+    it("yields a turn of Node's event loop at least once every 8 iterations when something is ready every time", async () => {
       const map = new_map();
       let immediates = 0;
       const seen: number[] = [];
@@ -177,8 +177,47 @@ for (const use_poll of [false, true]) {
       }
       new Yielding(map);
       await asyncore.loop({ timeout: 0, use_poll, map, count: 20 });
-      // Before iteration n, the immediates of iterations 0..n-1 have all run.
+      // Iterations 0, 8 and 16 yield a turn of Node's loop (the run's first, then after seven
+      // turns of the tick queue): the immediates queued before each have all run by then.
+      expect(seen).to.deep.equal([...Array(8).fill(0), ...Array(8).fill(8), ...Array(4).fill(16)]);
+    });
+
+    it("runs what a handler queued with nextTick before the next iteration's handlers, every iteration", async () => {
+      const map = new_map();
+      let ticks = 0;
+      const seen: number[] = [];
+      class Ticking extends FileChannel {
+        override handle_write(): void {
+          seen.push(ticks);
+          process.nextTick(() => ticks++);
+        }
+      }
+      new Ticking(map);
+      await asyncore.loop({ timeout: 0, use_poll, map, count: 20 });
       expect(seen).to.deep.equal([...Array(20).keys()]);
+    });
+
+    it("yields a turn of Node's event loop each time nothing is ready (timeout 0)", async () => {
+      const map = new_map();
+      const idle = await connected_client(map, use_poll); // in the read set, never ready
+      let immediates = 0;
+      const seen: number[] = [];
+      let live = true;
+      const tick = (): void => {
+        if (!live) return;
+        immediates++;
+        setImmediate(tick);
+      };
+      setImmediate(tick);
+      for (let i = 0; i < 5; i++) {
+        const before = immediates;
+        await asyncore.loop({ timeout: 0, use_poll, map, count: 3 });
+        seen.push(immediates - before);
+      }
+      live = false;
+      idle.client.close();
+      // Each loop(count=3) over a map where nothing is ready takes three turns of Node's loop.
+      expect(seen).to.deep.equal([3, 3, 3, 3, 3]);
     });
 
     it("runs handlers of every ready channel, in map order", async () => {
@@ -258,8 +297,31 @@ for (const use_poll of [false, true]) {
           super.handle_write();
           if (!scheduled) {
             scheduled = true;
-            // Runs during the next iteration's yield, after its sets were built.
+            // Runs during the loop's next turn of Node's loop (its ninth iteration's yield, after
+            // seven turns of the tick queue), after that iteration's sets were built.
             setImmediate(() => idle.client.close());
+          }
+        }
+      }
+      const t = new Ticker(map);
+      await asyncore.loop({ timeout: 0.01, use_poll, map, count: 12 });
+      expect(t.calls.filter((c) => c.startsWith("error"))).to.deep.equal([]);
+      expect(t.calls.length).to.be.at.least(3);
+      expect(map.has(idle.client._fileno ?? -1)).to.equal(false);
+    });
+
+    it("a channel closed from a handler's nextTick (run in the next iteration's yield) does not fail the loop", async () => {
+      const map = new_map();
+      const idle = await connected_client(map, use_poll); // in the read set, never ready
+      let scheduled = false;
+      class Ticker extends FileChannel {
+        override handle_write(): void {
+          super.handle_write();
+          if (!scheduled) {
+            scheduled = true;
+            // Runs during the next iteration's yield (a turn of the tick queue), after its sets
+            // were built.
+            process.nextTick(() => idle.client.close());
           }
         }
       }

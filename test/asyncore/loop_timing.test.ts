@@ -1,4 +1,4 @@
-// When an iteration's steps run against Node's queues: one setImmediate turn per iteration, and the microtask turns between the pass, the wait and the dispatch.
+// When an iteration's steps run against Node's queues: the yield before each answer (a turn of Node's loop, or of the tick queue for up to 7 ready iterations in a row), and the microtask turns between the pass, the wait and the dispatch.
 import { expect } from "chai";
 import * as asyncore from "../../src/asyncore/index.js";
 import * as socket from "../../src/socket/index.js";
@@ -129,7 +129,7 @@ for (const use_poll of [false, true]) {
       return m;
     }
 
-    it("ready every iteration: the pass runs at once, one setImmediate turn before each dispatch, what a handler queued runs around the next pass as before", async () => {
+    it("ready every iteration: the pass runs at once; the run's first yield is a turn of Node's loop, the next ones turns of the tick queue, so a handler's microtasks and ticks run before the next dispatch and its immediates after the run", async () => {
       const map = new_map();
       const k = new Knob();
       k.flags = socket.POLLOUT;
@@ -180,7 +180,7 @@ for (const use_poll of [false, true]) {
       check(EXPECTED_WOKEN, "EXPECTED_WOKEN");
     });
 
-    it("a wait ended by wake(map) amid other microtasks: one more turn before the (empty) dispatch, one after", async () => {
+    it("a wait ended by wake(map) amid other microtasks: one more turn before the (empty) dispatch, one after; the next ready iteration yields a turn of the tick queue (the sleep was a turn of Node's loop)", async () => {
       const map = new_map();
       const k = new Knob();
       const a = new Logged("a", k, map);
@@ -254,9 +254,6 @@ const EXPECTED_READY: string[] = [
   "a 0 micro 3",
   "a 0 micro 4",
   "a 0 tick",
-  "caller immediate",
-  "turn 1",
-  "a 0 immediate",
   "a write 1",
   "a 1 micro 1",
   "a readable",
@@ -264,8 +261,6 @@ const EXPECTED_READY: string[] = [
   "a 1 micro 3",
   "a 1 micro 4",
   "a 1 tick",
-  "turn 2",
-  "a 1 immediate",
   "a write 2",
   "a 2 micro 1",
   "a 2 micro 2",
@@ -273,6 +268,9 @@ const EXPECTED_READY: string[] = [
   "a 2 micro 3",
   "a 2 micro 4",
   "a 2 tick",
+  "caller immediate",
+  "a 0 immediate",
+  "a 1 immediate",
   "a 2 immediate",
 ];
 const EXPECTED_TRACED: string[] = [
@@ -336,7 +334,6 @@ const EXPECTED_INTERRUPTED: string[] = [
   "a readable",
   "waker micro 4",
   "waker micro 5",
-  "waker immediate",
   "a read 0",
   "a 0 micro 1",
   "a 0 micro 2",
@@ -344,6 +341,7 @@ const EXPECTED_INTERRUPTED: string[] = [
   "a 0 micro 3",
   "a 0 micro 4",
   "a 0 tick",
+  "waker immediate",
   "a 0 immediate",
 ];
 const EXPECTED_EXIT: string[] = [
@@ -355,7 +353,6 @@ const EXPECTED_EXIT: string[] = [
   "a 0 micro 3",
   "a 0 micro 4",
   "a 0 tick",
-  "a 0 immediate",
   "a write 1",
   "a 1 micro 1",
   "loop rejected ExitNow",
@@ -363,6 +360,7 @@ const EXPECTED_EXIT: string[] = [
   "a 1 micro 3",
   "a 1 micro 4",
   "a 1 tick",
+  "a 0 immediate",
   "a 1 immediate",
 ];
 const EXPECTED_COUNT1: string[] = [
