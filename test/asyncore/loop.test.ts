@@ -288,49 +288,32 @@ for (const use_poll of [false, true]) {
       expect(ch.calls).to.deep.equal(["read"]);
     });
 
-    it("a channel closed from a callback while the loop waits does not fail the loop", async () => {
-      const map = new_map();
-      const idle = await connected_client(map, use_poll); // in the read set, never ready
-      let scheduled = false;
-      class Ticker extends FileChannel {
-        override handle_write(): void {
-          super.handle_write();
-          if (!scheduled) {
-            scheduled = true;
-            // Runs during the loop's next turn of Node's loop (its ninth iteration's yield, after
-            // seven turns of the tick queue), after that iteration's sets were built.
-            setImmediate(() => idle.client.close());
+    // The close runs in a later iteration's yield, after that iteration's sets were built.
+    const closers: ReadonlyArray<readonly [string, (f: () => void) => void, number]> = [
+      ["a callback while the loop waits (its next turn of Node's loop: the ninth iteration's yield, after seven turns of the tick queue)", (f) => setImmediate(f), 12],
+      ["a handler's nextTick (the next iteration's yield, a turn of the tick queue)", (f) => process.nextTick(f), 4],
+    ];
+    for (const [when, schedule, count] of closers) {
+      it(`a channel closed from ${when} does not fail the loop`, async () => {
+        const map = new_map();
+        const idle = await connected_client(map, use_poll); // in the read set, never ready
+        let scheduled = false;
+        class Ticker extends FileChannel {
+          override handle_write(): void {
+            super.handle_write();
+            if (!scheduled) {
+              scheduled = true;
+              schedule(() => idle.client.close());
+            }
           }
         }
-      }
-      const t = new Ticker(map);
-      await asyncore.loop({ timeout: 0.01, use_poll, map, count: 12 });
-      expect(t.calls.filter((c) => c.startsWith("error"))).to.deep.equal([]);
-      expect(t.calls.length).to.be.at.least(3);
-      expect(map.has(idle.client._fileno ?? -1)).to.equal(false);
-    });
-
-    it("a channel closed from a handler's nextTick (run in the next iteration's yield) does not fail the loop", async () => {
-      const map = new_map();
-      const idle = await connected_client(map, use_poll); // in the read set, never ready
-      let scheduled = false;
-      class Ticker extends FileChannel {
-        override handle_write(): void {
-          super.handle_write();
-          if (!scheduled) {
-            scheduled = true;
-            // Runs during the next iteration's yield (a turn of the tick queue), after its sets
-            // were built.
-            process.nextTick(() => idle.client.close());
-          }
-        }
-      }
-      const t = new Ticker(map);
-      await asyncore.loop({ timeout: 0.01, use_poll, map, count: 4 });
-      expect(t.calls.filter((c) => c.startsWith("error"))).to.deep.equal([]);
-      expect(t.calls.length).to.be.at.least(3);
-      expect(map.has(idle.client._fileno ?? -1)).to.equal(false);
-    });
+        const t = new Ticker(map);
+        await asyncore.loop({ timeout: 0.01, use_poll, map, count });
+        expect(t.calls.filter((c) => c.startsWith("error"))).to.deep.equal([]);
+        expect(t.calls.length).to.be.at.least(3);
+        expect(map.has(idle.client._fileno ?? -1)).to.equal(false);
+      });
+    }
 
     // The next four: the loop waits with timeout 30 s on an idle map; something outside every
     // handler changes what it waits for. It must notice at once: each test bounds the loop to 5 s.
