@@ -373,9 +373,10 @@ const enum Step {
  * version is a then() on RESOLVED, on the sleep's promise or on the promise of a traced or paused
  * iteration's poll()/poll2(), queued at the same point, so that every step runs in the same
  * turn of the microtask queue as it did (test/asyncore/loop_timing.test.ts). The yield to Node is
- * setImmediate() (or, for up to TICK_YIELDS ready iterations in a row, nextTick()) of a callback
- * made once per run, which queues the continuation as the resolved promise did. Per iteration this makes an Immediate and one then() per turn, where each await
- * made a promise, its resolving functions, an executor closure and the await's resume closures
+ * setImmediate() (or, for up to TICK_YIELDS ready iterations in a row, nextTick(): yield_now()) of
+ * a callback made once per run, which queues the continuation as the resolved promise did. Per
+ * iteration this makes an Immediate or a tick and one then() per turn, where each await made a
+ * promise, its resolving functions, an executor closure and the await's resume closures
  * (ARCHITECTURE.md, "One yield per iteration"). What an iteration does is that of poll() and
  * poll2() (the pass, Selector.select()'s or poll.poll()'s steps, the dispatch) in the same order;
  * a traced or paused iteration runs poll()/poll2() itself.
