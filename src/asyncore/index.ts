@@ -1,5 +1,6 @@
 // The asyncore layer: Python's asyncore module.
 export { socket_map, wake, iterations, type SocketMap, type Channel } from "./map.js";
+export { ChannelMap } from "./channel_map.js";
 export { ExitNow, _DISCONNECTED } from "./errors.js";
 export { NotImplementedError } from "../errno/index.js";
 export { compact_traceback, current_error, type CompactTraceback, type TracebackEntry } from "./traceback.js";

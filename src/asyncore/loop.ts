@@ -6,7 +6,8 @@ import { py_type } from "../socket/bytes.js";
 import { wait_for_change } from "../select/wait.js";
 import { _exception, read, readwrite, write } from "./dispatch.js";
 import { errno_of_error, is_reraised } from "./errors.js";
-import { socket_map, state_of, type MapState, type SocketMap } from "./map.js";
+import { ChannelMap } from "./channel_map.js";
+import { socket_map, state_of, type Channel, type MapState, type SocketMap } from "./map.js";
 import * as trace from "./trace.js";
 
 function seconds(timeout: number | null | undefined): number | null {
@@ -66,11 +67,24 @@ const enum Bits {
   POLLOUT = 0x004,
 }
 
+/** A channel's select lists this iteration: IN_R, IN_W (never for an accepting one), IN_X if either. */
+function lists_of(obj: Channel): number {
+  const is_r = obj.readable();
+  const is_w = obj.writable();
+  let lists = 0;
+  if (is_r) lists = Bits.IN_R;
+  // accepting sockets are never in the write set
+  if (is_w && !obj.accepting) lists |= Bits.IN_W;
+  if (is_r || is_w) lists |= Bits.IN_X;
+  return lists;
+}
+
 /** poll()'s pass over the map: each channel's lists, in the map's order. True if any list is non-empty. */
 function select_pass(m: SocketMap, st: MapState, t: trace.IterationTrace | null): boolean {
   if (t !== null) return select_pass_traced(m, st, t);
+  if (m instanceof ChannelMap) return select_pass_places(m, st);
   const sel = st.selector;
-  let any = false;
+  let any = 0;
   sel.begin();
   // An unchanged place (the same fd in the same lists as the last pass) is checked here, against
   // the selector's arrays held in locals, and left as set() would leave it; only a changed one
@@ -84,23 +98,44 @@ function select_pass(m: SocketMap, st: MapState, t: trace.IterationTrace | null)
   const fds = m.keys();
   for (const obj of m.values()) {
     const fd = fds.next().value as number;
-    const is_r = obj.readable();
-    const is_w = obj.writable();
-    let lists = 0;
-    if (is_r) lists = Bits.IN_R;
-    // accepting sockets are never in the write set
-    if (is_w && !obj.accepting) lists |= Bits.IN_W;
-    if (is_r || is_w) {
-      lists |= Bits.IN_X;
-      any = true;
-    }
+    const lists = lists_of(obj);
+    any |= lists;
     // Compared only within the arrays (a compare that has seen undefined past the end is a call
     // of the generic StrictEqual builtin in optimized code from then on).
     if (j < ofl.length && ofl[j] === fd && ofl[j + 1] === lists) j += 2;
     else j = 2 * sel._set_at(j >> 1, fd, lists);
   }
   sel._end_at(j >> 1);
-  return any;
+  return any !== 0;
+}
+
+/** select_pass() over a ChannelMap: its places walked as arrays, the same calls in the same order. */
+function select_pass_places(m: ChannelMap, st: MapState): boolean {
+  const sel = st.selector;
+  let any = 0;
+  sel.begin();
+  const ofl = sel.order_fl;
+  let j = 0;
+  const fds = m._fds;
+  const chs = m._channels;
+  m._walk();
+  try {
+    // The length is read at every step: a channel added by a predicate is reached, as Map's
+    // iteration reaches it.
+    for (let i = 0; i < chs.length; i++) {
+      const obj = chs[i] as Channel | null;
+      if (obj === null) continue;
+      const fd = fds[i] as number;
+      const lists = lists_of(obj);
+      any |= lists;
+      if (j < ofl.length && ofl[j] === fd && ofl[j + 1] === lists) j += 2;
+      else j = 2 * sel._set_at(j >> 1, fd, lists);
+    }
+  } finally {
+    m._walked();
+  }
+  sel._end_at(j >> 1);
+  return any !== 0;
 }
 
 /** select_pass() of a traced iteration: the same calls in the same order, recorded. */
@@ -223,9 +258,19 @@ function check_poll2_timeout(timeout: unknown): void {
   if (timeout !== null && typeof timeout !== "number") throw new TypeError("timeout must be an integer or None");
 }
 
+/** A channel's poll interest this iteration: POLLIN|POLLPRI, POLLOUT (never for an accepting one). */
+function interest_of(obj: Channel): number {
+  let flags = 0;
+  if (obj.readable()) flags = Bits.POLLIN | Bits.POLLPRI;
+  // accepting sockets are never in the write set
+  if (obj.writable() && !obj.accepting) flags |= Bits.POLLOUT;
+  return flags;
+}
+
 /** poll2()'s pass over the map: each channel's interest, registered where it changed. */
 function poll2_pass(m: SocketMap, st: MapState, t: trace.IterationTrace | null): void {
   if (t !== null) return poll2_pass_traced(m, st, t);
+  if (m instanceof ChannelMap) return poll2_pass_places(m, st);
   const regs = st.registrations;
   regs.begin();
   // An unchanged place checked here, as in select_pass.
@@ -235,12 +280,33 @@ function poll2_pass(m: SocketMap, st: MapState, t: trace.IterationTrace | null):
   const fds = m.keys();
   for (const obj of m.values()) {
     const fd = fds.next().value as number;
-    let flags = 0;
-    if (obj.readable()) flags = Bits.POLLIN | Bits.POLLPRI;
-    // accepting sockets are never in the write set
-    if (obj.writable() && !obj.accepting) flags |= Bits.POLLOUT;
+    const flags = interest_of(obj);
     if (!(j < off.length && off[j] === fd && off[j + 1] === flags)) regs._set_at(j >> 1, fd, flags);
     j += 2;
+  }
+  regs._sweep_at(j >> 1, m);
+}
+
+/** poll2_pass() over a ChannelMap: its places walked as arrays, as in select_pass_places. */
+function poll2_pass_places(m: ChannelMap, st: MapState): void {
+  const regs = st.registrations;
+  regs.begin();
+  const off = regs.order_ff;
+  let j = 0;
+  const fds = m._fds;
+  const chs = m._channels;
+  m._walk();
+  try {
+    for (let i = 0; i < chs.length; i++) {
+      const obj = chs[i] as Channel | null;
+      if (obj === null) continue;
+      const fd = fds[i] as number;
+      const flags = interest_of(obj);
+      if (!(j < off.length && off[j] === fd && off[j + 1] === flags)) regs._set_at(j >> 1, fd, flags);
+      j += 2;
+    }
+  } finally {
+    m._walked();
   }
   regs._sweep_at(j >> 1, m);
 }

@@ -1,5 +1,6 @@
 // The socket map (fd → channel) and the one object that holds what the loop keeps for each map.
 import { Interrupt, poll as Poller, Selector } from "../select/index.js";
+import { ChannelMap } from "./channel_map.js";
 import type { StepState } from "./step.js";
 
 /** Anything the loop can drive: what asyncore's poll functions and close_all() use of a map entry. */
@@ -28,8 +29,11 @@ export interface Channel {
  */
 export type SocketMap = Map<number, Channel>;
 
-/** The default map, Python's `asyncore.socket_map`. */
-export const socket_map: SocketMap = new Map();
+/**
+ * The default map, Python's `asyncore.socket_map`: a ChannelMap, which is a Map whose pass is
+ * cheaper.
+ */
+export const socket_map: SocketMap = new ChannelMap();
 
 /**
  * poll2()'s poll object, kept between iterations, each fd registered for its interest

@@ -381,6 +381,82 @@ for (const use_poll of [false, true]) {
   });
 }
 
+// A ChannelMap's pass walks its arrays, where a Map's walks its iterators: under predicates that
+// take channels out of the map and put them back in the middle of a pass (enough at once for
+// the arrays to have holes to squeeze), both must make the same calls in the same order.
+describe("poll over a ChannelMap: the same calls as over a Map while predicates change the map", () => {
+  const cleanup: asyncore.SocketMap[] = [];
+  afterEach(() => {
+    for (const m of cleanup.splice(0)) asyncore.close_all(m, true);
+  });
+
+  async function run(m: asyncore.SocketMap, poll_fun: typeof asyncore.poll): Promise<string[]> {
+    cleanup.push(m);
+    const log: string[] = [];
+    const chs: FileChannel[] = [];
+    // A fixed pseudo-random sequence (xorshift32): the same decisions for the same sequence of calls.
+    let seed = 12345;
+    const next = (n: number): number => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    // Iterations take turns: moves (delete and set again: to the map's end, where the walk may
+    // reach it again), mass deletes (more holes than the arrays keep: src/asyncore/channel_map.ts),
+    // a quiet pass, then channels put back.
+    let phase = 0;
+    const pick = (): FileChannel => chs[next(chs.length)] as FileChannel;
+    for (let i = 0; i < 80; i++) {
+      const ch = new FileChannel(m, true, i % 3 === 0);
+      const name = `c${i}`;
+      ch.handle_read = () => void log.push(`${name} read`);
+      ch.handle_write = () => void log.push(`${name} write`);
+      const r = ch.readable.bind(ch);
+      ch.readable = () => {
+        log.push(name);
+        const roll = next(10);
+        if (phase === 0 && roll < 3) {
+          const other = pick();
+          m.delete(other._fileno as number);
+          m.set(other._fileno as number, other);
+        } else if (phase === 1 && roll === 0) {
+          for (let k = 0; k < 20; k++) m.delete(pick()._fileno as number);
+        } else if (phase === 3 && roll < 3) {
+          for (let k = 0; k < 8; k++) {
+            const other = pick();
+            if (!m.has(other._fileno as number)) m.set(other._fileno as number, other);
+          }
+        }
+        return r();
+      };
+      chs.push(ch);
+    }
+    try {
+      for (let i = 0; i < 24; i++) {
+        phase = i % 4;
+        log.push(`-- ${m.size}`);
+        await poll_fun(0, m);
+      }
+    } finally {
+      for (const ch of chs) ch.close();
+    }
+    return log;
+  }
+
+  for (const [name, poll_fun] of [["poll", asyncore.poll], ["poll2", asyncore.poll2]] as const) {
+    it(`${name}: 24 iterations over 80 channels, predicates deleting, re-adding and moving channels`, async () => {
+      const plain = await run(new Map(), poll_fun);
+      const arrays = await run(new asyncore.ChannelMap(), poll_fun);
+      // The run did what it is meant to: passes cut down to few channels and grown back.
+      const sizes = plain.filter((e) => e.startsWith("-- ")).map((e) => Number(e.slice(3)));
+      expect(Math.min(...sizes)).to.be.below(30);
+      expect(Math.max(...sizes.slice(4))).to.be.above(50);
+      expect(arrays).to.deep.equal(plain);
+    });
+  }
+});
+
 describe("loop (several maps)", () => {
   const { new_map } = resources();
 
@@ -521,140 +597,148 @@ describe("loop (an idle loop's timer, on a fake clock)", () => {
 
 // asyncore.poll() keeps its select lists between iterations (src/select/selector.ts); what it
 // dispatches must stay what select() over freshly built lists gives, iteration after iteration.
-describe("poll (select lists kept between iterations)", () => {
-  const cleanup: asyncore.SocketMap[] = [];
-  afterEach(() => {
-    for (const m of cleanup.splice(0)) asyncore.close_all(m, true);
-  });
-
-  function channels(n: number): [asyncore.SocketMap, FileChannel[], string[]] {
-    const m: asyncore.SocketMap = new Map();
-    cleanup.push(m);
-    const log: string[] = [];
-    const chs: FileChannel[] = [];
-    for (let i = 0; i < n; i++) {
-      const ch = new FileChannel(m, true, true);
-      const name = String.fromCharCode(0x61 + i);
-      ch.handle_read = () => void log.push(`${name} read`);
-      ch.handle_write = () => void log.push(`${name} write`);
-      chs.push(ch);
-    }
-    return [m, chs, log];
-  }
-
-  it("dispatches the read list, then the write list, each in the map's order, as the map changes", async () => {
-    const [m, chs, log] = channels(3);
-    await asyncore.poll(0, m);
-    expect(log.splice(0)).to.deep.equal(["a read", "b read", "c read", "a write", "b write", "c write"]);
-    // Move a to the end of the map: select's lists follow the map's order.
-    const a = chs[0] as FileChannel;
-    m.delete(a._fileno as number);
-    m.set(a._fileno as number, a);
-    await asyncore.poll(0, m);
-    expect(log.splice(0)).to.deep.equal(["b read", "c read", "a read", "b write", "c write", "a write"]);
-    // b stops being readable, c writable; then both come back.
-    const b = chs[1] as FileChannel;
-    const c = chs[2] as FileChannel;
-    b.readable = () => false;
-    c.writable = () => false;
-    await asyncore.poll(0, m);
-    expect(log.splice(0)).to.deep.equal(["c read", "a read", "b write", "a write"]);
-    b.readable = () => true;
-    c.writable = () => true;
-    await asyncore.poll(0, m);
-    expect(log.splice(0)).to.deep.equal(["b read", "c read", "a read", "b write", "c write", "a write"]);
-    // A channel leaving the map is not dispatched; one joining is, at its place.
-    b.del_channel();
-    const d = new FileChannel(m, true, false);
-    d.handle_read = () => void log.push("d read");
-    await asyncore.poll(0, m);
-    expect(log.splice(0)).to.deep.equal(["c read", "a read", "d read", "c write", "a write"]);
-    b.close();
-  });
-
-  for (const [name, poll_fun] of [["poll", asyncore.poll], ["poll2", asyncore.poll2]] as const) {
-    it(`${name}: a channel that left the map (closed, or del_channel() alone) is no longer dispatched; one put back is again`, async () => {
-      const [m, chs, log] = channels(4);
-      const [a, b, c, d] = chs as [FileChannel, FileChannel, FileChannel, FileChannel];
-      const dispatched = (): string[] => [...new Set(log.splice(0).map((e) => e[0] as string))].sort();
-      await poll_fun(0, m);
-      expect(dispatched()).to.deep.equal(["a", "b", "c", "d"]);
-      // Two leave in one iteration: one closed, one only taken out of the map.
-      c.close();
-      b.del_channel();
-      await poll_fun(0, m);
-      expect(dispatched()).to.deep.equal(["a", "d"]);
-      await poll_fun(0, m);
-      expect(dispatched()).to.deep.equal(["a", "d"]);
-      // b comes back under its number, at the map's end, and is watched again.
-      b.set_socket(b.socket!, m);
-      await poll_fun(0, m);
-      expect(dispatched()).to.deep.equal(["a", "b", "d"]);
-      // The last in the map leaves and comes back between two iterations.
-      b.del_channel();
-      b.set_socket(b.socket!, m);
-      await poll_fun(0, m);
-      expect(dispatched()).to.deep.equal(["a", "b", "d"]);
-      a.close();
-      d.close();
-      await poll_fun(0, m);
-      expect(dispatched()).to.deep.equal(["b"]);
+// The pass walks a plain Map with its iterators and a ChannelMap as arrays (src/asyncore/loop.ts):
+// both must give the same calls and answers.
+const MAP_KINDS = [
+  ["a Map", (): asyncore.SocketMap => new Map()],
+  ["a ChannelMap", (): asyncore.SocketMap => new asyncore.ChannelMap()],
+] as const;
+for (const [map_kind, new_map] of MAP_KINDS) {
+  describe(`poll (select lists kept between iterations, over ${map_kind})`, () => {
+    const cleanup: asyncore.SocketMap[] = [];
+    afterEach(() => {
+      for (const m of cleanup.splice(0)) asyncore.close_all(m, true);
     });
-  }
 
-  // The pass walks the map's keys and values with two iterators in step (src/asyncore/loop.ts):
-  // a map changed by a predicate during the pass must still give each channel its own fd.
-  for (const [name, poll_fun, expected] of [
-    ["poll", asyncore.poll, ["a read", "c read", "e read", "a write", "c write", "e write"]],
-    ["poll2", asyncore.poll2, ["a read", "a write", "c read", "c write", "e read", "e write"]],
-  ] as const) {
-    it(`${name}: a map changed by a predicate during the pass is walked as it changes, each channel under its own fd`, async () => {
-      const [m, chs, log] = channels(4);
-      const [a, b, c, d] = chs as [FileChannel, FileChannel, FileChannel, FileChannel];
-      const side: asyncore.SocketMap = new Map();
-      cleanup.push(side);
-      const e = new FileChannel(side, true, true);
-      e.handle_read = () => void log.push("e read");
-      e.handle_write = () => void log.push("e write");
-      // d is in no list: its fd must not be in any answer, nor its lists given to another fd.
-      d.readable = () => false;
-      d.writable = () => false;
-      const seen: string[] = [];
-      for (const [ch, n] of [[a, "a"], [b, "b"], [c, "c"], [d, "d"], [e, "e"]] as const) {
-        const r = ch.readable.bind(ch);
-        ch.readable = () => {
-          seen.push(n);
-          return r();
-        };
+    function channels(n: number): [asyncore.SocketMap, FileChannel[], string[]] {
+      const m = new_map();
+      cleanup.push(m);
+      const log: string[] = [];
+      const chs: FileChannel[] = [];
+      for (let i = 0; i < n; i++) {
+        const ch = new FileChannel(m, true, true);
+        const name = String.fromCharCode(0x61 + i);
+        ch.handle_read = () => void log.push(`${name} read`);
+        ch.handle_write = () => void log.push(`${name} write`);
+        chs.push(ch);
       }
-      // The first predicate takes b out of the map and puts e in it (dict operations, no wake).
-      const a_readable = a.readable;
-      a.readable = () => {
-        m.delete(b._fileno as number);
-        m.set(e._fileno as number, e);
-        a.readable = a_readable;
-        return a_readable();
-      };
-      await poll_fun(0, m);
-      expect(seen).to.deep.equal(["a", "c", "d", "e"]);
-      expect(log.splice(0)).to.deep.equal(expected);
-      await poll_fun(0, m);
-      expect(log.splice(0)).to.deep.equal(expected);
+      return [m, chs, log];
+    }
+
+    it("dispatches the read list, then the write list, each in the map's order, as the map changes", async () => {
+      const [m, chs, log] = channels(3);
+      await asyncore.poll(0, m);
+      expect(log.splice(0)).to.deep.equal(["a read", "b read", "c read", "a write", "b write", "c write"]);
+      // Move a to the end of the map: select's lists follow the map's order.
+      const a = chs[0] as FileChannel;
+      m.delete(a._fileno as number);
+      m.set(a._fileno as number, a);
+      await asyncore.poll(0, m);
+      expect(log.splice(0)).to.deep.equal(["b read", "c read", "a read", "b write", "c write", "a write"]);
+      // b stops being readable, c writable; then both come back.
+      const b = chs[1] as FileChannel;
+      const c = chs[2] as FileChannel;
+      b.readable = () => false;
+      c.writable = () => false;
+      await asyncore.poll(0, m);
+      expect(log.splice(0)).to.deep.equal(["c read", "a read", "b write", "a write"]);
+      b.readable = () => true;
+      c.writable = () => true;
+      await asyncore.poll(0, m);
+      expect(log.splice(0)).to.deep.equal(["b read", "c read", "a read", "b write", "c write", "a write"]);
+      // A channel leaving the map is not dispatched; one joining is, at its place.
+      b.del_channel();
+      const d = new FileChannel(m, true, false);
+      d.handle_read = () => void log.push("d read");
+      await asyncore.poll(0, m);
+      expect(log.splice(0)).to.deep.equal(["c read", "a read", "d read", "c write", "a write"]);
       b.close();
     });
-  }
 
-  it("raises EBADF, as select() does, for a descriptor closed behind the map's back, before and after it was watched", async () => {
-    const [m, chs] = channels(2);
-    (chs[1] as FileChannel).socket?.close();
-    let err: unknown = null;
-    await asyncore.poll(0, m).catch((e: unknown) => (err = e));
-    expect((err as { errno?: number } | null)?.errno).to.equal(9);
-    m.delete((chs[1] as FileChannel)._fileno as number);
-    await asyncore.poll(0, m);
-    (chs[0] as FileChannel).socket?.close();
-    err = null;
-    await asyncore.poll(0, m).catch((e: unknown) => (err = e));
-    expect((err as { errno?: number } | null)?.errno).to.equal(9);
+    for (const [name, poll_fun] of [["poll", asyncore.poll], ["poll2", asyncore.poll2]] as const) {
+      it(`${name}: a channel that left the map (closed, or del_channel() alone) is no longer dispatched; one put back is again`, async () => {
+        const [m, chs, log] = channels(4);
+        const [a, b, c, d] = chs as [FileChannel, FileChannel, FileChannel, FileChannel];
+        const dispatched = (): string[] => [...new Set(log.splice(0).map((e) => e[0] as string))].sort();
+        await poll_fun(0, m);
+        expect(dispatched()).to.deep.equal(["a", "b", "c", "d"]);
+        // Two leave in one iteration: one closed, one only taken out of the map.
+        c.close();
+        b.del_channel();
+        await poll_fun(0, m);
+        expect(dispatched()).to.deep.equal(["a", "d"]);
+        await poll_fun(0, m);
+        expect(dispatched()).to.deep.equal(["a", "d"]);
+        // b comes back under its number, at the map's end, and is watched again.
+        b.set_socket(b.socket!, m);
+        await poll_fun(0, m);
+        expect(dispatched()).to.deep.equal(["a", "b", "d"]);
+        // The last in the map leaves and comes back between two iterations.
+        b.del_channel();
+        b.set_socket(b.socket!, m);
+        await poll_fun(0, m);
+        expect(dispatched()).to.deep.equal(["a", "b", "d"]);
+        a.close();
+        d.close();
+        await poll_fun(0, m);
+        expect(dispatched()).to.deep.equal(["b"]);
+      });
+    }
+
+    // The pass walks a Map's keys and values with two iterators in step, a ChannelMap's arrays (src/asyncore/loop.ts):
+    // a map changed by a predicate during the pass must still give each channel its own fd.
+    for (const [name, poll_fun, expected] of [
+      ["poll", asyncore.poll, ["a read", "c read", "e read", "a write", "c write", "e write"]],
+      ["poll2", asyncore.poll2, ["a read", "a write", "c read", "c write", "e read", "e write"]],
+    ] as const) {
+      it(`${name}: a map changed by a predicate during the pass is walked as it changes, each channel under its own fd`, async () => {
+        const [m, chs, log] = channels(4);
+        const [a, b, c, d] = chs as [FileChannel, FileChannel, FileChannel, FileChannel];
+        const side = new_map();
+        cleanup.push(side);
+        const e = new FileChannel(side, true, true);
+        e.handle_read = () => void log.push("e read");
+        e.handle_write = () => void log.push("e write");
+        // d is in no list: its fd must not be in any answer, nor its lists given to another fd.
+        d.readable = () => false;
+        d.writable = () => false;
+        const seen: string[] = [];
+        for (const [ch, n] of [[a, "a"], [b, "b"], [c, "c"], [d, "d"], [e, "e"]] as const) {
+          const r = ch.readable.bind(ch);
+          ch.readable = () => {
+            seen.push(n);
+            return r();
+          };
+        }
+        // The first predicate takes b out of the map and puts e in it (dict operations, no wake).
+        const a_readable = a.readable;
+        a.readable = () => {
+          m.delete(b._fileno as number);
+          m.set(e._fileno as number, e);
+          a.readable = a_readable;
+          return a_readable();
+        };
+        await poll_fun(0, m);
+        expect(seen).to.deep.equal(["a", "c", "d", "e"]);
+        expect(log.splice(0)).to.deep.equal(expected);
+        await poll_fun(0, m);
+        expect(log.splice(0)).to.deep.equal(expected);
+        b.close();
+      });
+    }
+
+    it("raises EBADF, as select() does, for a descriptor closed behind the map's back, before and after it was watched", async () => {
+      const [m, chs] = channels(2);
+      (chs[1] as FileChannel).socket?.close();
+      let err: unknown = null;
+      await asyncore.poll(0, m).catch((e: unknown) => (err = e));
+      expect((err as { errno?: number } | null)?.errno).to.equal(9);
+      m.delete((chs[1] as FileChannel)._fileno as number);
+      await asyncore.poll(0, m);
+      (chs[0] as FileChannel).socket?.close();
+      err = null;
+      await asyncore.poll(0, m).catch((e: unknown) => (err = e));
+      expect((err as { errno?: number } | null)?.errno).to.equal(9);
+    });
   });
-});
+}
