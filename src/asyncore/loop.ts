@@ -67,8 +67,12 @@ const enum Bits {
   POLLOUT = 0x004,
 }
 
-/** A channel's select lists this iteration: IN_R, IN_W (never for an accepting one), IN_X if either. */
-function lists_of(obj: Channel): number {
+/**
+ * A channel's select lists this iteration: IN_R, IN_W (never for an accepting one), IN_X if either.
+ * A const: a function declaration's binding can be reassigned, so optimized code that inlined it
+ * checks at every call that the binding still holds it.
+ */
+const lists_of = (obj: Channel): number => {
   const is_r = obj.readable();
   const is_w = obj.writable();
   let lists = 0;
@@ -77,7 +81,7 @@ function lists_of(obj: Channel): number {
   if (is_w && !obj.accepting) lists |= Bits.IN_W;
   if (is_r || is_w) lists |= Bits.IN_X;
   return lists;
-}
+};
 
 /** poll()'s pass over the map: each channel's lists, in the map's order. True if any list is non-empty. */
 function select_pass(m: SocketMap, st: MapState, t: trace.IterationTrace | null): boolean {
@@ -258,14 +262,14 @@ function check_poll2_timeout(timeout: unknown): void {
   if (timeout !== null && typeof timeout !== "number") throw new TypeError("timeout must be an integer or None");
 }
 
-/** A channel's poll interest this iteration: POLLIN|POLLPRI, POLLOUT (never for an accepting one). */
-function interest_of(obj: Channel): number {
+/** A channel's poll interest this iteration: POLLIN|POLLPRI, POLLOUT (never for an accepting one); a const, as lists_of. */
+const interest_of = (obj: Channel): number => {
   let flags = 0;
   if (obj.readable()) flags = Bits.POLLIN | Bits.POLLPRI;
   // accepting sockets are never in the write set
   if (obj.writable() && !obj.accepting) flags |= Bits.POLLOUT;
   return flags;
-}
+};
 
 /** poll2()'s pass over the map: each channel's interest, registered where it changed. */
 function poll2_pass(m: SocketMap, st: MapState, t: trace.IterationTrace | null): void {
