@@ -18,9 +18,9 @@ export class ChannelMap extends Map<number, Channel> {
   readonly _fds: number[] = [];
   /** @internal Place i's channel (null at a hole). */
   readonly _channels: (Channel | null)[] = [];
-  /** fd → its place. */
-  readonly #place = new Map<number, number>();
   #holes = 0;
+  /** Where the next delete looks first: the place after the last one deleted (close_all() deletes in order). */
+  #hint = 0;
   /** Passes walking the arrays now (a predicate may run a nested pass). */
   #walking = 0;
 
@@ -31,31 +31,36 @@ export class ChannelMap extends Map<number, Channel> {
   }
 
   override set(fd: number, channel: Channel): this {
-    const at = this.#place.get(fd);
-    if (at === undefined) {
-      this.#place.set(fd, this._fds.length);
+    if (super.has(fd)) {
+      super.set(fd, channel);
+      // Map keeps a re-set key at its place.
+      const at = this.#find(fd);
+      if (at < 0) this.#resync();
+      else this._channels[at] = channel;
+    } else {
+      super.set(fd, channel);
       this._fds.push(fd);
       this._channels.push(channel);
-    } else {
-      // Map keeps a re-set key at its place.
-      this._channels[at] = channel;
     }
-    return super.set(fd, channel);
+    return this;
   }
 
   override delete(fd: number): boolean {
-    const at = this.#place.get(fd);
-    if (at === undefined) return super.delete(fd);
-    this.#place.delete(fd);
+    if (!super.delete(fd)) return false;
+    const at = this.#find(fd);
+    if (at < 0) {
+      this.#resync();
+      return true;
+    }
     this._fds[at] = -1;
     this._channels[at] = null;
     this.#holes++;
+    this.#hint = at + 1;
     if (this.#walking === 0) this.#squeeze();
-    return super.delete(fd);
+    return true;
   }
 
   override clear(): void {
-    this.#place.clear();
     if (this.#walking === 0) {
       this._fds.length = 0;
       this._channels.length = 0;
@@ -71,6 +76,8 @@ export class ChannelMap extends Map<number, Channel> {
 
   /** @internal A pass starts walking the arrays; pair with _walked() in a finally. */
   _walk(): void {
+    // Out of step only if Map.prototype's own methods changed the map behind these.
+    if (this._fds.length - this.#holes !== this.size) this.#resync();
     this.#squeeze();
     this.#walking++;
   }
@@ -78,6 +85,36 @@ export class ChannelMap extends Map<number, Channel> {
   /** @internal The pass that called _walk() is done. */
   _walked(): void {
     this.#walking--;
+  }
+
+  /**
+   * The place of `fd`, which is in the map. A search of the array rather than a second table of
+   * places by fd, which would cost as much memory as the Map itself (~46 bytes per entry): only a
+   * delete or a re-set searches, and a close_all()'s deletes find theirs at the hint.
+   */
+  #find(fd: number): number {
+    const fds = this._fds;
+    const chs = this._channels;
+    const h = this.#hint;
+    if (h < fds.length && fds[h] === fd && chs[h] !== null) return h;
+    // Map's keys compare as SameValueZero: NaN finds NaN, which indexOf() never does.
+    if (fd !== fd) return fds.findIndex((k, i) => k !== k && chs[i] !== null);
+    let at = fds.indexOf(fd);
+    // A hole holds -1 too.
+    while (at >= 0 && chs[at] === null) at = fds.indexOf(fd, at + 1);
+    return at;
+  }
+
+  /** The arrays made again from the Map, for a map changed through Map.prototype's own methods. */
+  #resync(): void {
+    this._fds.length = 0;
+    this._channels.length = 0;
+    for (const [fd, ch] of super.entries()) {
+      this._fds.push(fd);
+      this._channels.push(ch);
+    }
+    this.#holes = 0;
+    this.#hint = 0;
   }
 
   /** Squeezes the holes out once there are more than a quarter of the places (and SLACK). */
@@ -90,16 +127,15 @@ export class ChannelMap extends Map<number, Channel> {
     for (let i = 0; i < n; i++) {
       const ch = chs[i] as Channel | null;
       if (ch === null) continue;
-      const fd = fds[i] as number;
       if (k !== i) {
-        fds[k] = fd;
+        fds[k] = fds[i] as number;
         chs[k] = ch;
-        this.#place.set(fd, k);
       }
       k++;
     }
     fds.length = k;
     chs.length = k;
     this.#holes = 0;
+    this.#hint = 0;
   }
 }

@@ -17,7 +17,7 @@ function places(m: ChannelMap): [number, Channel][] {
 }
 
 describe("ChannelMap: the same as a Map under any sequence of operations", () => {
-  it("10,000 random set / re-set / delete / clear operations: same entries, order, size and answers as a Map, and its arrays hold them in order", () => {
+  it("10,000 random set / re-set / delete / clear operations, keys -1 and NaN among them: same entries, order, size and answers as a Map, and its arrays hold them in order", () => {
     const plain = new Map<number, Channel>();
     const m = new ChannelMap();
     let seed = 7;
@@ -29,7 +29,9 @@ describe("ChannelMap: the same as a Map under any sequence of operations", () =>
     };
     let squeezed = 0;
     for (let op = 0; op < 10_000; op++) {
-      const fd = next(200);
+      // -1 (what a hole holds) and NaN (which indexOf() never finds) are keys too.
+      const k = next(200);
+      const fd = k === 0 ? -1 : k === 1 ? NaN : k;
       const roll = next(100);
       const before = m._fds.length;
       if (roll < 45) {
@@ -75,6 +77,27 @@ describe("ChannelMap: the same as a Map under any sequence of operations", () =>
     m.set(1, a);
     expect(places(m)).to.deep.equal([[2, b], [3, c], [1, a]]);
     expect([...m.keys()]).to.deep.equal([2, 3, 1]);
+  });
+});
+
+describe("ChannelMap: changed through Map.prototype's own methods", () => {
+  it("its arrays are made again from the Map at the next walk, or at the next delete or re-set that misses", () => {
+    const [a, b, c] = ["a", "b", "c"].map(channel) as [Channel, Channel, Channel];
+    const m = new ChannelMap([[1, a], [2, b]]);
+    Map.prototype.set.call(m, 3, c);
+    m._walk();
+    m._walked();
+    expect(places(m)).to.deep.equal([[1, a], [2, b], [3, c]]);
+    Map.prototype.delete.call(m, 1);
+    Map.prototype.set.call(m, 4, a);
+    // Same size: the walk cannot tell; the delete of a key the arrays lost can.
+    m._walk();
+    m._walked();
+    Map.prototype.delete.call(m, 2);
+    Map.prototype.set.call(m, 2, b);
+    expect(m.delete(4)).to.equal(true);
+    expect(places(m)).to.deep.equal([...m]);
+    expect([...m.keys()]).to.deep.equal([3, 2]);
   });
 });
 
