@@ -1,6 +1,7 @@
 // ChannelMap (src/asyncore/channel_map.ts): a Map in every observable way, whose arrays hold its entries in its order.
 import { expect } from "chai";
 import { ChannelMap, type Channel } from "../../src/asyncore/index.js";
+import { prng, rand_int } from "../helpers/chat.js";
 
 /** A stand-in channel: ChannelMap never calls it. */
 function channel(name: string): Channel {
@@ -20,13 +21,8 @@ describe("ChannelMap: the same as a Map under any sequence of operations", () =>
   it("10,000 random set / re-set / delete / clear operations, keys -1 and NaN among them: same entries, order, size and answers as a Map, and its arrays hold them in order", () => {
     const plain = new Map<number, Channel>();
     const m = new ChannelMap();
-    let seed = 7;
-    const next = (n: number): number => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) % n;
-    };
+    const rnd = prng(7);
+    const next = (n: number): number => rand_int(rnd, 0, n - 1);
     let squeezed = 0;
     for (let op = 0; op < 10_000; op++) {
       // -1 (what a hole holds) and NaN (which indexOf() never finds) are keys too.

@@ -8,6 +8,7 @@ import * as sinon from "sinon";
 import * as asyncore from "../../src/asyncore/index.js";
 import * as socket from "../../src/socket/index.js";
 import { loop_until, when_waiting, within } from "../helpers/asyncore.js";
+import { prng, rand_int } from "../helpers/chat.js";
 import { FAMILIES, accept_one, listening_socket, receive_exactly, wait_for } from "../helpers/net.js";
 
 /** A regular file: Linux reports it always ready for reading and writing. This test's own file will do. */
@@ -394,14 +395,9 @@ describe("poll over a ChannelMap: the same calls as over a Map while predicates 
     cleanup.push(m);
     const log: string[] = [];
     const chs: FileChannel[] = [];
-    // A fixed pseudo-random sequence (xorshift32): the same decisions for the same sequence of calls.
-    let seed = 12345;
-    const next = (n: number): number => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) % n;
-    };
+    // A seeded sequence: the same decisions for the same sequence of calls.
+    const rnd = prng(12345);
+    const next = (n: number): number => rand_int(rnd, 0, n - 1);
     // Iterations take turns: moves (delete and set again: to the map's end, where the walk may
     // reach it again), mass deletes (more holes than the arrays keep: src/asyncore/channel_map.ts),
     // a quiet pass, then channels put back.
