@@ -435,8 +435,14 @@ function bulk_def(mib: number, warm: number, measured: number, order: Order): Ca
   };
 }
 
-/** Connect, one 32-byte line echoed, close, `par` at a time: cold over the first `n`, then windows of `n` / ROUNDS. */
-function connect_def(n: number, par: number, order: Order): CaseDef {
+/**
+ * Connect, one 32-byte line echoed, close, `par` at a time: cold over the first `n`, `warm` more
+ * unmeasured, then windows of `n` / ROUNDS. V8 compiles a function run once per connection only
+ * after some thousands of connections: after 2,000 the optimizing compiler still took ~28 % of
+ * asyncore-ts's instructions per connection and ~14 % of raw Node's, after 6,000 ~1 % of each
+ * (bench/README.md, the conn6 section).
+ */
+function connect_def(n: number, warm: number, par: number, order: Order): CaseDef {
   return {
     name: (kind) => `connect + 1 line + close (${kind})`,
     unit: "µs CPU/connection",
@@ -462,6 +468,7 @@ function connect_def(n: number, par: number, order: Order): CaseDef {
         );
       };
       const cold = await measure(srv, () => batch(n));
+      if (warm > 0) await batch(warm);
       const win = Math.max(par, Math.round(n / ROUNDS));
       return {
         cold: cold / n,
@@ -473,7 +480,7 @@ function connect_def(n: number, par: number, order: Order): CaseDef {
         close: () => undefined,
       };
     },
-    describe: { extra: (s) => `warm; first ${n} cold: ${median(s.cold).toFixed(0)} µs` },
+    describe: { extra: (s) => `warm (after ${n + warm}); first ${n} cold: ${median(s.cold).toFixed(0)} µs` },
   };
 }
 
@@ -671,7 +678,7 @@ const smoke = process.argv.includes("--smoke");
  * issue's table, run by default with workers), rr and flood (the older single-connection
  * cases, run only when named), workers, tls (bench/tls.ts, run only when named).
  */
-const VALUED = /^--(reps|idle|kinds|rounds|turns|blocks|lead)$/;
+const VALUED = /^--(reps|idle|kinds|rounds|turns|blocks|lead|connect-warm)$/;
 const only = process.argv.slice(2).filter((a, i, all) => !a.startsWith("-") && !(all[i - 1] ?? "").match(VALUED));
 const DEFAULT = ["lines", "pipeline", "bulk", "connect", "idle", "workers"];
 const wanted = (name: string): boolean => (only.length === 0 ? DEFAULT.includes(name) && (!smoke || name !== "workers") : only.includes(name));
@@ -742,7 +749,10 @@ async function main(): Promise<void> {
   }
   if (wanted("connect")) {
     const n = smoke ? 20 : quick ? 300 : 2000;
-    await table_row(kinds("chat_line"), connect_def(n, 8, ORDERS.connect!));
+    // --connect-warm N: the unmeasured connections between the cold ones and the rounds (0: the
+    // method before branch conn6, whose windows started right after the 2,000 cold ones).
+    const warm = Number(flag_value("--connect-warm") ?? (smoke ? 0 : quick ? 600 : 4000));
+    await table_row(kinds("chat_line"), connect_def(n, warm, 8, ORDERS.connect!));
   }
   if (wanted("idle")) {
     const idle = Number(flag_value("--idle") ?? (smoke ? 50 : quick ? 2000 : 10000));
