@@ -408,7 +408,7 @@ export class Connection implements Endpoint {
    * made it unwritable (writable_now turned false: the socket notifies its watchers).
    */
   send(data: Buffer): number {
-    const st = this.state;
+    let st = this.state;
     if ((st & PHASE) === CONNECTING) return -1;
     const len = data.length;
     if (len === 0) return 0;
@@ -441,7 +441,7 @@ export class Connection implements Endpoint {
     // Only a write behind others, or one that fills the buffer, can be the one whose flush
     // makes the socket writable again; the rest need no completion callback.
     const fills = n === room;
-    if (fills) this.blocked = true;
+    if (fills) this.state = st |= BLOCKED;
     if ((st & CARRYING) !== 0) {
       // Held sends are carried (end_batch()): this one joins them, and while carrying goes on
       // as it is (input waits unread, under CARRY_MAX, writable) the carry's pending
