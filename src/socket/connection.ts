@@ -395,11 +395,11 @@ export class Connection implements Endpoint {
    * tcp_wmem's maximum (4 MiB; CPython's loopback socket took 4.27 MB in one burst): while the
    * kernel under Node keeps up (Node holds nothing), one iteration's burst may go that far, so a
    * server answering a pipelined backlog is not refused where Linux would take it. Otherwise, and
-   * for an SO_SNDBUF that was set, SO_SNDBUF.
+   * for an SO_SNDBUF that was set, SO_SNDBUF. (The socket's SO_SNDBUF and Node's queued length are
+   * passed in: send() reads each once.)
    */
-  private send_limit(): number {
-    const sndbuf = this.owner?.options.sndbuf ?? 0;
-    return sndbuf === DEFAULT_SNDBUF && this.conn.writableLength === 0 ? AUTOTUNED_SNDBUF_MAX : sndbuf;
+  private static send_limit(sndbuf: number, node_queued: number): number {
+    return sndbuf === DEFAULT_SNDBUF && node_queued === 0 ? AUTOTUNED_SNDBUF_MAX : sndbuf;
   }
 
   /**
@@ -421,11 +421,10 @@ export class Connection implements Endpoint {
     if (!later_held && ((st & WR_SHUT) !== 0 || this.dead || c.destroyed || c.writableEnded)) {
       throw os_error(EPIPE);
     }
-    // send_limit() and queued, each read once.
+    // SO_SNDBUF and Node's queued length, each read once (queued: node_queued + held_bytes).
     const sndbuf = this.owner?.options.sndbuf ?? 0;
     const node_queued = c.writableLength;
-    const limit = sndbuf === DEFAULT_SNDBUF && node_queued === 0 ? AUTOTUNED_SNDBUF_MAX : sndbuf;
-    const room = limit - (node_queued + this.held_bytes);
+    const room = Connection.send_limit(sndbuf, node_queued) - (node_queued + this.held_bytes);
     if (room <= 0) {
       if (!this.blocked) {
         // Full without a write that filled it (SO_SNDBUF lowered): an empty write's callback
