@@ -395,40 +395,52 @@ export class Connection implements Endpoint {
    * tcp_wmem's maximum (4 MiB; CPython's loopback socket took 4.27 MB in one burst): while the
    * kernel under Node keeps up (Node holds nothing), one iteration's burst may go that far, so a
    * server answering a pipelined backlog is not refused where Linux would take it. Otherwise, and
-   * for an SO_SNDBUF that was set, SO_SNDBUF.
+   * for an SO_SNDBUF that was set, SO_SNDBUF. (The socket's SO_SNDBUF and Node's queued length are
+   * passed in: send() reads each once.)
    */
-  private send_limit(): number {
-    const sndbuf = this.owner?.options.sndbuf ?? 0;
-    return sndbuf === DEFAULT_SNDBUF && this.conn.writableLength === 0 ? AUTOTUNED_SNDBUF_MAX : sndbuf;
+  private static send_limit(sndbuf: number, node_queued: number): number {
+    return sndbuf === DEFAULT_SNDBUF && node_queued === 0 ? AUTOTUNED_SNDBUF_MAX : sndbuf;
   }
 
-  /** send(): as many bytes as fit (send_limit()); the count taken, -1 when none fit. */
-  write(data: Buffer): number {
+  /**
+   * send() of a stream socket: as many bytes as fit (send_limit()). The count taken while the
+   * socket stays writable; -1 when none fit, or while connecting; -2 - n when the n bytes taken
+   * made it unwritable (writable_now turned false: the socket notifies its watchers).
+   */
+  send(data: Buffer): number {
+    let st = this.state;
+    if ((st & PHASE) === CONNECTING) return -1;
+    const len = data.length;
+    if (len === 0) return 0;
+    const c = this.conn;
     // A later send of a tick whose sends are held needs no look at Node's stream: it is as the
     // tick's first send found it, since nothing reaches Node before end_batch() and each call of
     // ours that ends, resets or writes to Node's stream flushes `held` first (or comes after
     // release(), once send() raises EBADF). Only the room can have changed.
-    const later_held = this.held !== null && (this.state & (SENT | WR_SHUT | RELEASED | PHASE)) === (SENT | CONNECTED);
-    if (!later_held && (this.wr_shut || this.dead || this.conn.destroyed || this.conn.writableEnded)) {
+    const later_held = this.held !== null && (st & (SENT | WR_SHUT | RELEASED | PHASE)) === (SENT | CONNECTED);
+    if (!later_held && ((st & WR_SHUT) !== 0 || this.dead || c.destroyed || c.writableEnded)) {
       throw os_error(EPIPE);
     }
-    const room = this.send_limit() - this.queued;
+    // SO_SNDBUF and Node's queued length, each read once (queued: node_queued + held_bytes).
+    const sndbuf = this.owner?.options.sndbuf ?? 0;
+    const node_queued = c.writableLength;
+    const room = Connection.send_limit(sndbuf, node_queued) - (node_queued + this.held_bytes);
     if (room <= 0) {
       if (!this.blocked) {
         // Full without a write that filled it (SO_SNDBUF lowered): an empty write's callback
         // says when everything queued has left.
         this.blocked = true;
-        this.conn.write(EMPTY, this.on_written);
+        c.write(EMPTY, this.on_written);
       }
       // No room: -1, which socket.send() raises as BlockingIOError (EAGAIN).
       return -1;
     }
-    const chunk = data.length > room ? data.subarray(0, room) : data;
-    const fills = chunk.length === room;
+    const chunk = len > room ? data.subarray(0, room) : data;
+    const n = chunk.length;
     // Only a write behind others, or one that fills the buffer, can be the one whose flush
     // makes the socket writable again; the rest need no completion callback.
-    if (fills) this.blocked = true;
-    const st = this.state;
+    const fills = n === room;
+    if (fills) this.state = st |= BLOCKED;
     if ((st & CARRYING) !== 0) {
       // Held sends are carried (end_batch()): this one joins them, and while carrying goes on
       // as it is (input waits unread, under CARRY_MAX, writable) the carry's pending
@@ -437,9 +449,9 @@ export class Connection implements Endpoint {
       // writes them.
       this.state = st | CARRY_SENT;
       (this.held as Buffer[]).push(chunk);
-      this.held_bytes += chunk.length;
+      this.held_bytes += n;
       if (!this.carries_on()) this.end_tick((st & CARRY_SENT) !== 0);
-      return chunk.length;
+      return node_queued + this.held_bytes < sndbuf ? n : -2 - n;
     }
     if ((st & SENT) === 0) {
       this.state = st | SENT;
@@ -448,21 +460,19 @@ export class Connection implements Endpoint {
       // the last tick sent several times or sends are being held for unread input (end_batch();
       // both only under the default, autotuned SO_SNDBUF, where holding cannot change what
       // send() takes) ...
-      if (
-        this.held === null &&
-        ((this.rbuf.length === 0 && !this.hold_first) || this.owner?.options.sndbuf !== DEFAULT_SNDBUF)
-      ) {
-        const cb = fills || this.conn.writableLength > 0 ? this.on_written : undefined;
-        this.conn.write(chunk, cb);
-        return chunk.length;
+      if (this.held === null && ((this.rbuf.length === 0 && (st & HOLD_FIRST) === 0) || sndbuf !== DEFAULT_SNDBUF)) {
+        c.write(chunk, fills || node_queued > 0 ? this.on_written : undefined);
+        // Node may have taken it at once, or queued it: its stream is read again.
+        return this.writable_now ? n : -2 - n;
       }
     } else {
       this.state = st | SENT_AGAIN;
     }
     // ... and the rest of the iteration's sends leave together in one write.
     (this.held ??= []).push(chunk);
-    this.held_bytes += chunk.length;
-    return chunk.length;
+    this.held_bytes += n;
+    // Held bytes are queued: unwritable once they reach SO_SNDBUF (writable_now, Node's stream unchanged).
+    return node_queued + this.held_bytes < sndbuf ? n : -2 - n;
   }
 
   /**

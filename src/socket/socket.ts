@@ -665,9 +665,20 @@ export class socket extends Pollable implements EndpointOwner {
    */
   _send_nowait(data: BytesLike, flags = 0): number {
     void flags;
+    const st = this.stage;
+    // A stream (so the socket is open): the checks below in their order, fewer of them, and the
+    // room and writability read once, by the connection's send().
+    if (st.kind === "stream") {
+      const buf = as_buffer(data);
+      this.throw_pending();
+      const n = st.send(buf);
+      if (n >= -1) return n;
+      // The bytes taken filled the buffer: watchers learn that it is no longer writable.
+      this.notify();
+      return -2 - n;
+    }
     this.check_open();
     const buf = as_buffer(data);
-    const st = this.stage;
     if (st.kind === "datagram") {
       if (!st.peer) throw os_error(EDESTADDRREQ);
       this.throw_pending();
@@ -676,13 +687,7 @@ export class socket extends Pollable implements EndpointOwner {
       return buf.length;
     }
     this.throw_pending();
-    if (st.kind !== "stream") throw os_error(this.type === SOCK_DGRAM ? EDESTADDRREQ : EPIPE);
-    if (!st.established && !st.dead) return -1;
-    if (buf.length === 0) return 0;
-    const n = st.write(buf);
-    if (n < 0) return -1;
-    if (!st.writable_now) this.notify();
-    return n;
+    throw os_error(this.type === SOCK_DGRAM ? EDESTADDRREQ : EPIPE);
   }
 
   /** On a non-blocking socket, sendall() raises BlockingIOError when the buffer fills part way. */

@@ -76,20 +76,20 @@ describe("socket/Connection write batching", () => {
     const { conn, node, peer } = await connect();
     const writes = count_writes(node);
     const got = receive_exactly(peer, 11);
-    conn.write(Buffer.from("one"));
+    conn.send(Buffer.from("one"));
     expect(writes.n, "first send: straight out").to.equal(1);
-    conn.write(Buffer.from("two"));
-    conn.write(Buffer.from("six"));
+    conn.send(Buffer.from("two"));
+    conn.send(Buffer.from("six"));
     expect(writes.n, "later sends: held").to.equal(1);
     await tick_end();
     expect(writes.n, "held sends: one write").to.equal(2);
     // The tick after one that sent several times holds its first send too ...
-    conn.write(Buffer.from("!"));
+    conn.send(Buffer.from("!"));
     expect(writes.n).to.equal(2);
     await tick_end();
     expect(writes.n).to.equal(3);
     // ... and the tick after one with a single send writes its first at once again.
-    conn.write(Buffer.from("?"));
+    conn.send(Buffer.from("?"));
     expect(writes.n).to.equal(4);
     expect((await got).toString()).to.equal("onetwosix!?");
   });
@@ -106,15 +106,15 @@ describe("socket/Connection write batching", () => {
     const writes = count_writes(p.node);
     const got = receive_exactly(p.peer, 3);
     expect(p.conn.read(2, false)?.toString()).to.equal("ab");
-    p.conn.write(Buffer.from("1"));
+    p.conn.send(Buffer.from("1"));
     await tick_end();
     expect(writes.n, "6 bytes unread: carried").to.equal(0);
     expect(p.conn.read(2, false)?.toString()).to.equal("cd");
-    p.conn.write(Buffer.from("2"));
+    p.conn.send(Buffer.from("2"));
     await tick_end();
     expect(writes.n, "4 bytes unread: carried").to.equal(0);
     expect(p.conn.read(4, false)?.toString()).to.equal("efgh");
-    p.conn.write(Buffer.from("3"));
+    p.conn.send(Buffer.from("3"));
     await tick_end();
     expect(writes.n, "all read: one write").to.equal(1);
     expect((await got).toString()).to.equal("123");
@@ -126,7 +126,7 @@ describe("socket/Connection write batching", () => {
     const writes = count_writes(p.node);
     const got = receive_exactly(p.peer, 1);
     p.conn.read(2, false);
-    p.conn.write(Buffer.from("x"));
+    p.conn.send(Buffer.from("x"));
     await tick_end();
     expect(writes.n).to.equal(0);
     await new Promise((r) => setImmediate(r));
@@ -148,7 +148,7 @@ describe("socket/Connection write batching", () => {
     let turn = next_turn();
     for (const c of ["1", "2", "3"]) {
       p.conn.read(1, false);
-      p.conn.write(Buffer.from(c));
+      p.conn.send(Buffer.from(c));
       await tick_end();
       await turn;
       turn = next_turn();
@@ -167,11 +167,11 @@ describe("socket/Connection write batching", () => {
     await next_turn();
     const turn = next_turn();
     p.conn.read(1, false);
-    p.conn.write(Buffer.from("1"));
+    p.conn.send(Buffer.from("1"));
     await tick_end();
     await turn;
     p.conn.read(1, false);
-    p.conn.write(Buffer.from("2"));
+    p.conn.send(Buffer.from("2"));
     expect(p.conn.read(2, false)?.toString()).to.equal("cd");
     expect(writes.n, "not before the tick's end").to.equal(0);
     await tick_end();
@@ -184,10 +184,10 @@ describe("socket/Connection write batching", () => {
     await with_unread(p, "abcdefgh");
     const writes = count_writes(p.node);
     const got = receive_exactly(p.peer, 65536);
-    p.conn.write(Buffer.alloc(32768, 0x61));
+    p.conn.send(Buffer.alloc(32768, 0x61));
     await tick_end();
     expect(writes.n).to.equal(0);
-    p.conn.write(Buffer.alloc(32768, 0x62));
+    p.conn.send(Buffer.alloc(32768, 0x62));
     await tick_end();
     expect(writes.n).to.equal(1);
     const all = await got;
@@ -198,7 +198,7 @@ describe("socket/Connection write batching", () => {
     const { conn, node, peer } = await connect();
     const writes = count_writes(node);
     const got = receive_exactly(peer, 80_000);
-    for (let i = 0; i < 10_000; i++) expect(conn.write(Buffer.from("250 OK\r\n"))).to.equal(8);
+    for (let i = 0; i < 10_000; i++) expect(conn.send(Buffer.from("250 OK\r\n"))).to.equal(8);
     await tick_end();
     expect(writes.n).to.equal(2);
     expect((await got).toString()).to.equal("250 OK\r\n".repeat(10_000));
@@ -209,11 +209,11 @@ describe("socket/Connection write batching", () => {
     const b = await connect();
     const wa = count_writes(a.node);
     const wb = count_writes(b.node);
-    a.conn.write(Buffer.from("a1"));
-    a.conn.write(Buffer.from("a2"));
-    b.conn.write(Buffer.from("b1"));
+    a.conn.send(Buffer.from("a1"));
+    a.conn.send(Buffer.from("a2"));
+    b.conn.send(Buffer.from("b1"));
     expect([wa.n, wb.n], "b's first send goes out at once").to.deep.equal([1, 1]);
-    b.conn.write(Buffer.from("b2"));
+    b.conn.send(Buffer.from("b2"));
     expect(wb.n).to.equal(1);
     await tick_end();
     expect([wa.n, wb.n]).to.deep.equal([2, 2]);
@@ -224,9 +224,9 @@ describe("socket/Connection write batching", () => {
   it("a connection released with sends held still delivers every byte send() took", async () => {
     const { conn, peer } = await connect();
     const got = receive_exactly(peer, 6);
-    conn.write(Buffer.from("ab"));
-    conn.write(Buffer.from("cd"));
-    conn.write(Buffer.from("ef"));
+    conn.send(Buffer.from("ab"));
+    conn.send(Buffer.from("cd"));
+    conn.send(Buffer.from("ef"));
     conn.release();
     await tick_end();
     expect((await got).toString()).to.equal("abcdef");
@@ -248,8 +248,8 @@ describe("socket/Connection shutdown with sends held", () => {
       const chunks: Buffer[] = [];
       peer.on("data", (d: Buffer) => chunks.push(d));
       const ended = next_event(peer, "end");
-      conn.write(Buffer.from("ab"));
-      conn.write(Buffer.from("cd"));
+      conn.send(Buffer.from("ab"));
+      conn.send(Buffer.from("cd"));
       conn.shutdown_write();
       await ended;
       expect(Buffer.concat(chunks).toString()).to.equal("abcd");
