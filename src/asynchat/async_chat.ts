@@ -236,7 +236,9 @@ export class async_chat extends dispatcher implements framing_target {
   }
 
   override writable(): boolean {
-    return this.#out.length > 0 || !this.connected;
+    // `connected !== true` first, as in dispatcher_with_send.writable().
+    const c = this.connected;
+    return this.#out.length > 0 || (c !== true && !c);
   }
 
   /** Close the channel once everything queued before this call has been sent. */

@@ -398,3 +398,20 @@ describe("asynchat.async_chat (fake socket)", () => {
     c.del_channel();
   });
 });
+
+// writable() tests `connected` against true before its truthiness (a fast path), as
+// dispatcher_with_send's does: any other value still gets Python's truthiness.
+describe("async_chat.writable(): connected read by truthiness, as Python's `not self.connected`", () => {
+  it("with nothing queued, writable() is false for a truthy connected and true for a falsy one", () => {
+    const c = new async_chat(null, new Map());
+    const as = c as unknown as { connected: unknown };
+    for (const v of [true, 1, -1, "yes", {}, [], 1n]) {
+      as.connected = v;
+      expect(c.writable(), String(v)).to.equal(false);
+    }
+    for (const v of [false, 0, -0, "", null, undefined, NaN, 0n]) {
+      as.connected = v;
+      expect(c.writable(), String(v)).to.equal(true);
+    }
+  });
+});

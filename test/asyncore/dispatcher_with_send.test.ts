@@ -110,3 +110,20 @@ describe("dispatcher_with_send out_buffer", () => {
     expect(d.out_buffer.toString()).to.equal("xyz");
   });
 });
+
+// writable() tests `connected` against true before its truthiness (a fast path): a program that
+// sets it to any other value must still get Python's truthiness.
+describe("dispatcher_with_send.writable(): connected read by truthiness, as Python's `not self.connected`", () => {
+  it("with nothing queued, writable() is false for a truthy connected and true for a falsy one", () => {
+    const d = new asyncore.dispatcher_with_send(null, new Map());
+    const as = d as unknown as { connected: unknown };
+    for (const v of [true, 1, -1, "yes", {}, [], 1n]) {
+      as.connected = v;
+      expect(d.writable(), String(v)).to.equal(false);
+    }
+    for (const v of [false, 0, -0, "", null, undefined, NaN, 0n]) {
+      as.connected = v;
+      expect(d.writable(), String(v)).to.equal(true);
+    }
+  });
+});
