@@ -411,7 +411,6 @@ export class Connection implements Endpoint {
     let st = this.state;
     if ((st & PHASE) === CONNECTING) return -1;
     const len = data.length;
-    if (len === 0) return 0;
     const c = this.conn;
     // A later send of a tick whose sends are held needs no look at Node's stream: it is as the
     // tick's first send found it, since nothing reaches Node before end_batch() and each call of
@@ -421,6 +420,8 @@ export class Connection implements Endpoint {
     if (!later_held && ((st & WR_SHUT) !== 0 || this.dead || c.destroyed || c.writableEnded)) {
       throw os_error(EPIPE);
     }
+    // Empty data after the checks: Linux raises EPIPE for it too, after a reset or a shutdown.
+    if (len === 0) return 0;
     // SO_SNDBUF and Node's queued length, each read once (queued: node_queued + held_bytes).
     const sndbuf = this.owner?.options.sndbuf ?? 0;
     const node_queued = c.writableLength;

@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import type * as net from "node:net";
 import {
-  BlockingIOError, BrokenPipeError, ConnectionResetError, POLLERR, POLLOUT, SOL_SOCKET, SO_SNDBUF, socket,
+  BlockingIOError, BrokenPipeError, ConnectionResetError, POLLERR, POLLOUT, SHUT_WR, SOL_SOCKET, SO_SNDBUF, socket,
   type Pollable,
 } from "../../src/socket/index.js";
 import {
@@ -126,6 +126,17 @@ describe("socket/Connection send(): counts, errors in order, and the watchers to
     peer.resetAndDestroy();
     await wait_for(ours, POLLERR);
     expect(thrown(() => ours.send(Buffer.alloc(0)), ConnectionResetError).errno).to.equal(104);
+    // Then EPIPE, for empty data as for any (Linux; CPython 3.11 raises BrokenPipeError for both).
+    expect(thrown(() => ours.send(Buffer.alloc(0)), BrokenPipeError).errno).to.equal(32);
+    expect(thrown(() => ours.send(Buffer.from("x")), BrokenPipeError).errno).to.equal(32);
+  });
+
+  it("after shutdown(SHUT_WR) an empty send raises BrokenPipeError, as a non-empty one does", async () => {
+    const { ours } = await pair();
+    expect(ours.send(Buffer.alloc(0))).to.equal(0);
+    ours.shutdown(SHUT_WR);
+    expect(thrown(() => ours.send(Buffer.alloc(0)), BrokenPipeError).errno).to.equal(32);
+    expect(thrown(() => ours.send(Buffer.from("x")), BrokenPipeError).errno).to.equal(32);
   });
 
   it("a socket still connecting raises BlockingIOError for any send, an empty one included", async () => {
