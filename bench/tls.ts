@@ -1,5 +1,6 @@
 // TLS bench (`npm run bench -- tls`): server CPU per MiB of TLS bulk echo and per full handshake, asyncore-ts/ssl beside a raw node:tls server.
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cpu_us } from "./cpu.js";
@@ -42,6 +43,16 @@ function rotation(r: number): Impl[] {
   return IMPLS.map((_, i) => IMPLS[(i + r) % IMPLS.length]!);
 }
 
+/**
+ * A process's minor page faults so far (`/proc/<pid>/stat`). This package's bulk echo goes through
+ * spells of tens per MiB, when glibc's heap shrinks after a collection and grows again (pages
+ * the kernel must hand out afresh), and costs about a sixth more per MiB in them (bench/TLS.md, tls6).
+ */
+function minor_faults(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[7]);
+}
+
 /** One window's measurement of each server, taken back to back (a round). */
 type Round = Map<Impl, number>;
 
@@ -78,7 +89,7 @@ function stop_all(servers: Map<Impl, Server>): void {
  * order of schedule(); CPU per MiB of each server in each round. The lead-in takes up what a
  * server's first MiB after standing idle cost more (bench/TLS.md, "How the bench measures").
  */
-async function bulk_rounds(rep: number, rounds: number, window: number, lead: number, warmup: number, sequential: boolean): Promise<Round[]> {
+async function bulk_rounds(rep: number, rounds: number, window: number, lead: number, warmup: number, sequential: boolean): Promise<[Round[], Round[]]> {
   const servers = await start_all();
   try {
     const conns = new Map<Impl, TLSSocket>();
@@ -89,16 +100,19 @@ async function bulk_rounds(rep: number, rounds: number, window: number, lead: nu
       conns.set(impl, c);
     }
     const out = new_rounds(rounds);
+    const faults = new_rounds(rounds);
     for (const [r, impl] of schedule(rep, rounds, sequential)) {
       const pid = servers.get(impl)!.proc.pid!;
       const c = conns.get(impl)!;
       await tls_bulk(c, lead);
       const before = cpu_us(pid);
+      const f0 = minor_faults(pid);
       await tls_bulk(c, window);
       out[r]!.set(impl, (cpu_us(pid) - before) / 1000 / window);
+      faults[r]!.set(impl, (minor_faults(pid) - f0) / window);
     }
     for (const c of conns.values()) c.destroy();
-    return out;
+    return [out, faults];
   } finally {
     stop_all(servers);
   }
@@ -200,10 +214,13 @@ export async function run_tls(opts: { smoke: boolean; quick: boolean; reps: numb
   const hs_seq = opts.hs_sequential ?? false;
   const hs_lead = Math.max(1, Math.round(hs_window / 5));
   const bulk: Round[] = [];
+  const bulk_faults: Round[] = [];
   const hs_cpu: Round[] = [];
   const hs_rate: Round[] = [];
   for (let rep = 0; rep < opts.reps; rep++) {
-    bulk.push(...(await bulk_rounds(rep, rounds, window, lead, bulk_warmup, bulk_seq)));
+    const [cpu_mib, faults_mib] = await bulk_rounds(rep, rounds, window, lead, bulk_warmup, bulk_seq);
+    bulk.push(...cpu_mib);
+    bulk_faults.push(...faults_mib);
     const [cpu, rate] = await handshake_rounds(rep, rounds, hs_window, hs_lead, hs_warmup, hs_seq);
     hs_cpu.push(...cpu);
     hs_rate.push(...rate);
@@ -215,12 +232,13 @@ export async function run_tls(opts: { smoke: boolean; quick: boolean; reps: numb
       `server CPU (all threads) from /proc; medians`,
   );
   if (opts.detail) {
-    for (const [name, rows] of [["bulk, ms CPU/MiB", bulk], ["handshakes, ms CPU each", hs_cpu]] as const) {
+    for (const [name, rows] of [["bulk, ms CPU/MiB", bulk], ["bulk, minor faults/MiB", bulk_faults], ["handshakes, ms CPU each", hs_cpu]] as const) {
       const cell = (r: Round) => IMPLS.map((i) => r.get(i)!.toFixed(2)).join("/");
       console.log(`rounds (${name}, ${IMPLS.join("/")}): ${rows.map(cell).join("  ")}`);
     }
   }
   report("TLS bulk echo", "ms CPU/MiB", bulk, true);
+  report("TLS bulk echo", "minor faults/MiB", bulk_faults, false);
   report("TLS handshakes", "ms CPU/handshake", hs_cpu, true);
   report("TLS handshakes", "handshakes/s", hs_rate, false);
 }
