@@ -462,9 +462,13 @@ export class Connection implements Endpoint {
       // both only under the default, autotuned SO_SNDBUF, where holding cannot change what
       // send() takes) ...
       if (this.held === null && ((this.rbuf.length === 0 && (st & HOLD_FIRST) === 0) || sndbuf !== DEFAULT_SNDBUF)) {
-        c.write(chunk, fills || node_queued > 0 ? this.on_written : undefined);
+        // A write that may leave SO_SNDBUF's worth queued (room is up to the autotuned 4 MiB
+        // while Node's queue is empty) carries the callback that says when it has left.
+        c.write(chunk, fills || node_queued > 0 || n >= sndbuf ? this.on_written : undefined);
         // Node may have taken it at once, or queued it: its stream is read again.
-        return this.writable_now ? n : -2 - n;
+        if (this.writable_now) return n;
+        this.blocked = true;
+        return -2 - n;
       }
     } else {
       this.state = st | SENT_AGAIN;
@@ -550,7 +554,8 @@ export class Connection implements Endpoint {
     // A connection reset since then drops them, as Linux drops its send queue on a reset.
     const c = this.conn;
     if (c.destroyed || c.writableEnded) return;
-    const cb = this.blocked || c.writableLength > 0 ? this.on_written : undefined;
+    // As in send(): a write that may leave the socket unwritable carries the callback.
+    const cb = this.blocked || c.writableLength > 0 || bytes >= (this.owner?.options.sndbuf ?? 0) ? this.on_written : undefined;
     const n = held.length;
     if (n === 1) {
       c.write(held[0]!, cb);
@@ -564,6 +569,7 @@ export class Connection implements Endpoint {
     } else {
       c.write(join(held, bytes), cb);
     }
+    if (!this.writable_now) this.blocked = true;
   }
 
   /** The write callback, made on the first write that needs one (an idle connection never does). */

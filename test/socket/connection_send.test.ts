@@ -19,10 +19,10 @@ describe("socket/Connection send(): counts, errors in order, and the watchers to
     for (const p of peers.splice(0)) p.destroy();
   });
 
-  async function pair(): Promise<{ ours: socket; peer: net.Socket }> {
-    const listener = listening_socket(fam);
+  async function pair(f = fam): Promise<{ ours: socket; peer: net.Socket }> {
+    const listener = listening_socket(f);
     opened.push(listener);
-    const peer = await connect_client(fam.connect_options(listener.getsockname()));
+    const peer = await connect_client(f.connect_options(listener.getsockname()));
     peers.push(peer);
     const [ours] = await accept_one(listener);
     opened.push(ours);
@@ -83,6 +83,29 @@ describe("socket/Connection send(): counts, errors in order, and the watchers to
       await new Promise((r) => setImmediate(r));
     }
     expect(ours.poll_flags() & POLLOUT, "full").to.equal(0);
+    let received = 0;
+    peer.on("data", (c: Buffer) => (received += c.length));
+    peer.resume();
+    await within(writable_again, "the notice of POLLOUT again");
+    ours.close();
+    await new Promise((r) => peer.once("end", r));
+    expect(received).to.equal(sent);
+  });
+
+  // Under the default SO_SNDBUF, a send into an empty queue may take up to the autotuned 4 MiB:
+  // one such send larger than SO_SNDBUF can leave the socket unwritable by itself, and its write
+  // must still tell the watchers when it has left (the ssl layer hands TLS's output over this way).
+  it("one send larger than SO_SNDBUF into an empty queue, to a peer that does not read: the watchers hear of POLLOUT again once the peer reads", async function () {
+    this.timeout(30000);
+    // AF_UNIX: the kernel's buffers do not grow as TCP's do on loopback, so Node queues most of it.
+    const { ours, peer } = await pair(FAMILIES.find((f) => f.name === "AF_UNIX")!);
+    peer.pause();
+    const { writable_again } = watch(ours);
+    const data = pattern(3 * 1024 * 1024, 9);
+    const sent = ours.send(data);
+    expect(sent).to.equal(data.length);
+    await new Promise((r) => setImmediate(r));
+    expect(ours.poll_flags() & POLLOUT, "unwritable while the peer does not read").to.equal(0);
     let received = 0;
     peer.on("data", (c: Buffer) => (received += c.length));
     peer.resume();
