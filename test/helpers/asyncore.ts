@@ -1,4 +1,5 @@
 // Test helpers for the asyncore layer: the family × loop-kind matrix, bounded and background loops, output capture.
+import { expect } from "chai";
 import * as asyncore from "../../src/asyncore/index.js";
 import type * as socket from "../../src/socket/index.js";
 import { with_timeout } from "./clients.js";
@@ -129,4 +130,21 @@ export function drive(map: asyncore.SocketMap, use_poll: boolean): () => Promise
     stop = true;
     await running;
   };
+}
+
+/** Values Python would call true and false, as a program might set a flag such as `connected` to. */
+export const PY_TRUTHY: readonly unknown[] = [true, 1, -1, "yes", {}, [], 1n];
+export const PY_FALSY: readonly unknown[] = [false, 0, -0, "", null, undefined, NaN, 0n];
+
+/** With nothing queued, writable() is `not connected`: false for each truthy value, true for each falsy one. */
+export function expect_writable_by_truthiness(ch: { writable(): boolean }): void {
+  const as = ch as unknown as { connected: unknown };
+  for (const v of PY_TRUTHY) {
+    as.connected = v;
+    expect(ch.writable(), String(v)).to.equal(false);
+  }
+  for (const v of PY_FALSY) {
+    as.connected = v;
+    expect(ch.writable(), String(v)).to.equal(true);
+  }
 }

@@ -51,6 +51,17 @@ describe("socket/Connection send(): counts, errors in order, and the watchers to
     return Promise.race([p, late]).finally(() => clearTimeout(timer));
   }
 
+  /** The paused peer reads again: the watchers hear of POLLOUT again, and every byte sent arrives. */
+  async function resume_and_receive(ours: socket, peer: net.Socket, writable_again: Promise<void>, sent: number): Promise<void> {
+    let received = 0;
+    peer.on("data", (c: Buffer) => (received += c.length));
+    peer.resume();
+    await within(writable_again, "the notice of POLLOUT again");
+    ours.close();
+    await new Promise((r) => peer.once("end", r));
+    expect(received).to.equal(sent);
+  }
+
   it("a later send of a tick that fills SO_SNDBUF returns what fit and tells the watchers at once, without POLLOUT; the peer gets every byte taken", async () => {
     const { ours, peer } = await pair();
     ours.setsockopt(SOL_SOCKET, SO_SNDBUF, 4096);
@@ -83,13 +94,7 @@ describe("socket/Connection send(): counts, errors in order, and the watchers to
       await new Promise((r) => setImmediate(r));
     }
     expect(ours.poll_flags() & POLLOUT, "full").to.equal(0);
-    let received = 0;
-    peer.on("data", (c: Buffer) => (received += c.length));
-    peer.resume();
-    await within(writable_again, "the notice of POLLOUT again");
-    ours.close();
-    await new Promise((r) => peer.once("end", r));
-    expect(received).to.equal(sent);
+    await resume_and_receive(ours, peer, writable_again, sent);
   });
 
   // Under the default SO_SNDBUF, a send into an empty queue may take up to the autotuned 4 MiB:
@@ -106,13 +111,7 @@ describe("socket/Connection send(): counts, errors in order, and the watchers to
     expect(sent).to.equal(data.length);
     await new Promise((r) => setImmediate(r));
     expect(ours.poll_flags() & POLLOUT, "unwritable while the peer does not read").to.equal(0);
-    let received = 0;
-    peer.on("data", (c: Buffer) => (received += c.length));
-    peer.resume();
-    await within(writable_again, "the notice of POLLOUT again");
-    ours.close();
-    await new Promise((r) => peer.once("end", r));
-    expect(received).to.equal(sent);
+    await resume_and_receive(ours, peer, writable_again, sent);
   });
 
   it("sends that leave room return their whole length and keep POLLOUT, in one tick and the next", async () => {
