@@ -234,3 +234,16 @@ export async function write_all(s: Socket, data: Buffer, ms = 30000): Promise<vo
     }
   }
 }
+
+/** unwrap() until it returns, waiting in select() while it wants to read or write. */
+export async function unwrap(s: ssl.SSLSocket, ms = 5000): Promise<ssl.SSLSocket> {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    try {
+      return s.unwrap();
+    } catch (e) {
+      if (!(e instanceof ssl.SSLWantReadError || e instanceof ssl.SSLWantWriteError) || performance.now() > deadline) throw e;
+      await select([s], e instanceof ssl.SSLWantWriteError ? [s] : [], [], 0.05);
+    }
+  }
+}

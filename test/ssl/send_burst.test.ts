@@ -2,9 +2,8 @@
 import { expect } from "chai";
 import * as ssl from "../../src/ssl/index.js";
 import { POLLOUT, SOL_SOCKET, SO_SNDBUF } from "../../src/socket/index.js";
-import { select } from "../../src/select/index.js";
 import { FAMILIES } from "../helpers/net.js";
-import { read_exactly, tls_pair } from "../helpers/tls.js";
+import { read_exactly, tls_pair, unwrap } from "../helpers/tls.js";
 
 /** Sizes from 1 byte to 100 KiB, so that the burst outgrows whatever it is first held in. */
 const SIZES = [1, 5, 16384, 3, 65536, 100_000, 7, 40_000, 2, 131_072, 11];
@@ -24,17 +23,17 @@ function send_all(s: ssl.SSLSocket, b: Buffer): void {
   while (off < b.length) off += s.send(b.subarray(off));
 }
 
-/** unwrap() until it returns, waiting in select() while it wants to read or write. */
-async function unwrap(s: ssl.SSLSocket, ms = 5000): Promise<ssl.SSLSocket> {
-  const deadline = performance.now() + ms;
-  for (;;) {
-    try {
-      return s.unwrap();
-    } catch (e) {
-      if (!(e instanceof ssl.SSLWantReadError || e instanceof ssl.SSLWantWriteError) || performance.now() > deadline) throw e;
-      await select([s], e instanceof ssl.SSLWantWriteError ? [s] : [], [], 0.05);
-    }
-  }
+/** A burst of every size sent in this same turn; what the peer must receive. */
+function send_burst(s: ssl.SSLSocket): Buffer {
+  const parts = bursts();
+  for (const b of parts) send_all(s, b);
+  return Buffer.concat(parts);
+}
+
+/** The peer reads exactly `want`. */
+async function expect_received(c: ssl.SSLSocket, want: Buffer): Promise<void> {
+  const got = await read_exactly(c, want.length);
+  expect(got.equals(want)).to.equal(true);
 }
 
 describe("ssl sends in a burst, while TLS still encrypts the first: order, unwrap(), close(), SO_SNDBUF", () => {
@@ -44,11 +43,7 @@ describe("ssl sends in a burst, while TLS still encrypts the first: order, unwra
     const [s, c] = await tls_pair(fam);
     try {
       for (let round = 0; round < 2; round++) {
-        const parts = bursts();
-        for (const b of parts) send_all(s, b);
-        const want = Buffer.concat(parts);
-        const got = await read_exactly(c, want.length);
-        expect(got.equals(want)).to.equal(true);
+        await expect_received(c, send_burst(s));
       }
     } finally {
       s.close();
@@ -59,12 +54,9 @@ describe("ssl sends in a burst, while TLS still encrypts the first: order, unwra
   it("unwrap() right after a burst: every byte comes before the close_notify, plain bytes after", async () => {
     const [s, c] = await tls_pair(fam);
     try {
-      const parts = bursts();
-      for (const b of parts) send_all(s, b);
+      const want = send_burst(s);
       expect(() => s.unwrap()).to.throw(ssl.SSLWantReadError);
-      const want = Buffer.concat(parts);
-      const got = await read_exactly(c, want.length);
-      expect(got.equals(want)).to.equal(true);
+      await expect_received(c, want);
       expect(await read_exactly(c, 1)).to.deep.equal(Buffer.alloc(0));
       await unwrap(c);
       await unwrap(s);
@@ -79,12 +71,9 @@ describe("ssl sends in a burst, while TLS still encrypts the first: order, unwra
   it("close() right after a burst: every byte still reaches the peer", async () => {
     const [s, c] = await tls_pair(fam);
     try {
-      const parts = bursts();
-      for (const b of parts) send_all(s, b);
+      const want = send_burst(s);
       s.close();
-      const want = Buffer.concat(parts);
-      const got = await read_exactly(c, want.length);
-      expect(got.equals(want)).to.equal(true);
+      await expect_received(c, want);
     } finally {
       s.close();
       c.close();

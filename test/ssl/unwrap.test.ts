@@ -2,22 +2,8 @@
 import { expect } from "chai";
 import * as ssl from "../../src/ssl/index.js";
 import { ValueError } from "../../src/errno/index.js";
-import { select } from "../../src/select/index.js";
 import { FAMILIES } from "../helpers/net.js";
-import { read_exactly, tls_pair } from "../helpers/tls.js";
-
-/** unwrap() until it returns, waiting in select() while it wants to read or write. */
-async function unwrap(s: ssl.SSLSocket, ms = 5000): Promise<ssl.SSLSocket> {
-  const deadline = performance.now() + ms;
-  for (;;) {
-    try {
-      return s.unwrap();
-    } catch (e) {
-      if (!(e instanceof ssl.SSLWantReadError || e instanceof ssl.SSLWantWriteError) || performance.now() > deadline) throw e;
-      await select([s], e instanceof ssl.SSLWantWriteError ? [s] : [], [], 0.05);
-    }
-  }
-}
+import { read_exactly, tls_pair, unwrap } from "../helpers/tls.js";
 
 describe("ssl unwrap: close_notify, then plain bytes on the same connection", () => {
   for (const fam of FAMILIES) {
