@@ -438,8 +438,7 @@ export class Connection implements Endpoint {
     }
     const chunk = len > room ? data.subarray(0, room) : data;
     const n = chunk.length;
-    // Only a write behind others, or one that fills the buffer, can be the one whose flush
-    // makes the socket writable again; the rest need no completion callback.
+    // A send that takes all the room blocks: its write's callback (write_cb()) says when it has left.
     const fills = n === room;
     if (fills) this.state = st |= BLOCKED;
     if ((st & CARRYING) !== 0) {
@@ -462,13 +461,9 @@ export class Connection implements Endpoint {
       // both only under the default, autotuned SO_SNDBUF, where holding cannot change what
       // send() takes) ...
       if (this.held === null && ((this.rbuf.length === 0 && (st & HOLD_FIRST) === 0) || sndbuf !== DEFAULT_SNDBUF)) {
-        // A write that may leave SO_SNDBUF's worth queued (room is up to the autotuned 4 MiB
-        // while Node's queue is empty) carries the callback that says when it has left.
-        c.write(chunk, fills || node_queued > 0 || n >= sndbuf ? this.on_written : undefined);
+        c.write(chunk, this.write_cb(node_queued, n, sndbuf));
         // Node may have taken it at once, or queued it: its stream is read again.
-        if (this.writable_now) return n;
-        this.blocked = true;
-        return -2 - n;
+        return this.still_writable() ? n : -2 - n;
       }
     } else {
       this.state = st | SENT_AGAIN;
@@ -554,8 +549,7 @@ export class Connection implements Endpoint {
     // A connection reset since then drops them, as Linux drops its send queue on a reset.
     const c = this.conn;
     if (c.destroyed || c.writableEnded) return;
-    // As in send(): a write that may leave the socket unwritable carries the callback.
-    const cb = this.blocked || c.writableLength > 0 || bytes >= (this.owner?.options.sndbuf ?? 0) ? this.on_written : undefined;
+    const cb = this.write_cb(c.writableLength, bytes, this.owner?.options.sndbuf ?? 0);
     const n = held.length;
     if (n === 1) {
       c.write(held[0]!, cb);
@@ -569,7 +563,24 @@ export class Connection implements Endpoint {
     } else {
       c.write(join(held, bytes), cb);
     }
-    if (!this.writable_now) this.blocked = true;
+    this.still_writable();
+  }
+
+  /**
+   * The callback for a write of `bytes` behind `node_queued`: needed by a write that may be the
+   * one whose flush makes the socket writable again, i.e. one behind others, one that may leave
+   * SO_SNDBUF's worth queued (under the default SO_SNDBUF room is up to the autotuned 4 MiB
+   * while Node's queue is empty), or any while blocked.
+   */
+  private write_cb(node_queued: number, bytes: number, sndbuf: number): (() => void) | undefined {
+    return this.blocked || node_queued > 0 || bytes >= sndbuf ? this.on_written : undefined;
+  }
+
+  /** After a write to Node: false, and blocked (its write_cb() then tells the watchers), if it left the socket unwritable. */
+  private still_writable(): boolean {
+    if (this.writable_now) return true;
+    this.blocked = true;
+    return false;
   }
 
   /** The write callback, made on the first write that needs one (an idle connection never does). */
